@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+# Tests run on the real services by default (override to point elsewhere).
+TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/catalog
+TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
+PYTEST_ARGS ?=
+
+.PHONY: run test test-sqlite lint format install clean
+
+$(STAMP): setup.cfg pyproject.toml constraints.txt
+	scripts/system-deps.sh
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_catalog --products $${SEED_PRODUCTS:-2000}
+	$(PY) manage.py create_demo_admin
+	@echo "Admin: http://127.0.0.1:$${WEB_PORT:-8000}/admin/  (Ctrl-C stops every process)"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test: $(STAMP) lint
+	scripts/system-deps.sh browser
+	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Optional second target: the same suite on SQLite and the embedded broker.
+test-sqlite: $(STAMP)
+	DJANGO_ENV=test CATALOG_VAR_DIR=$(CURDIR)/var/test DATABASE_URL= CELERY_BROKER_URL= \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,94 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from catalog.validators import sku_validator
+
+
+class Category(models.Model):
+    """A node of the category tree; products hang off any node."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # A cycle would make every tree walk (stats over descendants) loop forever.
+        if self.parent_id is None or self.pk is None:
+            return
+        node: Category | None = self.parent
+        while node is not None:
+            if node.pk == self.pk:
+                raise ValidationError(
+                    {"parent": "A category cannot be its own ancestor: pick another parent."}
+                )
+            node = node.parent
+
+
+class Product(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    sku = models.CharField("SKU", max_length=32, unique=True, validators=[sku_validator])
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    #: Bumped by every save; statistics record the version they were computed from.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-updated_at"], name="product_status_updated"),
+            models.Index(fields=["-updated_at", "-id"], name="product_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sku} {self.name}"
+
+
+class Variant(models.Model):
+    class Currency(models.TextChoices):
+        EUR = "EUR", "EUR"
+        USD = "USD", "USD"
+        GBP = "GBP", "GBP"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=32, unique=True, validators=[sku_validator])
+    size = models.CharField(max_length=32, blank=True)
+    colour = models.CharField(max_length=32, blank=True)
+    price = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"), message="A price cannot be negative.")],
+    )
+    currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
+    stock = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="variant_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sku

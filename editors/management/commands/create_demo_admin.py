@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+
+from editors.services import demo_admin_ensure
+
+
+class Command(BaseCommand):
+    help = "Create the demo superuser 'admin' once and print its password (only that once)."
+
+    def handle(self, *args, **options) -> None:
+        password = demo_admin_ensure()
+        if password is None:
+            self.stdout.write("Demo admin 'admin' already exists (password printed at creation).")
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo admin created: user 'admin', password "
+                f"'{password}' (shown once; change it or run "
+                "'python manage.py changepassword admin')."
+            )
+        )

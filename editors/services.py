@@ -1,0 +1,81 @@
+"""Accounts and admin look for the people who edit the catalog."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+EDITORS_GROUP = "Content editors"
+
+#: What an editor may do. Deleting variants is part of editing a product (inline
+#: delete); deleting products or categories is not: unpublish a product instead.
+EDITOR_PERMISSIONS: dict[str, list[str]] = {
+    "catalog": [
+        "add_product",
+        "change_product",
+        "view_product",
+        "add_variant",
+        "change_variant",
+        "delete_variant",
+        "view_variant",
+        "add_category",
+        "change_category",
+        "view_category",
+    ],
+}
+
+THEME_NAME = "Catalog Editor"
+_ENVIRONMENT_COLOURS = {"production": "#C0392B", "test": "#D68910", "development": "#1E8449"}
+
+
+class EditorError(ValueError):
+    """A user-facing reason why an editor account could not be created."""
+
+
+@transaction.atomic
+def editor_create(*, username: str, password: str, email: str = "") -> AbstractUser:
+    """Create a staff user in the editors group (staff is what lets them into the admin)."""
+    user_model = get_user_model()
+    if not username.strip():
+        raise EditorError("The username cannot be empty.")
+    if user_model.objects.filter(username=username).exists():
+        raise EditorError(f"A user named {username!r} already exists.")
+    user = user_model(username=username, email=email, is_staff=True)
+    try:
+        validate_password(password, user)
+    except Exception as exc:  # ValidationError carries a list of messages
+        messages = getattr(exc, "messages", [str(exc)])
+        raise EditorError("Password refused: " + " ".join(messages)) from None
+    user.set_password(password)
+    user.save()
+    user.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    return user
+
+
+def demo_admin_ensure(*, username: str = "admin") -> str | None:
+    """Create the demo superuser once; return its new password, or None if it exists."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username=username).exists():
+        return None
+    password = secrets.token_urlsafe(12)
+    user_model.objects.create_superuser(username=username, email="", password=password)
+    return password
+
+
+def admin_theme_ensure(*, environment_name: str) -> None:
+    """Make our theme the active django-admin-interface theme, showing the environment."""
+    from admin_interface.models import Theme
+
+    theme = Theme.objects.filter(name=THEME_NAME).first() or Theme(name=THEME_NAME)
+    theme.title = "Catalog Editor"
+    theme.title_visible = True
+    theme.env_name = environment_name
+    theme.env_color = _ENVIRONMENT_COLOURS.get(environment_name, "#5D6D7E")
+    theme.env_visible_in_header = True
+    theme.env_visible_in_favicon = True
+    # The language chooser needs LocaleMiddleware; the admin is English-only.
+    theme.language_chooser_active = False
+    theme.active = True
+    theme.save()

@@ -1,0 +1,87 @@
+"""Shared fixtures. Real services: MariaDB through pytest-django, RabbitMQ through kombu.
+
+Under ``CI=true`` an unreachable service stops the run with a failure; locally a
+test that needs a missing broker is skipped with the reason.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _broker_error() -> str | None:
+    from kombu import Connection
+
+    try:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=5) as conn:
+            conn.ensure_connection(max_retries=1)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _database_error() -> str | None:
+    import django.db
+
+    try:
+        django.db.connection.ensure_connection()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        django.db.connection.close()
+    return None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not IN_CI:
+        return
+    # CI must prove the behaviour against the real services, never skip it.
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.mysql":
+        pytest.exit("CI=true but the tests are not configured for MariaDB.", returncode=3)
+    if not settings.CELERY_BROKER_URL.startswith("amqp"):
+        pytest.exit("CI=true but the tests are not configured for RabbitMQ.", returncode=3)
+    for name, error in (("RabbitMQ", _broker_error()), ("MariaDB", _database_error())):
+        if error:
+            pytest.exit(f"CI=true and {name} is unreachable: {error}", returncode=3)
+
+
+@pytest.fixture
+def broker_url() -> str:
+    """The real broker's URL; skips locally (fails in CI) when it is unreachable."""
+    error = _broker_error()
+    if error:
+        if IN_CI:
+            pytest.fail(f"Broker unreachable under CI: {error}")
+        pytest.skip(f"Broker unreachable: {error}")
+    return settings.CELERY_BROKER_URL
+
+
+@pytest.fixture
+def category_factory() -> type[factories.CategoryFactory]:
+    return factories.CategoryFactory
+
+
+@pytest.fixture
+def product_factory() -> type[factories.ProductFactory]:
+    return factories.ProductFactory
+
+
+@pytest.fixture
+def variant_factory() -> type[factories.VariantFactory]:
+    return factories.VariantFactory
+
+
+@pytest.fixture
+def editor(db) -> factories.EditorFactory:
+    return factories.EditorFactory()
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
