@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
@@ -9,6 +11,8 @@ class VariantInline(admin.TabularInline):
     model = Variant
     extra = 1
     fields = ["sku", "size", "colour", "price", "currency", "stock"]
+    # The admin's default text input is 610px wide; six of them overflow the row.
+    formfield_overrides = {models.CharField: {"widget": forms.TextInput(attrs={"size": 16})}}
 
 
 @admin.register(Category)
