@@ -26,14 +26,20 @@ def _broker_error() -> str | None:
 
 
 def _database_error() -> str | None:
-    import django.db
+    # pytest-django blocks the ORM outside fixtures, so probe the server directly.
+    import MySQLdb
 
+    db = settings.DATABASES["default"]
     try:
-        django.db.connection.ensure_connection()
+        MySQLdb.connect(
+            host=db["HOST"] or "127.0.0.1",
+            port=int(db["PORT"] or 3306),
+            user=db["USER"],
+            password=db["PASSWORD"],
+            connect_timeout=5,
+        ).close()
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
-    finally:
-        django.db.connection.close()
     return None
 
 
