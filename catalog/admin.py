@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin
 from django.db import models
-from django.db.models import Count, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 
 from catalog.models import Category, Product, Variant
@@ -39,8 +40,22 @@ class ProductAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
-        return super().get_queryset(request).annotate(_variant_count=Count("variants"))
+        # A correlated subquery, not annotate(Count(...)): a GROUP BY over every
+        # product and variant made the 100,000-product change list take 6 s on MariaDB.
+        # Not sortable for the same reason.
+        variants = (
+            Variant.objects.filter(product=OuterRef("pk"))
+            .order_by()
+            .values("product")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_variant_count=Coalesce(Subquery(variants, output_field=IntegerField()), 0))
+        )
 
-    @admin.display(description="Variants", ordering="_variant_count")
+    @admin.display(description="Variants")
     def variant_count(self, obj: Product) -> int:
         return obj._variant_count
