@@ -65,7 +65,7 @@ def main() -> None:
         return Product.objects.select_related("category").annotate(_variant_count=Count("variants"))
 
     print(f"{Product.objects.count():,} products; median of {args.repeat} requests")
-    print(f"{"page":48} {'shipped ms':>11} {'GROUP BY ms':>12} {'speed-up':>9}")
+    print(f"{'page':48} {'shipped ms':>11} {'GROUP BY ms':>12} {'speed-up':>9}")
     for page in PAGES:
         path = "/admin/catalog/product/" + page
         ProductAdmin.get_queryset = shipped
