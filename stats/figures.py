@@ -1,0 +1,86 @@
+"""How a product's figures are derived, shared by the set-based services and the reference.
+
+Both ``stats.services`` (aggregates in SQL) and ``stats.selectors`` (a slow loop over the
+ORM) feed these pure functions, so a difference between the two can only come from the
+aggregation, never from two copies of a rule drifting apart.
+
+Stock status (threshold: ``settings.STATS_LOW_STOCK_THRESHOLD``, 5 when unset):
+
+=====================================  ======
+Total stock over all variants          Status
+=====================================  ======
+0 (this includes "no variants")        out
+1 to the threshold                     low
+above the threshold                    in
+=====================================  ======
+
+Completeness, 0-100: how ready a product is to be sold, so editors can find thin pages.
+
+=====================================================================  ======
+Criterion                                                              Points
+=====================================================================  ======
+Description: 40 at 200 characters or more, proportionally fewer       0-40
+(rounded down) below that
+A category is set                                                      20
+At least one variant                                                   20
+Published                                                              10
+Every variant has a size or a colour (needs at least one variant)      10
+=====================================================================  ======
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+
+from stats.models import ProductStats
+
+DESCRIPTION_FULL_LENGTH = 200
+_CENT = Decimal("0.01")
+
+
+def low_stock_threshold() -> int:
+    return getattr(settings, "STATS_LOW_STOCK_THRESHOLD", 5)
+
+
+def stock_status(*, total_stock: int) -> str:
+    if total_stock <= 0:
+        return ProductStats.StockStatus.OUT
+    if total_stock <= low_stock_threshold():
+        return ProductStats.StockStatus.LOW
+    return ProductStats.StockStatus.IN
+
+
+def completeness(
+    *,
+    description_length: int,
+    has_category: bool,
+    variant_count: int,
+    unlabelled_variant_count: int,
+    published: bool,
+) -> int:
+    """Score a product from 0 to 100 (see the table in the module docstring).
+
+    ``unlabelled_variant_count`` counts variants with neither a size nor a colour: such a
+    variant cannot be told apart from its siblings in a shop.
+    """
+    score = min(40, 40 * description_length // DESCRIPTION_FULL_LENGTH)
+    if has_category:
+        score += 20
+    if variant_count > 0:
+        score += 20
+        if unlabelled_variant_count == 0:
+            score += 10
+    if published:
+        score += 10
+    return score
+
+
+def price_average(*, price_sum: Decimal | None, variant_count: int) -> Decimal | None:
+    """The mean variant price, rounded half up to the cent.
+
+    Computed from an exact sum rather than SQL ``AVG``: SQLite's ``AVG`` is a float and
+    MariaDB's carries four extra digits, so the two would round a half cent differently.
+    """
+    if not variant_count or price_sum is None:
+        return None
+    return (Decimal(price_sum) / variant_count).quantize(_CENT, rounding=ROUND_HALF_UP)

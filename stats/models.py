@@ -1,0 +1,133 @@
+"""Statistics derived from the catalog, kept in their own tables.
+
+The figures are a cache of what ``stats.selectors`` can compute from scratch: they are
+written only by ``stats.services`` and may be rebuilt at any time. ``catalog`` never
+imports these models.
+"""
+
+import uuid
+
+from django.core.validators import MaxValueValidator
+from django.db import models
+
+from catalog.models import Category, Product
+
+
+class ProductStats(models.Model):
+    """One row per product, computed from the product and its variants."""
+
+    class StockStatus(models.TextChoices):
+        OUT = "out", "Out of stock"
+        LOW = "low", "Low stock"
+        IN = "in", "In stock"
+
+    product = models.OneToOneField(
+        Product, on_delete=models.CASCADE, primary_key=True, related_name="stats"
+    )
+    #: The product's category when the row was computed. A product that moves keeps
+    #: counting in its old category until the next recompute, which then refreshes both.
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    variant_count = models.PositiveIntegerField(default=0)
+    #: Prices are compared as stored, whatever the variants' currency.
+    price_min = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    price_max = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    price_avg = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    total_stock = models.PositiveBigIntegerField(default=0)
+    stock_status = models.CharField(
+        max_length=3, choices=StockStatus.choices, default=StockStatus.OUT
+    )
+    completeness = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(100)],
+        help_text="0-100; see stats.figures for how the points are earned.",
+    )
+    save_count = models.PositiveIntegerField(
+        default=0, help_text="Editor saves of the product that the statistics have caught up with."
+    )
+    computed_at = models.DateTimeField()
+    computed_version = models.PositiveIntegerField(
+        help_text="The product version these figures were computed from."
+    )
+
+    class Meta:
+        verbose_name = "product statistics"
+        verbose_name_plural = "product statistics"
+
+    def __str__(self) -> str:
+        return f"Statistics of product {self.product_id}"
+
+
+class ProductStaleness(models.Model):
+    """A durable "statistics are out of date" mark: the product is stale while a row exists.
+
+    Written inside the editor's save transaction, so a save can never commit without
+    its mark; a worker that loses a message therefore loses nothing, because the
+    periodic sweep finds the mark by ``stale_since``. ``pending_saves`` counts the saves
+    since the last recompute, and ``token`` tells a re-created mark from the one a
+    recompute read (see ``stats.services``).
+    """
+
+    product = models.OneToOneField(
+        Product, on_delete=models.CASCADE, primary_key=True, related_name="staleness"
+    )
+    stale_since = models.DateTimeField(db_index=True)
+    pending_saves = models.PositiveIntegerField(default=0)
+    token = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    class Meta:
+        verbose_name = "stale product"
+        verbose_name_plural = "stale products"
+
+    def __str__(self) -> str:
+        return f"Product {self.product_id} stale since {self.stale_since:%Y-%m-%d %H:%M:%S}"
+
+
+class CategoryStats(models.Model):
+    """Figures over a category and all its descendants, computed from the catalog tables."""
+
+    category = models.OneToOneField(
+        Category, on_delete=models.CASCADE, primary_key=True, related_name="stats"
+    )
+    product_count = models.PositiveIntegerField(default=0)
+    published_count = models.PositiveIntegerField(default=0)
+    draft_count = models.PositiveIntegerField(default=0)
+    price_min = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    price_max = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    total_stock = models.PositiveBigIntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "category statistics"
+        verbose_name_plural = "category statistics"
+
+    def __str__(self) -> str:
+        return f"Statistics of category {self.category_id}"
+
+
+class BatchFlush(models.Model):
+    """One flushed batch of the celery-batches task: what it received and what it did.
+
+    Batches tasks emit no task events and store no results, so this table is how tests,
+    benchmarks and ops see batch sizes, de-duplication and the time of the last flush.
+    Rows older than ``STATS_BATCH_FLUSH_RETENTION_DAYS`` are pruned by the stale sweep.
+    """
+
+    flushed_at = models.DateTimeField(db_index=True)
+    worker = models.CharField(max_length=255, blank=True)
+    requests = models.PositiveIntegerField(help_text="Messages in the batch.")
+    rejected = models.PositiveIntegerField(default=0, help_text="Malformed messages dropped.")
+    products = models.PositiveIntegerField(help_text="Distinct products after de-duplication.")
+    computed = models.PositiveIntegerField(default=0)
+    skipped_current = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-flushed_at", "-id"]
+        verbose_name = "batch flush"
+
+    def __str__(self) -> str:
+        return f"{self.requests} requests at {self.flushed_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,637 @@
+"""Writes of the statistics: stale marks, the set-based recompute, and a per-product baseline.
+
+How an editor's save reaches the statistics
+-------------------------------------------
+1. The save transaction calls ``product_stats_mark_stale`` *after* the product row is
+   written (``post_save`` or later). The mark commits with the save or not at all, so a
+   lost or failed task never loses a save: the periodic sweep
+   (``stats.selectors.stale_products``) finds every mark nobody cleared.
+2. A worker calls ``product_stats_recompute`` with a chunk of ids (a few hundred to a
+   couple of thousand: one transaction, one statement of each kind per chunk).
+
+Why a save that lands during a recompute is never lost or counted twice
+-----------------------------------------------------------------------
+A mark is ``(token, pending_saves)``. Marking inserts the row if missing (new random
+token, ``stale_since`` = now; an existing row keeps its earlier ``stale_since``) and adds
+one to ``pending_saves`` in the same UPDATE statement for every id, so concurrent marks
+never overwrite each other.
+
+A recompute reads the marks first (plain read), computes and writes the figures, and only
+then, as its last step, locks the same marks (``SELECT ... FOR UPDATE``, id order) and
+compares:
+
+* same token, same count: nothing happened meanwhile, the mark is deleted;
+* same token, higher count: saves landed during the recompute and the figures may not
+  show them: only the counted saves are claimed (``pending_saves -= n``) and the mark
+  stays, so the product is recomputed again;
+* other token or no row: a concurrent recompute already claimed these saves (and a new
+  save may have re-marked the product): nothing is claimed.
+
+Claimed saves are added with ``save_count = save_count + CASE ... END`` in one UPDATE,
+never read-modify-written, and because the claim happens under the row lock, two
+recomputes of the same product (two batch workers, a redelivered message) cannot both
+claim the same saves: the second one waits for the first to commit and then finds the mark
+gone or re-created. The figures themselves are an upsert of values computed from the
+catalog, so running a recompute twice, or twice at once, converges on the same rows.
+
+Lock order, to stay deadlock-free with editors: a recompute takes product-stats rows, then
+category-stats rows, then marks, each in id order; an editor's transaction writes the
+product and then its mark, and never touches stats rows. Marking *before* the product row
+is written would invert the order (the stats upsert's foreign-key check waits for the
+product row lock). On MariaDB a deadlock or lock timeout is re-raised as
+``OperationalError`` for the task to retry; the marks make that retry safe.
+
+Category statistics are computed from the catalog tables (not from product statistics),
+over each category's whole subtree. Their rows are locked before the catalog is read, so
+of two overlapping recomputes the later one reads what the earlier one read or newer and a
+slower, older computation can never overwrite a fresher one.
+"""
+
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connections, router, transaction
+from django.db.models import Case, Count, F, Max, Min, Model, Q, Sum, Value, When
+from django.db.models.fields import PositiveIntegerField
+from django.db.models.functions import Length
+from django.utils import timezone
+
+from catalog.models import Category, Product, Variant
+from stats import figures
+from stats.models import BatchFlush, CategoryStats, ProductStaleness, ProductStats
+from stats.selectors import (
+    category_stats_from_scratch,
+    product_stats_from_scratch,
+    stale_products,
+)
+
+logger = logging.getLogger(__name__)
+
+_PRODUCT_STATS_FIELDS = [
+    "category",
+    "variant_count",
+    "price_min",
+    "price_max",
+    "price_avg",
+    "total_stock",
+    "stock_status",
+    "completeness",
+    "computed_at",
+    "computed_version",
+]
+_CATEGORY_STATS_FIELDS = [
+    "product_count",
+    "published_count",
+    "draft_count",
+    "price_min",
+    "price_max",
+    "total_stock",
+    "computed_at",
+]
+
+#: product id -> (token, pending_saves) as read at the start of a recompute.
+_Marks = dict[int, tuple[UUID, int]]
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    computed: int = 0
+    skipped_current: int = 0
+    #: Ids that no longer exist (deleted since they were queued).
+    missing: int = 0
+    #: Products whose figures could not be computed; they keep a stale mark.
+    failed: int = 0
+    categories: int = 0
+
+    def __add__(self, other: "RecomputeResult") -> "RecomputeResult":
+        return RecomputeResult(
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
+        )
+
+
+# --- Stale marks ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def product_stats_mark_stale(*, product_ids: Iterable[int]) -> None:
+    """Record one editor save of each product: two statements whatever the number of ids.
+
+    Call it inside the save transaction, after the product row is written (see the module
+    docstring for why the order matters).
+    """
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    _marks_ensure(product_ids=ids)
+    ProductStaleness.objects.filter(product_id__in=ids).update(pending_saves=F("pending_saves") + 1)
+
+
+def _marks_ensure(*, product_ids: list[int]) -> None:
+    """Create missing marks; an existing mark keeps its earlier ``stale_since``."""
+    now = timezone.now()
+    ProductStaleness.objects.bulk_create(
+        [ProductStaleness(product_id=pid, stale_since=now) for pid in product_ids],
+        ignore_conflicts=True,
+    )
+
+
+def _marks_read(product_ids: list[int]) -> _Marks:
+    rows = ProductStaleness.objects.filter(product_id__in=product_ids).values_list(
+        "product_id", "token", "pending_saves"
+    )
+    return {pid: (token, pending) for pid, token, pending in rows}
+
+
+def _marks_claim(marks: _Marks) -> None:
+    """Clear the marks read at the start, unless re-marked; add their saves to save_count."""
+    if not marks:
+        return
+    locked = {
+        pid: (token, pending)
+        for pid, token, pending in ProductStaleness.objects.select_for_update()
+        .filter(product_id__in=marks)
+        .order_by("product_id")
+        .values_list("product_id", "token", "pending_saves")
+    }
+    claimed: dict[int, int] = {}
+    cleared: list[int] = []
+    for pid, (token, pending) in marks.items():
+        now_token, now_pending = locked.get(pid, (None, None))
+        if now_token != token:
+            continue  # claimed by a concurrent recompute; a new save may have re-marked it
+        claimed[pid] = pending
+        if now_pending == pending:
+            cleared.append(pid)
+    if cleared:
+        ProductStaleness.objects.filter(product_id__in=cleared).delete()
+    kept = {pid: n for pid, n in claimed.items() if pid not in cleared and n}
+    if kept:
+        ProductStaleness.objects.filter(product_id__in=kept).update(
+            pending_saves=F("pending_saves") - _per_product(kept)
+        )
+    saves = {pid: n for pid, n in claimed.items() if n}
+    if saves:
+        ProductStats.objects.filter(product_id__in=saves).update(
+            save_count=F("save_count") + _per_product(saves)
+        )
+
+
+def _per_product(values: dict[int, int]) -> Case:
+    """One CASE expression, so a per-product amount costs one UPDATE for the whole chunk."""
+    return Case(
+        *(When(product_id=pid, then=Value(n)) for pid, n in values.items()),
+        default=Value(0),
+        output_field=PositiveIntegerField(),
+    )
+
+
+# --- Product statistics ---------------------------------------------------------------------
+
+
+def product_stats_recompute(*, product_ids: Iterable[int], force: bool = False) -> RecomputeResult:
+    """Bring the products' statistics, and their categories', up to date.
+
+    A fixed number of SQL statements per call, whatever the number of ids: the caller
+    chooses the chunk size. Products whose figures are current (same version, no stale
+    mark) are skipped unless ``force`` (use it after a change to ``stats.figures``).
+
+    The public function is not one transaction on purpose: if a chunk fails for a reason
+    other than a lock conflict, it is split in halves and retried, so one bad product
+    cannot hold back the others; the bad one keeps a stale mark for the sweep and is
+    counted in ``failed``. Lock conflicts (``OperationalError``) are re-raised for the
+    task's retry policy.
+    """
+    ids = sorted(set(product_ids))
+    if not ids:
+        return RecomputeResult()
+    return _recompute_isolating(ids, force=force)
+
+
+def _recompute_isolating(ids: list[int], *, force: bool) -> RecomputeResult:
+    try:
+        return _recompute_chunk(ids, force=force)
+    except OperationalError:
+        raise
+    except Exception:
+        if len(ids) == 1:
+            logger.exception("Statistics of product %s failed; it stays marked stale.", ids[0])
+            _mark_failed(ids[0])
+            return RecomputeResult(failed=1)
+        logger.warning("Recompute of %d products failed; splitting the chunk.", len(ids))
+    middle = len(ids) // 2
+    return _recompute_isolating(ids[:middle], force=force) + _recompute_isolating(
+        ids[middle:], force=force
+    )
+
+
+def _mark_failed(product_id: int) -> None:
+    # No pending save is added: the failure is not an editor save.
+    try:
+        with transaction.atomic():
+            _marks_ensure(product_ids=[product_id])
+    except IntegrityError:
+        pass  # the product was deleted meanwhile: nothing left to recompute
+
+
+@transaction.atomic
+def _recompute_chunk(ids: list[int], *, force: bool) -> RecomputeResult:
+    now = timezone.now()
+    # Marks, then versions, then variants: each read is at least as new as the one before
+    # (READ COMMITTED), so figures are never older than the version they are stored with,
+    # and a save after the marks were read leaves a mark behind (see _marks_claim).
+    marks = _marks_read(ids)
+    products = {
+        row["id"]: row
+        for row in Product.objects.filter(id__in=ids)
+        .order_by()
+        .values("id", "version", "category_id", "status", description_length=Length("description"))
+    }
+    missing = [pid for pid in ids if pid not in products]
+    if missing:
+        ProductStaleness.objects.filter(product_id__in=missing).delete()
+        ProductStats.objects.filter(product_id__in=missing).delete()
+    stored = {
+        pid: (version, category_id)
+        for pid, version, category_id in ProductStats.objects.filter(
+            product_id__in=products
+        ).values_list("product_id", "computed_version", "category_id")
+    }
+    due = [
+        pid
+        for pid in sorted(products)
+        if force or pid in marks or pid not in stored or stored[pid][0] != products[pid]["version"]
+    ]
+    categories = 0
+    if due:
+        variants = _variant_figures(due)
+        _upsert(
+            ProductStats,
+            [_product_stats_row(products[pid], variants.get(pid), now) for pid in due],
+            key="product",
+            update_fields=_PRODUCT_STATS_FIELDS,
+        )
+        touched = {products[pid]["category_id"] for pid in due}
+        touched |= {stored[pid][1] for pid in due if pid in stored}
+        categories = _category_stats_write(category_ids=touched - {None}, now=now)
+    _marks_claim({pid: marks[pid] for pid in due if pid in marks})
+    return RecomputeResult(
+        computed=len(due),
+        skipped_current=len(products) - len(due),
+        missing=len(missing),
+        categories=categories,
+    )
+
+
+def _variant_figures(product_ids: list[int]) -> dict[int, dict[str, Any]]:
+    rows = (
+        Variant.objects.filter(product_id__in=product_ids)
+        .order_by()
+        .values("product_id")
+        .annotate(
+            variant_count=Count("id"),
+            price_min=Min("price"),
+            price_max=Max("price"),
+            price_sum=Sum("price"),
+            total_stock=Sum("stock"),
+            unlabelled=Count("id", filter=Q(size="", colour="")),
+        )
+    )
+    return {row["product_id"]: row for row in rows}
+
+
+def _product_stats_row(
+    product: dict[str, Any], variants: dict[str, Any] | None, now: datetime
+) -> ProductStats:
+    variants = variants or {}
+    variant_count = variants.get("variant_count", 0)
+    total_stock = variants.get("total_stock") or 0
+    return ProductStats(
+        product_id=product["id"],
+        category_id=product["category_id"],
+        variant_count=variant_count,
+        price_min=variants.get("price_min"),
+        price_max=variants.get("price_max"),
+        price_avg=figures.price_average(
+            price_sum=variants.get("price_sum"), variant_count=variant_count
+        ),
+        total_stock=total_stock,
+        stock_status=figures.stock_status(total_stock=total_stock),
+        completeness=figures.completeness(
+            description_length=product["description_length"] or 0,
+            has_category=product["category_id"] is not None,
+            variant_count=variant_count,
+            unlabelled_variant_count=variants.get("unlabelled", 0),
+            published=product["status"] == Product.Status.PUBLISHED,
+        ),
+        computed_at=now,
+        computed_version=product["version"],
+    )
+
+
+def _upsert(model: type[Model], rows: list[Model], *, key: str, update_fields: list[str]) -> None:
+    """INSERT ... ON DUPLICATE KEY UPDATE (MariaDB) / ON CONFLICT DO UPDATE (SQLite)."""
+    features = connections[router.db_for_write(model)].features
+    # MariaDB resolves the conflict on any unique key and refuses an explicit target.
+    unique_fields = [key] if features.supports_update_conflicts_with_target else None
+    model._default_manager.bulk_create(
+        rows, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+    )
+
+
+def product_stats_recompute_loop(*, product_ids: Iterable[int]) -> RecomputeResult:
+    """The per-product ORM loop: the benchmark's baseline, same results, many more queries.
+
+    Each product is computed from scratch by ``stats.selectors`` and written in its own
+    transaction with the same mark claim as the set-based path; affected categories are
+    then computed one by one. It skips the category row locks, so it is not meant for
+    concurrent production use.
+    """
+    result = RecomputeResult()
+    touched: set[int] = set()
+    for pid in sorted(set(product_ids)):
+        with transaction.atomic():
+            marks = _marks_read([pid])
+            computed = product_stats_from_scratch(product_id=pid)
+            if computed is None:
+                ProductStaleness.objects.filter(product_id=pid).delete()
+                result += RecomputeResult(missing=1)
+                continue
+            values, version = computed
+            old = ProductStats.objects.filter(product_id=pid).first()
+            if old is not None and not marks and old.computed_version == version:
+                result += RecomputeResult(skipped_current=1)
+                continue
+            ProductStats.objects.update_or_create(
+                product_id=pid,
+                defaults={**values, "computed_at": timezone.now(), "computed_version": version},
+            )
+            touched |= {values["category_id"], old.category_id if old else None} - {None}
+            _marks_claim(marks)
+            result += RecomputeResult(computed=1)
+    now = timezone.now()
+    for category_id in sorted(_with_ancestors(touched, _category_parents())):
+        with transaction.atomic():
+            CategoryStats.objects.update_or_create(
+                category_id=category_id,
+                defaults={
+                    **category_stats_from_scratch(category_id=category_id),
+                    "computed_at": now,
+                },
+            )
+        result += RecomputeResult(categories=1)
+    return result
+
+
+# --- Category statistics ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def category_stats_recompute(*, category_ids: Iterable[int]) -> int:
+    """Recompute the categories and all their ancestors; return how many rows were written.
+
+    For changes a product recompute cannot see: a category moved to another parent (call
+    it with the old and the new parent), a product deleted (with its last category).
+    """
+    return _category_stats_write(category_ids=set(category_ids), now=timezone.now())
+
+
+@transaction.atomic
+def category_stats_recompute_all() -> int:
+    """Recompute every category (after a bulk import, or as a nightly consistency pass)."""
+    return _category_stats_write(category_ids=None, now=timezone.now())
+
+
+def _category_parents() -> dict[int, int | None]:
+    """The whole tree as {id: parent_id}: one query; catalogs have thousands of categories."""
+    return dict(Category.objects.order_by().values_list("id", "parent_id"))
+
+
+def _with_ancestors(category_ids: Iterable[int], parents: dict[int, int | None]) -> set[int]:
+    found: set[int] = set()
+    for category_id in category_ids:
+        node: int | None = category_id
+        while node is not None and node in parents and node not in found:
+            found.add(node)
+            node = parents[node]
+    return found
+
+
+def _category_stats_write(*, category_ids: set[int] | None, now: datetime) -> int:
+    """Write CategoryStats for ``category_ids`` plus ancestors (None: every category)."""
+    parents = _category_parents()
+    targets = set(parents) if category_ids is None else _with_ancestors(category_ids, parents)
+    if not targets:
+        return 0
+    # Lock the existing rows, then create the missing ones (id order both times), before
+    # reading the catalog: see "Category statistics" in the module docstring.
+    existing = set(
+        CategoryStats.objects.select_for_update()
+        .filter(category_id__in=targets)
+        .order_by("category_id")
+        .values_list("category_id", flat=True)
+    )
+    if targets - existing:
+        CategoryStats.objects.bulk_create(
+            [CategoryStats(category_id=cid, computed_at=now) for cid in sorted(targets - existing)],
+            ignore_conflicts=True,
+        )
+    children: dict[int, list[int]] = {}
+    for cid, parent_id in parents.items():
+        if parent_id is not None:
+            children.setdefault(parent_id, []).append(cid)
+    scope = set(_descendants(targets, children))
+    totals = _subtree_totals(targets, children, _direct_category_figures(scope, parents))
+    _upsert(
+        CategoryStats,
+        [CategoryStats(category_id=cid, computed_at=now, **totals[cid]) for cid in sorted(targets)],
+        key="category",
+        update_fields=_CATEGORY_STATS_FIELDS,
+    )
+    return len(targets)
+
+
+def _descendants(roots: Iterable[int], children: dict[int, list[int]]) -> Iterator[int]:
+    seen: set[int] = set()
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue  # shared subtree, or a cycle in bad data
+        seen.add(node)
+        yield node
+        stack.extend(children.get(node, ()))
+
+
+def _direct_category_figures(
+    scope: set[int], parents: dict[int, int | None]
+) -> dict[int, dict[str, Any]]:
+    """Figures of the products sitting directly in each category: two grouped queries."""
+    whole_tree = len(scope) == len(parents)
+    products = Product.objects.filter(category__isnull=False).order_by()
+    variants = Variant.objects.filter(product__category__isnull=False).order_by()
+    if not whole_tree:
+        products = products.filter(category_id__in=scope)
+        variants = variants.filter(product__category_id__in=scope)
+    direct: dict[int, dict[str, Any]] = {}
+    for row in products.values("category_id").annotate(
+        product_count=Count("id"),
+        published_count=Count("id", filter=Q(status=Product.Status.PUBLISHED)),
+        draft_count=Count("id", filter=Q(status=Product.Status.DRAFT)),
+    ):
+        direct[row.pop("category_id")] = row
+    for row in variants.values("product__category_id").annotate(
+        price_min=Min("price"), price_max=Max("price"), total_stock=Sum("stock")
+    ):
+        direct.setdefault(row.pop("product__category_id"), {}).update(row)
+    return direct
+
+
+def _subtree_totals(
+    targets: set[int], children: dict[int, list[int]], direct: dict[int, dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """Roll the direct figures up the tree: a node's total is its own plus its children's.
+
+    One post-order pass over the targets' subtrees (each node visited once); counts, sums,
+    minima and maxima combine exactly, so nothing is ever an average of averages.
+    """
+    totals: dict[int, dict[str, Any]] = {}
+    entered: set[int] = set()
+    stack = [(node, False) for node in targets]
+    while stack:
+        node, children_done = stack.pop()
+        if node in totals:
+            continue
+        if children_done:
+            result = _empty_category_figures()
+            _combine(result, direct.get(node, {}))
+            for child in children.get(node, ()):
+                _combine(result, totals.get(child, {}))  # absent only inside a cycle
+            totals[node] = result
+        elif node not in entered:  # a cycle in bad data must not loop forever
+            entered.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children.get(node, ()))
+    return {node: totals[node] for node in targets}
+
+
+def _empty_category_figures() -> dict[str, Any]:
+    return {
+        "product_count": 0,
+        "published_count": 0,
+        "draft_count": 0,
+        "price_min": None,
+        "price_max": None,
+        "total_stock": 0,
+    }
+
+
+def _combine(into: dict[str, Any], part: dict[str, Any]) -> None:
+    for name in ("product_count", "published_count", "draft_count", "total_stock"):
+        into[name] += part.get(name) or 0
+    into["price_min"] = _pick(min, into["price_min"], part.get("price_min"))
+    into["price_max"] = _pick(max, into["price_max"], part.get("price_max"))
+
+
+def _pick(choose: Any, a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return choose(a, b)
+
+
+# --- Entry points for the workers ----------------------------------------------------------
+
+
+def product_stats_batch_process(
+    *,
+    product_ids: Iterable[int],
+    category_ids: Iterable[int] = (),
+    requests: int,
+    rejected: int = 0,
+    worker: str = "",
+) -> RecomputeResult:
+    """Recompute one flushed batch: each product once, however often it was saved.
+
+    ``category_ids`` are the categories of products deleted since they were queued (the
+    deleted product's statistics row, which remembered its category, is gone). The batch
+    is recorded as a ``BatchFlush`` whatever happens, because celery-batches acks the
+    whole batch even when it raised: a failure is logged and the products keep their
+    stale marks for the sweep.
+    """
+    started = time.monotonic()
+    distinct = sorted(set(product_ids))
+    result = RecomputeResult()
+    try:
+        result = product_stats_recompute(product_ids=distinct)
+        extra_categories = set(category_ids)
+        if extra_categories:
+            result += RecomputeResult(
+                categories=category_stats_recompute(category_ids=extra_categories)
+            )
+    except Exception:
+        logger.exception(
+            "Batch of %d requests (%d products) failed; they stay stale for the sweep.",
+            requests,
+            len(distinct),
+        )
+        result = RecomputeResult(failed=len(distinct))
+    finally:
+        BatchFlush.objects.create(
+            flushed_at=timezone.now(),
+            worker=worker[:255],
+            requests=requests,
+            rejected=rejected,
+            products=len(distinct),
+            computed=result.computed,
+            skipped_current=result.skipped_current,
+            missing=result.missing,
+            failed=result.failed,
+            duration_ms=round((time.monotonic() - started) * 1000),
+        )
+    return result
+
+
+def product_stats_sweep_stale(
+    *,
+    older_than: timedelta | None = None,
+    chunk_size: int | None = None,
+    max_chunks: int | None = None,
+) -> RecomputeResult:
+    """The backstop: recompute products stale for longer than a batch should take.
+
+    A stale mark older than the flush interval plus a margin means its request was lost
+    (broker outage, killed worker, failed batch). Work is bounded per sweep so a large
+    backlog is caught up over several sweeps instead of one endless task. Category
+    statistics are refreshed in full at the end, which also repairs those of products
+    deleted while their request was lost.
+    """
+    older_than = older_than or timedelta(
+        seconds=settings.STATS_BATCH_FLUSH_INTERVAL + settings.STATS_STALE_MARGIN
+    )
+    chunk_size = chunk_size or settings.STATS_STALE_SWEEP_CHUNK
+    max_chunks = max_chunks or settings.STATS_STALE_SWEEP_MAX_CHUNKS
+    result = RecomputeResult()
+    seen: set[int] = set()
+    for _ in range(max_chunks):
+        ids = [
+            pid
+            for pid in stale_products(older_than=older_than, limit=chunk_size + len(seen))
+            if pid not in seen
+        ][:chunk_size]
+        if not ids:
+            break
+        seen.update(ids)  # a product that fails again keeps its mark: do not loop on it
+        result += product_stats_recompute(product_ids=ids)
+    result += RecomputeResult(categories=category_stats_recompute_all())
+    BatchFlush.objects.filter(
+        flushed_at__lt=timezone.now() - timedelta(days=settings.STATS_BATCH_FLUSH_RETENTION_DAYS)
+    ).delete()
+    if result.computed or result.failed:
+        logger.info("Stale sweep: %s", result)
+    return result

@@ -1,0 +1,56 @@
+import pytest
+from django.urls import reverse
+
+from stats.services import product_stats_mark_stale, product_stats_recompute
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("model", ["productstats", "categorystats"])
+def test_statistics_changelists_render_read_only(admin_client, variant_factory, model):
+    product = variant_factory().product
+    product_stats_recompute(product_ids=[product.pk])
+    product_stats_mark_stale(product_ids=[product.pk])
+
+    response = admin_client.get(reverse(f"admin:stats_{model}_changelist"))
+
+    assert response.status_code == 200
+    assert admin_client.get(reverse(f"admin:stats_{model}_add")).status_code == 403
+
+
+def test_product_statistics_detail_cannot_be_changed(admin_client, variant_factory):
+    product = variant_factory().product
+    product_stats_recompute(product_ids=[product.pk])
+    url = reverse("admin:stats_productstats_change", args=[product.pk])
+
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url, {"variant_count": "99"}).status_code == 403
+
+
+def test_product_change_page_shows_statistics_read_only(admin_client, variant_factory):
+    product = variant_factory(stock=3).product
+    product_stats_recompute(product_ids=[product.pk])
+
+    page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+
+    html = page.content.decode()
+    assert "Statistics (computed by the workers)" in html
+    assert "Low stock" in html
+    assert 'name="stats_completeness"' not in html  # shown, never an input
+
+
+def test_product_changelist_has_statistics_columns(admin_client, variant_factory):
+    product = variant_factory(stock=0).product
+    product_stats_recompute(product_ids=[product.pk])
+
+    page = admin_client.get(reverse("admin:catalog_product_changelist"))
+
+    html = page.content.decode()
+    assert "column-stats_stock_status" in html
+    assert "Out of stock" in html
+
+
+def test_a_queued_recompute_is_visible_on_the_change_page(admin_client, product_factory):
+    product = product_factory()  # saved: marked stale, not computed yet
+    page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+    assert "not computed yet; recompute queued since" in page.content.decode()
