@@ -1,13 +1,15 @@
 """Writes to the catalog that are more than a single model save."""
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 
 from catalog.models import Category, Product, Variant
+from catalog.signals import products_bulk_changed
 
 DEMO_SKU_PREFIX = "DEMO-"
 
@@ -90,6 +92,7 @@ def catalog_seed(
             )
             variants = [v for n in numbers for v in _demo_variants(n, ids[_product_sku(n)])]
             Variant.objects.bulk_create(variants)
+            products_bulk_changed.send(sender=Product, product_ids=list(ids.values()))
         products_created += len(numbers)
         variants_created += len(variants)
         if on_progress:
@@ -133,3 +136,14 @@ def _demo_variants(number: int, product_id: int) -> list[Variant]:
         )
         for index in range(1, rng.randint(1, 5) + 1)
     ]
+
+
+def product_versions_bump(*, product_ids: Iterable[int]) -> None:
+    """Count one more change of each product, in the caller's transaction.
+
+    Statistics remember the version they were computed from, so a recompute can tell
+    figures that are current from figures an edit has overtaken.
+    """
+    ids = sorted(set(product_ids))
+    if ids:
+        Product.objects.filter(pk__in=ids).update(version=F("version") + 1)

@@ -12,9 +12,12 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.queues import TASK_STALE_SWEEP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CATALOG_VAR_DIR") or BASE_DIR / "var")
+# SQLite file, embedded broker, beat schedule and test artefacts live here.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 # --- Environment -------------------------------------------------------------
 ENVIRONMENT = env_str("DJANGO_ENV", "development")
@@ -89,8 +92,6 @@ TEMPLATES = [
 # --- Database ------------------------------------------------------------------
 # mysql://root@127.0.0.1:3306/catalog for MariaDB; a SQLite file by default.
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'catalog.sqlite3'}"
-if DATABASE_URL.startswith("sqlite:"):
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
@@ -103,6 +104,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
         {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
     )
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has the web server and workers writing at once: WAL lets
+    # readers run beside a writer, IMMEDIATE transactions take the write lock up front
+    # (no upgrade deadlock), and the timeout makes writers queue instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, i18n, static ----------------------------------------------------------
@@ -157,9 +169,19 @@ SESSION_COOKIE_HTTPONLY = True
 # RabbitMQ: amqp://guest:guest@127.0.0.1:5672//
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+# Publishing (an editor's save queues a recompute after commit) gives up quickly when the
+# broker is down: the save has committed and its stale mark lets the sweep catch up, so
+# an editor must not wait kombu's default ~6 s of reconnect attempts. A worker's consumer
+# reconnects with its own, unbounded retry policy and is not affected.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(BROKER_DIR / "data"),
         "data_folder_out": str(BROKER_DIR / "data"),
         "control_folder": str(BROKER_DIR / "control"),
@@ -179,6 +201,32 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_BROKER_CHANNEL_ERROR_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Statistics ----------------------------------------------------------------------------
+# The batch task flushes every STATS_BATCH_FLUSH_EVERY requests or STATS_BATCH_FLUSH_INTERVAL
+# seconds, whichever comes first.
+STATS_BATCH_FLUSH_EVERY = env_int("STATS_BATCH_FLUSH_EVERY", 100)
+STATS_BATCH_FLUSH_INTERVAL = env_int("STATS_BATCH_FLUSH_INTERVAL", 300)
+# Products with total stock at or below this (and above 0) are "low stock".
+STATS_LOW_STOCK_THRESHOLD = env_int("STATS_LOW_STOCK_THRESHOLD", 5)
+# The backstop: every STATS_STALE_SWEEP_INTERVAL seconds, recompute products stale for
+# longer than the flush interval plus STATS_STALE_MARGIN seconds, STATS_STALE_SWEEP_CHUNK
+# at a time, at most STATS_STALE_SWEEP_MAX_CHUNKS chunks per sweep.
+STATS_STALE_SWEEP_INTERVAL = env_int("STATS_STALE_SWEEP_INTERVAL", 120)
+STATS_STALE_MARGIN = env_int("STATS_STALE_MARGIN", 60)
+STATS_STALE_SWEEP_CHUNK = env_int("STATS_STALE_SWEEP_CHUNK", 500)
+STATS_STALE_SWEEP_MAX_CHUNKS = env_int("STATS_STALE_SWEEP_MAX_CHUNKS", 20)
+STATS_BATCH_FLUSH_RETENTION_DAYS = env_int("STATS_BATCH_FLUSH_RETENTION_DAYS", 7)
+
+CELERY_BEAT_SCHEDULE = {
+    "stats-stale-sweep": {
+        "task": TASK_STALE_SWEEP,
+        "schedule": STATS_STALE_SWEEP_INTERVAL,
+        # A sweep still waiting when the next is due is superseded by it.
+        "options": {"expires": STATS_STALE_SWEEP_INTERVAL},
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

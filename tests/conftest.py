@@ -15,11 +15,11 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
 def _broker_error() -> str | None:
-    from kombu import Connection
+    from config.celery import app
 
     try:
-        with Connection(settings.CELERY_BROKER_URL, connect_timeout=5) as conn:
-            conn.ensure_connection(max_retries=1)
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=5)
     except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None

@@ -1,7 +1,7 @@
 import uuid
 
 import pytest
-from kombu import Connection, Exchange, Queue
+from kombu import Exchange, Queue
 
 from config.celery import QUEUE_DEFAULT, app
 
@@ -15,7 +15,7 @@ def test_celery_app_reads_broker_from_settings(settings):
 def test_broker_round_trips_a_persistent_message(broker_url):
     name = f"test.roundtrip.{uuid.uuid4().hex[:8]}"
     queue = Queue(name, Exchange(name, type="direct"), routing_key=name, auto_delete=True)
-    with Connection(broker_url) as conn:
+    with app.connection_for_write() as conn:
         producer = conn.Producer()
         producer.publish(
             {"hello": "catalog"},

@@ -1,0 +1,11 @@
+"""Queue and task names, importable from settings and from config/celery.py alike."""
+
+#: Tasks with no dedicated queue.
+QUEUE_DEFAULT = "default"
+#: celery-batches statistics recomputation after editor saves (and the stale sweep).
+QUEUE_STATS_BATCH = "stats.batch"
+#: Rate-limited bulk recomputation, consumed by one dedicated worker.
+QUEUE_STATS_BULK = "stats.bulk"
+
+TASK_PRODUCT_STATS_BATCH = "stats.product_stats_batch"
+TASK_STALE_SWEEP = "stats.stale_sweep"

@@ -1,0 +1,83 @@
+"""Celery wiring for statistics. No business logic: parse the messages, call a service.
+
+Read NOTES.md on celery-batches before changing the batch task: requests are buffered
+unacked in the worker's main process; with ``acks_late`` the whole batch is acked when
+it returns, even if it raised, so failures are handled per product inside the service
+and a failed product keeps its durable stale mark for the sweep.
+"""
+
+import logging
+from typing import Any
+
+from celery_batches import Batches, SimpleRequest
+from django.conf import settings
+
+from config.celery import TASK_PRODUCT_STATS_BATCH, TASK_STALE_SWEEP, app
+
+logger = logging.getLogger(__name__)
+
+#: Bumped when the message format changes; older workers reject newer messages.
+MESSAGE_VERSION = 1
+
+
+def queue_product_stats(*, product_id: int, category_id: int | None = None) -> None:
+    """Send one recompute request for a product (and the category of a deleted one).
+
+    No publish retries: this runs after the editor's transaction committed, and the
+    product's stale mark already guarantees the sweep will catch up if this fails.
+    """
+    kwargs: dict[str, Any] = {"v": MESSAGE_VERSION}
+    if category_id is not None:
+        kwargs["category_id"] = category_id
+    product_stats_batch.apply_async(args=[product_id], kwargs=kwargs, retry=False)
+
+
+def _parse(request: SimpleRequest) -> tuple[int, int | None] | None:
+    args, kwargs = request.args, request.kwargs or {}
+    version = kwargs.get("v", MESSAGE_VERSION)
+    product_id = args[0] if isinstance(args, list | tuple) and len(args) == 1 else None
+    category_id = kwargs.get("category_id")
+    valid = (
+        version == MESSAGE_VERSION
+        and isinstance(product_id, int)
+        and not isinstance(product_id, bool)
+        and product_id > 0
+        and (category_id is None or (isinstance(category_id, int) and category_id > 0))
+    )
+    if not valid:
+        logger.error(
+            "Rejected malformed statistics request %s: args=%r kwargs=%r",
+            request.id,
+            args,
+            kwargs,
+        )
+        return None
+    return product_id, category_id
+
+
+@app.task(
+    base=Batches,
+    name=TASK_PRODUCT_STATS_BATCH,
+    flush_every=settings.STATS_BATCH_FLUSH_EVERY,
+    flush_interval=settings.STATS_BATCH_FLUSH_INTERVAL,
+    acks_late=True,
+    ignore_result=True,
+)
+def product_stats_batch(requests: list[SimpleRequest]) -> None:
+    from stats.services import product_stats_batch_process
+
+    parsed = [p for p in map(_parse, requests) if p is not None]
+    product_stats_batch_process(
+        product_ids=[product_id for product_id, _ in parsed],
+        category_ids=[category_id for _, category_id in parsed if category_id is not None],
+        requests=len(requests),
+        rejected=len(requests) - len(parsed),
+        worker=requests[0].hostname if requests else "",
+    )
+
+
+@app.task(name=TASK_STALE_SWEEP, ignore_result=True, acks_late=True)
+def stale_sweep() -> None:
+    from stats.services import product_stats_sweep_stale
+
+    product_stats_sweep_stale()

@@ -1,0 +1,124 @@
+import logging
+
+import pytest
+from django.core import serializers
+from django.db import transaction
+
+from catalog.models import Product
+from stats.models import ProductStaleness
+from stats.receivers import _QueueRecompute
+from tests.workers import unreachable_broker
+
+pytestmark = pytest.mark.django_db
+
+
+def _setup_committed() -> None:
+    """Forget the on-commit callbacks the factories registered.
+
+    The test runs inside one transaction that never commits, and the receivers queue a
+    product once per transaction: without this, setup's pending callbacks would make
+    the saves under test look already queued.
+    """
+    transaction.get_connection().run_on_commit.clear()
+
+
+def _queued(callbacks) -> list[tuple[int, int | None]]:
+    return [(c.product_id, c.category_id) for c in callbacks if isinstance(c, _QueueRecompute)]
+
+
+def test_an_admin_like_save_marks_bumps_and_queues_once_per_product(
+    django_capture_on_commit_callbacks, product_factory, variant_factory
+):
+    product = product_factory()
+    variants = variant_factory.create_batch(3, product=product)
+    ProductStaleness.objects.all().delete()
+    _setup_committed()
+    version = Product.objects.get(pk=product.pk).version
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        product.name = "Renamed"
+        product.save()
+        for variant in variants:
+            variant.stock += 1
+            variant.save()
+
+    assert _queued(callbacks) == [(product.pk, None)]
+    mark = ProductStaleness.objects.get(product=product)
+    assert mark.pending_saves == 1
+    assert Product.objects.get(pk=product.pk).version == version + 1 == product.version
+
+
+def test_a_rolled_back_save_neither_marks_nor_queues(
+    django_capture_on_commit_callbacks, product_factory
+):
+    product = product_factory()
+    ProductStaleness.objects.all().delete()
+    _setup_committed()
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        product.save()
+        raise RuntimeError("editor's save failed")
+    assert _queued(callbacks) == []
+    assert not ProductStaleness.objects.exists()
+
+
+def test_fixture_loading_is_ignored(django_capture_on_commit_callbacks, product_factory):
+    product = product_factory()
+    ProductStaleness.objects.all().delete()
+    _setup_committed()
+    data = serializers.serialize("json", [product])
+    with django_capture_on_commit_callbacks() as callbacks:
+        for obj in serializers.deserialize("json", data):
+            obj.save()  # raw=True, as loaddata does
+    assert _queued(callbacks) == []
+    assert not ProductStaleness.objects.exists()
+
+
+def test_deleting_a_product_queues_its_category_and_does_not_mark_it(
+    django_capture_on_commit_callbacks, product_factory, variant_factory
+):
+    product = product_factory()
+    variant_factory.create_batch(2, product=product)
+    product_id, category_id = product.pk, product.category_id
+    with django_capture_on_commit_callbacks() as callbacks:
+        product.delete()  # cascades to variants: must not re-mark the vanishing product
+    assert _queued(callbacks) == [(product_id, category_id)]
+    assert not ProductStaleness.objects.filter(product_id=product_id).exists()
+
+
+def test_deleting_a_variant_marks_its_product(
+    django_capture_on_commit_callbacks, product_factory, variant_factory
+):
+    variant = variant_factory()
+    ProductStaleness.objects.all().delete()
+    _setup_committed()
+    with django_capture_on_commit_callbacks() as callbacks:
+        variant.delete()
+    assert _queued(callbacks) == [(variant.product_id, None)]
+    assert ProductStaleness.objects.filter(product_id=variant.product_id).exists()
+
+
+def test_a_save_succeeds_when_the_broker_is_unreachable(
+    django_capture_on_commit_callbacks, variant_factory, caplog
+):
+    variant = variant_factory()
+    _setup_committed()
+    with (
+        unreachable_broker(),
+        caplog.at_level(logging.ERROR),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        variant.price = 99
+        variant.save()
+    assert "queue statistics recompute of product" in caplog.text
+    assert ProductStaleness.objects.filter(product_id=variant.product_id).exists()
+
+
+def test_seeded_products_are_marked_for_the_sweep():
+    from catalog.services import catalog_seed
+
+    catalog_seed(products=7)
+    assert ProductStaleness.objects.count() == 7
