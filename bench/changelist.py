@@ -23,13 +23,13 @@ import django
 
 django.setup()
 
-from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.db.models import Count
+from django.test import Client
 
-from catalog.admin import ProductAdmin  # noqa: E402
-from catalog.models import Product  # noqa: E402
-from catalog.services import catalog_seed  # noqa: E402
-from editors.services import demo_admin_ensure  # noqa: E402
+from catalog.admin import ProductAdmin
+from catalog.models import Product
+from catalog.services import catalog_seed
+from editors.services import demo_admin_ensure
 
 PAGES = ["", "?p=100", "?status__exact=published", "?q=Lamp"]
 

@@ -17,6 +17,7 @@ from config.queues import (  # noqa: F401 (re-exported: the one place to find qu
     QUEUE_DEFAULT,
     QUEUE_STATS_BATCH,
     QUEUE_STATS_BULK,
+    TASK_CATEGORY_REFRESH,
     TASK_PRODUCT_STATS_BATCH,
     TASK_STALE_SWEEP,
 )
@@ -35,6 +36,7 @@ app.conf.task_routes = {
     TASK_PRODUCT_STATS_BATCH: {"queue": QUEUE_STATS_BATCH, "routing_key": QUEUE_STATS_BATCH},
     # The sweep runs beside the batches it backs up, so no extra worker is needed.
     TASK_STALE_SWEEP: {"queue": QUEUE_STATS_BATCH, "routing_key": QUEUE_STATS_BATCH},
+    TASK_CATEGORY_REFRESH: {"queue": QUEUE_STATS_BATCH, "routing_key": QUEUE_STATS_BATCH},
 }
 
 

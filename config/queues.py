@@ -9,3 +9,4 @@ QUEUE_STATS_BULK = "stats.bulk"
 
 TASK_PRODUCT_STATS_BATCH = "stats.product_stats_batch"
 TASK_STALE_SWEEP = "stats.stale_sweep"
+TASK_CATEGORY_REFRESH = "stats.category_stats_refresh"

@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
-from config.queues import TASK_STALE_SWEEP
+from config.queues import TASK_CATEGORY_REFRESH, TASK_STALE_SWEEP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CATALOG_VAR_DIR") or BASE_DIR / "var")
@@ -217,8 +217,16 @@ STATS_STALE_MARGIN = env_int("STATS_STALE_MARGIN", 60)
 STATS_STALE_SWEEP_CHUNK = env_int("STATS_STALE_SWEEP_CHUNK", 500)
 STATS_STALE_SWEEP_MAX_CHUNKS = env_int("STATS_STALE_SWEEP_MAX_CHUNKS", 20)
 STATS_BATCH_FLUSH_RETENTION_DAYS = env_int("STATS_BATCH_FLUSH_RETENTION_DAYS", 7)
+# Category figures aggregate whole subtrees: batches mark categories stale and this
+# periodic refresh recomputes them, so they lag product figures by at most this long.
+STATS_CATEGORY_REFRESH_INTERVAL = env_int("STATS_CATEGORY_REFRESH_INTERVAL", 30)
 
 CELERY_BEAT_SCHEDULE = {
+    "stats-category-refresh": {
+        "task": TASK_CATEGORY_REFRESH,
+        "schedule": STATS_CATEGORY_REFRESH_INTERVAL,
+        "options": {"expires": STATS_CATEGORY_REFRESH_INTERVAL},
+    },
     "stats-stale-sweep": {
         "task": TASK_STALE_SWEEP,
         "schedule": STATS_STALE_SWEEP_INTERVAL,

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 
 class StatsConfig(AppConfig):
@@ -11,18 +11,13 @@ class StatsConfig(AppConfig):
         from catalog.signals import products_bulk_changed
         from stats import receivers
 
-        post_save.connect(
-            receivers.product_saved, sender=Product, dispatch_uid="stats_product_saved"
-        )
-        post_delete.connect(
-            receivers.product_deleted, sender=Product, dispatch_uid="stats_product_deleted"
-        )
-        post_save.connect(
-            receivers.variant_saved, sender=Variant, dispatch_uid="stats_variant_saved"
-        )
-        post_delete.connect(
-            receivers.variant_deleted, sender=Variant, dispatch_uid="stats_variant_deleted"
-        )
-        products_bulk_changed.connect(
-            receivers.products_bulk_changed, dispatch_uid="stats_products_bulk_changed"
-        )
+        connections = [
+            (pre_save, receivers.product_saving, Product),
+            (post_save, receivers.product_saved, Product),
+            (post_delete, receivers.product_deleted, Product),
+            (post_save, receivers.variant_saved, Variant),
+            (post_delete, receivers.variant_deleted, Variant),
+            (products_bulk_changed, receivers.products_bulk_changed, None),
+        ]
+        for signal, receiver, sender in connections:
+            signal.connect(receiver, sender=sender, dispatch_uid=f"stats.{receiver.__name__}")

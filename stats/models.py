@@ -131,3 +131,27 @@ class BatchFlush(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requests} requests at {self.flushed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class CategoryStaleness(models.Model):
+    """A category whose statistics wait for the next periodic refresh.
+
+    Category figures aggregate whole subtrees (a top-level category covers most of the
+    catalog), which costs far more than the 100 products of a batch; so batches only
+    mark the categories they touched and ``stats.category_stats_refresh`` recomputes the
+    marked ones every ``STATS_CATEGORY_REFRESH_INTERVAL`` seconds. ``token`` changes on
+    every mark, so a refresh never clears a mark set after it read the catalog.
+    """
+
+    category = models.OneToOneField(
+        Category, on_delete=models.CASCADE, primary_key=True, related_name="staleness"
+    )
+    stale_since = models.DateTimeField()
+    token = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        verbose_name = "stale category"
+        verbose_name_plural = "stale categories"
+
+    def __str__(self) -> str:
+        return f"Category {self.category_id} stale since {self.stale_since:%Y-%m-%d %H:%M:%S}"

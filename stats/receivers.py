@@ -49,15 +49,14 @@ def _already_queued(product_id: int) -> bool:
     )
 
 
-def _product_changed(product_id: int, instance: Product | None = None) -> None:
+def _product_changed(product_id: int, *, bump_version: bool) -> None:
     from catalog.services import product_versions_bump
     from stats.services import product_stats_mark_stale
 
     if _already_queued(product_id):
         return
-    product_versions_bump(product_ids=[product_id])
-    if instance is not None:
-        instance.version += 1  # keep the saved instance in step with the row
+    if bump_version:
+        product_versions_bump(product_ids=[product_id])
     product_stats_mark_stale(product_ids=[product_id])
     transaction.on_commit(_QueueRecompute(product_id), robust=True)
 
@@ -66,10 +65,23 @@ def _deleting_product(origin: Any) -> bool:
     return isinstance(origin, Product) or (isinstance(origin, QuerySet) and origin.model is Product)
 
 
+def product_saving(sender: type, instance: Product, raw: bool = False, **kwargs: Any) -> None:
+    """Bump the version in the product's own UPDATE: no extra statement on a save.
+
+    Two editors saving the same product at once may both write the same version; that
+    is harmless, because the stale mark, not the version, is what forces a recompute.
+    """
+    if raw or instance._state.adding:
+        return
+    if _already_queued(instance.pk):
+        return  # bumped already in this transaction
+    instance.version += 1
+
+
 def product_saved(sender: type, instance: Product, raw: bool = False, **kwargs: Any) -> None:
     if raw:  # loaddata: fixtures carry their own state
         return
-    _product_changed(instance.pk, instance)
+    _product_changed(instance.pk, bump_version=False)
 
 
 def product_deleted(sender: type, instance: Product, **kwargs: Any) -> None:
@@ -80,13 +92,13 @@ def product_deleted(sender: type, instance: Product, **kwargs: Any) -> None:
 def variant_saved(sender: type, instance: Variant, raw: bool = False, **kwargs: Any) -> None:
     if raw:
         return
-    _product_changed(instance.product_id)
+    _product_changed(instance.product_id, bump_version=True)
 
 
 def variant_deleted(sender: type, instance: Variant, origin: Any = None, **kwargs: Any) -> None:
     if _deleting_product(origin):  # the product itself is going: product_deleted handles it
         return
-    _product_changed(instance.product_id)
+    _product_changed(instance.product_id, bump_version=True)
 
 
 def products_bulk_changed(sender: type, product_ids: list[int], **kwargs: Any) -> None:

@@ -54,7 +54,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connections, router, transaction
@@ -65,7 +65,13 @@ from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
 from stats import figures
-from stats.models import BatchFlush, CategoryStats, ProductStaleness, ProductStats
+from stats.models import (
+    BatchFlush,
+    CategoryStaleness,
+    CategoryStats,
+    ProductStaleness,
+    ProductStats,
+)
 from stats.selectors import (
     category_stats_from_scratch,
     product_stats_from_scratch,
@@ -119,18 +125,36 @@ class RecomputeResult:
 # --- Stale marks ---------------------------------------------------------------------------
 
 
-@transaction.atomic
 def product_stats_mark_stale(*, product_ids: Iterable[int]) -> None:
-    """Record one editor save of each product: two statements whatever the number of ids.
+    """Record one editor save of each product: one statement whatever the number of ids.
 
     Call it inside the save transaction, after the product row is written (see the module
-    docstring for why the order matters).
+    docstring for why the order matters). It runs on every editor save, so it is a single
+    upsert that increments in the database (no savepoint, no read): a new mark gets a
+    fresh token and ``stale_since``; an existing mark keeps both and counts one more save.
     """
     ids = sorted(set(product_ids))
     if not ids:
         return
-    _marks_ensure(product_ids=ids)
-    ProductStaleness.objects.filter(product_id__in=ids).update(pending_saves=F("pending_saves") + 1)
+    connection = connections[router.db_for_write(ProductStaleness)]
+    table = connection.ops.quote_name(ProductStaleness._meta.db_table)
+    now = ProductStaleness._meta.get_field("stale_since").get_db_prep_value(
+        timezone.now(), connection
+    )
+    rows = ", ".join(["(%s, %s, 1, %s)"] * len(ids))
+    params = [value for pid in ids for value in (pid, now, uuid4().hex)]
+    if connection.vendor == "mysql":
+        conflict = "ON DUPLICATE KEY UPDATE pending_saves = pending_saves + 1"
+    else:  # SQLite and PostgreSQL
+        conflict = (
+            f"ON CONFLICT (product_id) DO UPDATE SET pending_saves = {table}.pending_saves + 1"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (product_id, stale_since, pending_saves, token) "
+            f"VALUES {rows} {conflict}",
+            params,
+        )
 
 
 def _marks_ensure(*, product_ids: list[int]) -> None:
@@ -195,7 +219,9 @@ def _per_product(values: dict[int, int]) -> Case:
 # --- Product statistics ---------------------------------------------------------------------
 
 
-def product_stats_recompute(*, product_ids: Iterable[int], force: bool = False) -> RecomputeResult:
+def product_stats_recompute(
+    *, product_ids: Iterable[int], force: bool = False, defer_categories: bool = False
+) -> RecomputeResult:
     """Bring the products' statistics, and their categories', up to date.
 
     A fixed number of SQL statements per call, whatever the number of ids: the caller
@@ -207,16 +233,21 @@ def product_stats_recompute(*, product_ids: Iterable[int], force: bool = False) 
     cannot hold back the others; the bad one keeps a stale mark for the sweep and is
     counted in ``failed``. Lock conflicts (``OperationalError``) are re-raised for the
     task's retry policy.
+
+    ``defer_categories`` marks the touched categories stale instead of recomputing them
+    (the batch path: see ``CategoryStaleness``); ``category_stats_refresh_stale`` catches up.
     """
     ids = sorted(set(product_ids))
     if not ids:
         return RecomputeResult()
-    return _recompute_isolating(ids, force=force)
+    return _recompute_isolating(ids, force=force, defer_categories=defer_categories)
 
 
-def _recompute_isolating(ids: list[int], *, force: bool) -> RecomputeResult:
+def _recompute_isolating(
+    ids: list[int], *, force: bool, defer_categories: bool = False
+) -> RecomputeResult:
     try:
-        return _recompute_chunk(ids, force=force)
+        return _recompute_chunk(ids, force=force, defer_categories=defer_categories)
     except OperationalError:
         raise
     except Exception:
@@ -226,9 +257,9 @@ def _recompute_isolating(ids: list[int], *, force: bool) -> RecomputeResult:
             return RecomputeResult(failed=1)
         logger.warning("Recompute of %d products failed; splitting the chunk.", len(ids))
     middle = len(ids) // 2
-    return _recompute_isolating(ids[:middle], force=force) + _recompute_isolating(
-        ids[middle:], force=force
-    )
+    return _recompute_isolating(
+        ids[:middle], force=force, defer_categories=defer_categories
+    ) + _recompute_isolating(ids[middle:], force=force, defer_categories=defer_categories)
 
 
 def _mark_failed(product_id: int) -> None:
@@ -241,7 +272,9 @@ def _mark_failed(product_id: int) -> None:
 
 
 @transaction.atomic
-def _recompute_chunk(ids: list[int], *, force: bool) -> RecomputeResult:
+def _recompute_chunk(
+    ids: list[int], *, force: bool, defer_categories: bool = False
+) -> RecomputeResult:
     now = timezone.now()
     # Marks, then versions, then variants: each read is at least as new as the one before
     # (READ COMMITTED), so figures are never older than the version they are stored with,
@@ -279,7 +312,10 @@ def _recompute_chunk(ids: list[int], *, force: bool) -> RecomputeResult:
         )
         touched = {products[pid]["category_id"] for pid in due}
         touched |= {stored[pid][1] for pid in due if pid in stored}
-        categories = _category_stats_write(category_ids=touched - {None}, now=now)
+        if defer_categories:
+            category_stats_mark_stale(category_ids=touched - {None})
+        else:
+            categories = _category_stats_write(category_ids=touched - {None}, now=now)
     _marks_claim({pid: marks[pid] for pid in due if pid in marks})
     return RecomputeResult(
         computed=len(due),
@@ -400,6 +436,37 @@ def category_stats_recompute(*, category_ids: Iterable[int]) -> int:
     it with the old and the new parent), a product deleted (with its last category).
     """
     return _category_stats_write(category_ids=set(category_ids), now=timezone.now())
+
+
+def category_stats_mark_stale(*, category_ids: Iterable[int]) -> None:
+    """Queue categories for the next periodic refresh (a new token on every mark)."""
+    ids = sorted(set(category_ids))
+    if not ids:
+        return
+    now = timezone.now()
+    _upsert(
+        CategoryStaleness,
+        [CategoryStaleness(category_id=cid, stale_since=now) for cid in ids],
+        key="category",
+        update_fields=["token"],
+    )
+
+
+@transaction.atomic
+def category_stats_refresh_stale() -> int:
+    """Recompute the categories marked stale (and their ancestors); clear those marks.
+
+    A mark re-set while this runs has a new token and survives for the next refresh.
+    """
+    marks = dict(CategoryStaleness.objects.values_list("category_id", "token"))
+    if not marks:
+        return 0
+    written = _category_stats_write(category_ids=set(marks), now=timezone.now())
+    still_current = Q()
+    for category_id, token in marks.items():
+        still_current |= Q(category_id=category_id, token=token)
+    CategoryStaleness.objects.filter(still_current).delete()
+    return written
 
 
 @transaction.atomic
@@ -559,7 +626,9 @@ def product_stats_batch_process(
     """Recompute one flushed batch: each product once, however often it was saved.
 
     ``category_ids`` are the categories of products deleted since they were queued (the
-    deleted product's statistics row, which remembered its category, is gone). The batch
+    deleted product's statistics row, which remembered its category, is gone). Category
+    statistics are only marked here and refreshed periodically (``CategoryStaleness``
+    says why). The batch
     is recorded as a ``BatchFlush`` whatever happens, because celery-batches acks the
     whole batch even when it raised: a failure is logged and the products keep their
     stale marks for the sweep.
@@ -568,12 +637,8 @@ def product_stats_batch_process(
     distinct = sorted(set(product_ids))
     result = RecomputeResult()
     try:
-        result = product_stats_recompute(product_ids=distinct)
-        extra_categories = set(category_ids)
-        if extra_categories:
-            result += RecomputeResult(
-                categories=category_stats_recompute(category_ids=extra_categories)
-            )
+        result = product_stats_recompute(product_ids=distinct, defer_categories=True)
+        category_stats_mark_stale(category_ids=category_ids)
     except Exception:
         logger.exception(
             "Batch of %d requests (%d products) failed; they stay stale for the sweep.",

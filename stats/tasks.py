@@ -12,7 +12,12 @@ from typing import Any
 from celery_batches import Batches, SimpleRequest
 from django.conf import settings
 
-from config.celery import TASK_PRODUCT_STATS_BATCH, TASK_STALE_SWEEP, app
+from config.celery import (
+    TASK_CATEGORY_REFRESH,
+    TASK_PRODUCT_STATS_BATCH,
+    TASK_STALE_SWEEP,
+    app,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -81,3 +86,10 @@ def stale_sweep() -> None:
     from stats.services import product_stats_sweep_stale
 
     product_stats_sweep_stale()
+
+
+@app.task(name=TASK_CATEGORY_REFRESH, ignore_result=True, acks_late=True)
+def category_stats_refresh() -> None:
+    from stats.services import category_stats_refresh_stale
+
+    category_stats_refresh_stale()

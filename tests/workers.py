@@ -50,9 +50,15 @@ def queue_counts(name: str) -> tuple[int, int]:
 
 class WorkerProcess:
     def __init__(
-        self, *, queues: list[str], concurrency: int = 1, env: dict[str, str] | None = None
+        self,
+        *,
+        queues: list[str],
+        concurrency: int = 1,
+        env: dict[str, str] | None = None,
+        extra_args: list[str] | None = None,
     ):
         self.queues = queues
+        self.extra_args = extra_args or []
         self.concurrency = concurrency
         self.env = env or {}
         self.hostname = (
@@ -87,6 +93,7 @@ class WorkerProcess:
             "--without-mingle",
             "-l",
             "INFO",
+            *self.extra_args,
         ]
         log = self.logfile.open("ab")
         # A session of its own, so a kill reaches the pool children too.

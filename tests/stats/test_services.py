@@ -521,3 +521,42 @@ def test_an_editor_save_racing_a_recompute_neither_deadlocks_nor_is_lost(monkeyp
     product.refresh_from_db()
     stats = ProductStats.objects.get(pk=product.pk)
     assert (stats.save_count, stats.computed_version) == (2, product.version)
+
+
+def test_a_batch_defers_categories_to_the_periodic_refresh(product_factory, variant_factory):
+    from stats.models import BatchFlush, CategoryStaleness
+    from stats.services import category_stats_refresh_stale, product_stats_batch_process
+
+    product = variant_factory(price=Decimal("7.00")).product
+    CategoryStats.objects.all().delete()
+
+    result = product_stats_batch_process(product_ids=[product.pk] * 3, requests=3, worker="w")
+
+    assert result.computed == 1 and result.categories == 0
+    assert BatchFlush.objects.get().products == 1
+    assert set(CategoryStaleness.objects.values_list("category_id", flat=True)) == {
+        product.category_id
+    }
+    assert not CategoryStats.objects.exists()
+    assert category_stats_refresh_stale() >= 1
+    assert not CategoryStaleness.objects.exists()
+    assert _stored_category(product.category_id) == dict(
+        category_stats_from_scratch(category_id=product.category_id)
+    )
+
+
+def test_a_category_marked_during_a_refresh_stays_marked(monkeypatch, product_factory):
+    from stats.models import CategoryStaleness
+
+    category = product_factory().category
+    services.category_stats_mark_stale(category_ids=[category.pk])
+    write = services._category_stats_write
+
+    def write_then_a_batch_marks_again(**kwargs):
+        written = write(**kwargs)
+        services.category_stats_mark_stale(category_ids=[category.pk])  # new token
+        return written
+
+    monkeypatch.setattr(services, "_category_stats_write", write_then_a_batch_marks_again)
+    services.category_stats_refresh_stale()
+    assert CategoryStaleness.objects.filter(category=category).exists()

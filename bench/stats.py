@@ -1,0 +1,241 @@
+"""Statistics benchmark: what the enqueue costs a save, and what batching buys the worker.
+
+Needs MariaDB and RabbitMQ (the targets are stated for them) and its own database:
+
+    mariadb -uroot -e 'CREATE DATABASE catalog_bench CHARACTER SET utf8mb4'
+    DATABASE_URL=mysql://root@127.0.0.1:3306/catalog_bench \\
+    CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// \\
+        .venv/bin/python bench/stats.py
+
+Each figure is a ratio against a baseline measured in the same run:
+1. admin saves per second (product + 3 variant inlines, through the real admin view)
+   with the statistics receivers connected (mark stale, bump version, publish) and
+   disconnected;
+2. save events per second absorbed by one batch worker (-c 1) when each batch holds 100
+   distinct stale products, against a worker running one plain task per save;
+3. recompute time per product, set-based vs the per-product ORM loop.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_ENV", "test")
+
+import django
+
+django.setup()
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import Count
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.test import Client
+
+from catalog.models import Product, Variant
+from catalog.services import catalog_seed, product_versions_bump
+from config.celery import QUEUE_DEFAULT, QUEUE_STATS_BATCH, app
+from stats import receivers
+from stats.models import BatchFlush, ProductStaleness
+from stats.services import (
+    product_stats_mark_stale,
+    product_stats_recompute,
+    product_stats_recompute_loop,
+)
+from stats.tasks import queue_product_stats
+from tests.workers import WorkerProcess, purge_queue
+
+RECEIVERS = [
+    (pre_save, receivers.product_saving, Product, "stats.product_saving"),
+    (post_save, receivers.product_saved, Product, "stats.product_saved"),
+    (post_delete, receivers.product_deleted, Product, "stats.product_deleted"),
+    (post_save, receivers.variant_saved, Variant, "stats.variant_saved"),
+    (post_delete, receivers.variant_deleted, Variant, "stats.variant_deleted"),
+]
+
+
+def _receivers(connected: bool) -> None:
+    for signal, handler, sender, uid in RECEIVERS:
+        if connected:
+            signal.connect(handler, sender=sender, dispatch_uid=uid)
+        else:
+            signal.disconnect(sender=sender, dispatch_uid=uid)
+
+
+def _chunks(ids: list[int], size: int):
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def _make_stale(ids: list[int]) -> None:
+    for chunk in _chunks(ids, 2000):
+        product_versions_bump(product_ids=chunk)
+        product_stats_mark_stale(product_ids=chunk)
+
+
+def _form_data(product: Product, variants: list[Variant], round_: int) -> dict:
+    data = {
+        "sku": product.sku,
+        "name": f"{product.name.split(' #')[0]} #{round_}",
+        "slug": product.slug,
+        "description": product.description,
+        "category": str(product.category_id or ""),
+        "status": product.status,
+        "variants-TOTAL_FORMS": str(len(variants)),
+        "variants-INITIAL_FORMS": str(len(variants)),
+        "variants-MIN_NUM_FORMS": "0",
+        "variants-MAX_NUM_FORMS": "1000",
+    }
+    for i, v in enumerate(variants):
+        data |= {
+            f"variants-{i}-id": str(v.pk),
+            f"variants-{i}-product": str(product.pk),
+            f"variants-{i}-sku": v.sku,
+            f"variants-{i}-size": v.size,
+            f"variants-{i}-colour": v.colour,
+            f"variants-{i}-price": str(v.price),
+            f"variants-{i}-currency": v.currency,
+            f"variants-{i}-stock": str((v.stock + round_) % 200 + 1),
+        }
+    return data
+
+
+def bench_save_overhead(saves: int) -> None:
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    products = list(Product.objects.annotate(n=Count("variants")).filter(n=3).order_by("id")[:50])
+    forms = [(p, list(p.variants.order_by("id"))) for p in products]
+    timings: dict[bool, list[float]] = {True: [], False: []}
+    # Interleaved save by save (and alternating which goes first), so drift in the
+    # machine's or the database's speed hits both configurations alike.
+    for i in range(saves):
+        product, variants = forms[i % len(forms)]
+        url = f"/admin/catalog/product/{product.pk}/change/"
+        for connected in (i % 2 == 0, i % 2 == 1):
+            _receivers(connected)
+            data = _form_data(product, variants, 2 * i + connected)
+            start = time.perf_counter()
+            response = client.post(url, data)
+            timings[connected].append(time.perf_counter() - start)
+            assert response.status_code == 302, response.status_code
+    _receivers(True)
+    purge_queue(QUEUE_STATS_BATCH)
+    with_ms = statistics.median(timings[True]) * 1000
+    without_ms = statistics.median(timings[False]) * 1000
+    print(f"\n1. Admin save (product + 3 variant inlines), median of {saves} saves each")
+    print(f"   without the enqueue: {1000 / without_ms:7.1f} saves/s ({without_ms:.2f} ms/save)")
+    print(f"   with the enqueue:    {1000 / with_ms:7.1f} saves/s ({with_ms:.2f} ms/save)")
+    ratio = with_ms / without_ms
+    print(f"   overhead: {(ratio - 1) * 100:+.1f}% per save (ratio {ratio:.3f})")
+
+
+def _drain_time(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> float:
+    worker.start()
+    app.control.cancel_consumer(queue, destination=[worker.hostname], reply=True)
+    for pid in ids:
+        publish(pid)
+    start = time.perf_counter()
+    app.control.add_consumer(queue, destination=[worker.hostname], reply=True)
+    while ProductStaleness.objects.filter(product_id__in=ids).exists():
+        time.sleep(0.05)
+        if time.perf_counter() - start > 600:
+            raise TimeoutError(worker.log()[-3000:])
+    elapsed = time.perf_counter() - start
+    worker.stop()
+    return elapsed
+
+
+def bench_worker_throughput(events: int, baseline_events: int) -> None:
+    from bench.tasks import product_stats_one
+
+    ids = list(Product.objects.order_by("id").values_list("id", flat=True)[:events])
+    env = {"STATS_BATCH_FLUSH_EVERY": "100", "STATS_BATCH_FLUSH_INTERVAL": "5"}
+    print("\n2. Worker throughput; each batch holds 100 distinct stale products, -c 1")
+    rates = {}
+    for name, queue, publish, sample in [
+        (
+            "batched (celery-batches)",
+            QUEUE_STATS_BATCH,
+            lambda pid: queue_product_stats(product_id=pid),
+            ids,
+        ),
+        (
+            "one task per save",
+            QUEUE_DEFAULT,
+            lambda pid: product_stats_one.apply_async(args=[pid], queue=QUEUE_DEFAULT),
+            ids[:baseline_events],
+        ),
+    ]:
+        purge_queue(queue)
+        _make_stale(sample)
+        BatchFlush.objects.all().delete()
+        worker = WorkerProcess(queues=[queue], env=env, extra_args=["--include", "bench.tasks"])
+        rates[name] = len(sample) / _drain_time(worker, queue, publish, sample)
+        sizes = sorted(set(BatchFlush.objects.values_list("requests", flat=True)))
+        detail = f", batch sizes {sizes}" if sizes else ""
+        print(f"   {name:26} {rates[name]:8.0f} events/s ({len(sample):,} events{detail})")
+    batched, single = rates.values()
+    print(f"   ratio: {batched / single:.1f}x")
+
+
+def bench_recompute(size: int, repeat: int) -> None:
+    ids = list(Product.objects.order_by("-id").values_list("id", flat=True)[:size])
+    set_based, loop = [], []
+    for _ in range(repeat):
+        _make_stale(ids)
+        start = time.perf_counter()
+        result = product_stats_recompute(product_ids=ids)
+        set_based.append((time.perf_counter() - start) / result.computed)
+        _make_stale(ids)
+        start = time.perf_counter()
+        result = product_stats_recompute_loop(product_ids=ids)
+        loop.append((time.perf_counter() - start) / result.computed)
+    fast, slow = statistics.median(set_based) * 1000, statistics.median(loop) * 1000
+    print(f"\n3. Recompute of {size:,} stale products, median of {repeat}")
+    print(f"   set-based:        {fast:8.3f} ms/product")
+    print(f"   per-product loop: {slow:8.3f} ms/product")
+    print(f"   ratio: {slow / fast:.1f}x faster set-based")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Statistics benchmark (see module docstring).")
+    parser.add_argument("--catalog", type=int, default=20_000, help="products in the catalog")
+    parser.add_argument("--saves", type=int, default=400, help="admin saves per configuration")
+    parser.add_argument("--events", type=int, default=10_000, help="save events, batched")
+    parser.add_argument(
+        "--baseline-events", type=int, default=1_000, help="save events, one task each"
+    )
+    parser.add_argument("--recompute", type=int, default=1_000, help="products for part 3")
+    args = parser.parse_args()
+    if connection.vendor != "mysql" or not settings.CELERY_BROKER_URL.startswith("amqp"):
+        sys.exit("bench/stats.py needs DATABASE_URL=mysql://... and CELERY_BROKER_URL=amqp://...")
+
+    call_command("migrate", verbosity=0)
+    if Product.objects.count() < args.catalog:
+        print(f"seeding {args.catalog:,} products...", flush=True)
+        catalog_seed(products=args.catalog)
+    ids = list(Product.objects.values_list("id", flat=True))
+    for chunk in _chunks(ids, 2000):
+        product_stats_recompute(product_ids=chunk)
+    print(
+        f"catalog: {len(ids):,} products, {Variant.objects.count():,} variants; "
+        f"{os.cpu_count()} CPUs; MariaDB {connection.mysql_server_info}"
+    )
+
+    bench_save_overhead(args.saves)
+    bench_worker_throughput(min(args.events, len(ids)), args.baseline_events)
+    bench_recompute(args.recompute, repeat=3)
+
+
+if __name__ == "__main__":
+    main()
