@@ -155,12 +155,12 @@ def _drain_time(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> f
     return elapsed
 
 
-def bench_worker_throughput(events: int, baseline_events: int) -> None:
+def bench_worker_throughput(events: int, baseline_events: int, concurrency: int) -> None:
     from bench.tasks import product_stats_one
 
     ids = list(Product.objects.order_by("id").values_list("id", flat=True)[:events])
     env = {"STATS_BATCH_FLUSH_EVERY": "100", "STATS_BATCH_FLUSH_INTERVAL": "5"}
-    print("\n2. Worker throughput; each batch holds 100 distinct stale products, -c 1")
+    print(f"\n2. Worker throughput; each batch holds 100 distinct stale products, -c {concurrency}")
     rates = {}
     for name, queue, publish, sample in [
         (
@@ -179,7 +179,12 @@ def bench_worker_throughput(events: int, baseline_events: int) -> None:
         purge_queue(queue)
         _make_stale(sample)
         BatchFlush.objects.all().delete()
-        worker = WorkerProcess(queues=[queue], env=env, extra_args=["--include", "bench.tasks"])
+        worker = WorkerProcess(
+            queues=[queue],
+            concurrency=concurrency,
+            env=env,
+            extra_args=["--include", "bench.tasks"],
+        )
         rates[name] = len(sample) / _drain_time(worker, queue, publish, sample)
         sizes = sorted(set(BatchFlush.objects.values_list("requests", flat=True)))
         detail = f", batch sizes {sizes}" if sizes else ""
@@ -216,7 +221,10 @@ def main() -> None:
         "--baseline-events", type=int, default=1_000, help="save events, one task each"
     )
     parser.add_argument("--recompute", type=int, default=1_000, help="products for part 3")
+    parser.add_argument("--concurrency", type=int, default=1, help="-c of the part-2 workers")
+    parser.add_argument("--parts", default="1,2,3", help="which parts to run, e.g. 2 or 1,3")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
     if connection.vendor != "mysql" or not settings.CELERY_BROKER_URL.startswith("amqp"):
         sys.exit("bench/stats.py needs DATABASE_URL=mysql://... and CELERY_BROKER_URL=amqp://...")
 
@@ -232,9 +240,12 @@ def main() -> None:
         f"{os.cpu_count()} CPUs; MariaDB {connection.mysql_server_info}"
     )
 
-    bench_save_overhead(args.saves)
-    bench_worker_throughput(min(args.events, len(ids)), args.baseline_events)
-    bench_recompute(args.recompute, repeat=3)
+    if "1" in parts:
+        bench_save_overhead(args.saves)
+    if "2" in parts:
+        bench_worker_throughput(min(args.events, len(ids)), args.baseline_events, args.concurrency)
+    if "3" in parts:
+        bench_recompute(args.recompute, repeat=3)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,8 @@ from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connections, router, transaction
-from django.db.models import Case, Count, F, Max, Min, Model, Q, Sum, Value, When
+from django.db.models import Count, F, Max, Min, Model, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.db.models.fields import PositiveIntegerField
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -207,12 +208,16 @@ def _marks_claim(marks: _Marks) -> None:
         )
 
 
-def _per_product(values: dict[int, int]) -> Case:
-    """One CASE expression, so a per-product amount costs one UPDATE for the whole chunk."""
-    return Case(
-        *(When(product_id=pid, then=Value(n)) for pid, n in values.items()),
-        default=Value(0),
-        output_field=PositiveIntegerField(),
+def _per_product(values: dict[int, int]) -> RawSQL:
+    """One CASE expression, so a per-product amount costs one UPDATE for the whole chunk.
+
+    Written as SQL on purpose: the ORM's Case(When(...)) resolves every branch as a
+    filter, which made this step 60% of a 100-product batch (bench/stats.py).
+    """
+    branches = " ".join("WHEN %s THEN %s" for _ in values)
+    params = [value for pair in values.items() for value in pair]
+    return RawSQL(
+        f"CASE product_id {branches} ELSE 0 END", params, output_field=PositiveIntegerField()
     )
 
 
