@@ -9,10 +9,16 @@ services: SQLite and kombu's filesystem broker under ``var/``. Production mode
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
-from config.queues import TASK_CATEGORY_REFRESH, TASK_STALE_SWEEP
+from config.queues import (
+    TASK_BULK_NIGHTLY,
+    TASK_BULK_RESUME,
+    TASK_CATEGORY_REFRESH,
+    TASK_STALE_SWEEP,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CATALOG_VAR_DIR") or BASE_DIR / "var")
@@ -100,8 +106,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
+    # Seconds a statement waits for a row lock before failing (MariaDB's default is 50).
+    DATABASE_LOCK_WAIT_TIMEOUT = env_int("DATABASE_LOCK_WAIT_TIMEOUT", 50)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"charset": "utf8mb4", "init_command": "SET sql_mode='STRICT_TRANS_TABLES'"}
+        {
+            "charset": "utf8mb4",
+            "init_command": (
+                "SET SESSION sql_mode='STRICT_TRANS_TABLES', "
+                f"innodb_lock_wait_timeout={DATABASE_LOCK_WAIT_TIMEOUT}"
+            ),
+        }
     )
     DATABASES["default"]["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -201,6 +215,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_BROKER_CHANNEL_ERROR_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Rate limits without kombu's burst after an idle spell (see config/ratelimit.py).
+CELERY_WORKER_CONSUMER = "config.ratelimit:SteadyRateConsumer"
 
 # --- Statistics ----------------------------------------------------------------------------
 # The batch task flushes every STATS_BATCH_FLUSH_EVERY requests or STATS_BATCH_FLUSH_INTERVAL
@@ -221,7 +237,39 @@ STATS_BATCH_FLUSH_RETENTION_DAYS = env_int("STATS_BATCH_FLUSH_RETENTION_DAYS", 7
 # periodic refresh recomputes them, so they lag product figures by at most this long.
 STATS_CATEGORY_REFRESH_INTERVAL = env_int("STATS_CATEGORY_REFRESH_INTERVAL", 30)
 
+# Bulk recomputation: one task per chunk on the rate-limited bulk queue.
+STATS_BULK_CHUNK_SIZE = env_int("STATS_BULK_CHUNK_SIZE", 1000)
+STATS_BULK_RATE_LIMIT = env_str("STATS_BULK_RATE_LIMIT", "30/h")
+STATS_BULK_MAX_ATTEMPTS = env_int("STATS_BULK_MAX_ATTEMPTS", 3)
+# Well under RabbitMQ's consumer_timeout (30 min): a held message must be acked before it.
+STATS_BULK_TIME_LIMIT = env_int("STATS_BULK_TIME_LIMIT", 600)
+# Nightly whole-catalog run: a crontab "minute hour day-of-month month day-of-week".
+STATS_BULK_SCHEDULE = env_str("STATS_BULK_SCHEDULE", "0 3 * * *")
+_bulk_cron = STATS_BULK_SCHEDULE.split()
+if len(_bulk_cron) != 5:
+    raise ImproperlyConfigured(
+        f"STATS_BULK_SCHEDULE={STATS_BULK_SCHEDULE!r}: expected 5 crontab fields."
+    )
+# Republish bulk chunks whose message never reached the broker, every this many seconds.
+STATS_BULK_RESUME_INTERVAL = env_int("STATS_BULK_RESUME_INTERVAL", 300)
+
 CELERY_BEAT_SCHEDULE = {
+    "stats-bulk-nightly": {
+        "task": TASK_BULK_NIGHTLY,
+        "schedule": crontab(
+            minute=_bulk_cron[0],
+            hour=_bulk_cron[1],
+            day_of_month=_bulk_cron[2],
+            month_of_year=_bulk_cron[3],
+            day_of_week=_bulk_cron[4],
+        ),
+        "options": {"expires": 3600},
+    },
+    "stats-bulk-resume": {
+        "task": TASK_BULK_RESUME,
+        "schedule": STATS_BULK_RESUME_INTERVAL,
+        "options": {"expires": STATS_BULK_RESUME_INTERVAL},
+    },
     "stats-category-refresh": {
         "task": TASK_CATEGORY_REFRESH,
         "schedule": STATS_CATEGORY_REFRESH_INTERVAL,

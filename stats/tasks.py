@@ -13,6 +13,9 @@ from celery_batches import Batches, SimpleRequest
 from django.conf import settings
 
 from config.celery import (
+    TASK_BULK_CHUNK,
+    TASK_BULK_NIGHTLY,
+    TASK_BULK_RESUME,
     TASK_CATEGORY_REFRESH,
     TASK_PRODUCT_STATS_BATCH,
     TASK_STALE_SWEEP,
@@ -93,3 +96,63 @@ def category_stats_refresh() -> None:
     from stats.services import category_stats_refresh_stale
 
     category_stats_refresh_stale()
+
+
+# --- Bulk recomputation -----------------------------------------------------------------------
+
+
+def publish_bulk_chunks(*, run_id: int | None = None) -> int:
+    """Send the message of every unpublished pending chunk; return how many went out.
+
+    Called after a run is created (on commit) and by the resume task, so a broker outage
+    at start delays a run instead of losing it.
+    """
+    from stats.bulk import bulk_chunks_mark_published, bulk_chunks_unpublished
+
+    sent = 0
+    while chunk_ids := bulk_chunks_unpublished(run_id=run_id):
+        with app.producer_or_acquire() as producer:
+            for chunk_id in chunk_ids:
+                bulk_chunk.apply_async(args=[chunk_id], producer=producer)
+        bulk_chunks_mark_published(chunk_ids=chunk_ids)
+        sent += len(chunk_ids)
+    return sent
+
+
+@app.task(
+    bind=True,
+    name=TASK_BULK_CHUNK,
+    rate_limit=settings.STATS_BULK_RATE_LIMIT,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.STATS_BULK_TIME_LIMIT,
+    soft_time_limit=settings.STATS_BULK_TIME_LIMIT - 30,
+    ignore_result=True,
+)
+def bulk_chunk(self, chunk_id: int) -> None:
+    from stats.bulk import ChunkOutcome, bulk_chunk_process
+
+    if not isinstance(chunk_id, int) or isinstance(chunk_id, bool):
+        logger.error("Rejected malformed bulk chunk message %s: %r", self.request.id, chunk_id)
+        return
+    outcome = bulk_chunk_process(chunk_id=chunk_id, worker=self.request.hostname or "")
+    if outcome is ChunkOutcome.RETRY:
+        # Back of the queue, not retry(countdown=...): ETA messages would sit in the bulk
+        # worker's memory, and the database already records the attempt.
+        bulk_chunk.apply_async(args=[chunk_id])
+
+
+@app.task(name=TASK_BULK_NIGHTLY, ignore_result=True)
+def bulk_nightly() -> None:
+    from stats.bulk import bulk_run_start_scheduled
+
+    run = bulk_run_start_scheduled()
+    if run is not None:
+        publish_bulk_chunks(run_id=run.pk)
+
+
+@app.task(name=TASK_BULK_RESUME, ignore_result=True)
+def bulk_resume() -> None:
+    sent = publish_bulk_chunks()
+    if sent:
+        logger.warning("Republished %d bulk chunks that had not reached the broker.", sent)

@@ -160,3 +160,31 @@ def unreachable_broker() -> Iterator[None]:
         app.conf.broker_write_url = None
         app._pool = None
         app.amqp._producer_pool = None
+
+
+def rabbitmqctl_queues() -> dict[str, dict[str, int]]:
+    """``rabbitmqctl list_queues``: ready, unacked and consumers, as RabbitMQ itself counts."""
+    output = subprocess.run(
+        [
+            "rabbitmqctl",
+            "list_queues",
+            "-q",
+            "--no-table-headers",
+            "name",
+            "messages_ready",
+            "messages_unacknowledged",
+            "consumers",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    queues = {}
+    for line in output.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[1].isdigit():
+            queues[parts[0]] = dict(
+                zip(("ready", "unacked", "consumers"), map(int, parts[1:]), strict=True)
+            )
+    return queues
