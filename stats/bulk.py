@@ -62,14 +62,10 @@ def bulk_run_progress(run: BulkRun) -> RunProgress:
     return RunProgress(percent=percent, chunks_left=run.chunks_left, eta_seconds=eta)
 
 
-def _scope_products(
-    scope: str, category: Category | None, product_ids: list[int] | None
-) -> QuerySet[Product]:
+def _scope_products(scope: str, category: Category | None) -> QuerySet[Product]:
     products = Product.objects.order_by("id")
     if scope == BulkRun.Scope.CATEGORY:
         return products.filter(category_id__in=_subtree(category))
-    if scope == BulkRun.Scope.PRODUCTS:
-        return products.filter(id__in=product_ids)
     return products
 
 
@@ -104,7 +100,8 @@ def bulk_run_start(
     chunk_size: int | None = None,
 ) -> BulkRun:
     """Create a run and its chunks; the caller publishes the chunks after commit."""
-    chunk_size = chunk_size or settings.STATS_BULK_CHUNK_SIZE
+    if chunk_size is None:
+        chunk_size = settings.STATS_BULK_CHUNK_SIZE
     if chunk_size < 1:
         raise BulkRunError("The chunk size must be at least 1.")
     ids = None
@@ -128,9 +125,14 @@ def bulk_run_start(
         rate_limit=settings.STATS_BULK_RATE_LIMIT,
     )
     chunks, total, number = [], 0, 0
-    for number, chunk_ids in enumerate(
-        _id_chunks(_scope_products(scope, category, ids), chunk_size), start=1
-    ):
+    # A selection is already in memory (and checked): slice it rather than sending the
+    # whole id list back to the database once per chunk.
+    id_chunks = (
+        (ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size))
+        if ids is not None
+        else _id_chunks(_scope_products(scope, category), chunk_size)
+    )
+    for number, chunk_ids in enumerate(id_chunks, start=1):
         chunks.append(BulkChunk(run=run, number=number, product_ids=chunk_ids))
         total += len(chunk_ids)
         if len(chunks) >= 500:

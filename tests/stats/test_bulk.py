@@ -167,3 +167,19 @@ def test_eta_comes_from_the_chunks_left_and_the_rate(product_factory):
     run.refresh_from_db()
     progress = bulk_run_progress(run)
     assert (progress.percent, progress.chunks_left, progress.eta_seconds) == (25, 3, 360)
+
+
+def test_a_zero_chunk_size_is_refused_not_replaced(product_factory):
+    product_factory()
+    with pytest.raises(BulkRunError, match="at least 1"):
+        _start(chunk_size=0)
+
+
+def test_a_selection_is_chunked_in_its_own_order(product_factory):
+    products = product_factory.create_batch(5)
+    run = _start(scope=BulkRun.Scope.PRODUCTS, product_ids=[p.pk for p in products], chunk_size=2)
+    assert [c.product_ids for c in run.chunks.order_by("number")] == [
+        [products[0].pk, products[1].pk],
+        [products[2].pk, products[3].pk],
+        [products[4].pk],
+    ]
