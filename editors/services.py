@@ -11,6 +11,8 @@ EDITORS_GROUP = "Content editors"
 
 #: What an editor may do. Deleting variants is part of editing a product (inline
 #: delete); deleting products or categories is not: unpublish a product instead.
+#: Editors may start bulk statistics runs (``add_bulkrun``) and watch them, but not cancel
+#: one: a cancelled run may be someone else's, and ops own the bulk queue.
 EDITOR_PERMISSIONS: dict[str, list[str]] = {
     "catalog": [
         "add_product",
@@ -24,6 +26,7 @@ EDITOR_PERMISSIONS: dict[str, list[str]] = {
         "change_category",
         "view_category",
     ],
+    "stats": ["add_bulkrun", "view_bulkrun"],
 }
 
 THEME_NAME = "Catalog Editor"

@@ -1,0 +1,35 @@
+"""Plain-text formatting shared by the ``recompute_stats`` command and the admin."""
+
+from stats.models import BulkRun
+
+
+def format_duration(seconds: float | None) -> str:
+    """``200`` -> ``"3m 20s"``, ``7500`` -> ``"2h 05m"``; ``None`` (no estimate) -> ``"-"``.
+
+    Two units at most: at 30 chunks an hour an ETA is hours or days away, and seconds
+    of precision there would only suggest an accuracy the rate limit cannot give.
+    """
+    if seconds is None:
+        return "-"
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"
+
+
+def format_scope(run: BulkRun) -> str:
+    """What a run covers, in words: ``"category Shoes and its descendants"``.
+
+    Reads ``run.category``: select it with the run where many runs are listed.
+    """
+    if run.scope != BulkRun.Scope.CATEGORY:
+        return run.get_scope_display().lower()
+    name = run.category.name if run.category is not None else "(deleted)"
+    return f"category {name} and its descendants"

@@ -1,0 +1,163 @@
+"""``manage.py recompute_stats``: start a bulk run from a shell, optionally watch it finish.
+
+The command only translates arguments and calls ``stats.bulk``; the run is the same a
+button in the admin would start, so ops and editors see one list of runs.
+"""
+
+import argparse
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from catalog.models import Category
+from stats.bulk import BulkRunError, bulk_run_progress, bulk_run_start
+from stats.formatting import format_duration, format_scope
+from stats.models import BulkRun
+from stats.tasks import publish_bulk_chunks
+
+BAR_WIDTH = 30
+#: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
+INTERRUPTED = 130
+
+
+def run_summary(run: BulkRun) -> str:
+    """The run's size on one line, so a log shows what was started and how long it takes."""
+    progress = bulk_run_progress(run)
+    status = run.get_status_display().lower()
+    return (
+        f"Bulk run {run.pk} {status}: {format_scope(run)}, "
+        f"{run.products_total:,} products in {run.chunks_total:,} chunks of up to "
+        f"{run.chunk_size:,}, rate limit {run.rate_limit}, "
+        f"ETA {format_duration(progress.eta_seconds)}."
+    )
+
+
+def progress_line(run: BulkRun) -> str:
+    """A text progress bar with the figures an operator watches."""
+    progress = bulk_run_progress(run)
+    filled = BAR_WIDTH * progress.percent // 100
+    bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+    finished = run.chunks_total - progress.chunks_left
+    tail = (
+        f"ETA {format_duration(progress.eta_seconds)}"
+        if run.is_active
+        else run.get_status_display().lower()
+    )
+    return (
+        f"[{bar}] {progress.percent:3d}% | {finished:,}/{run.chunks_total:,} chunks | "
+        f"{run.products_done:,} products done | {run.products_failed:,} failed | {tail}"
+    )
+
+
+def _end_reason(run: BulkRun) -> str:
+    if run.status == BulkRun.Status.CANCELLED:
+        return (
+            f"Bulk run {run.pk} was cancelled: {run.chunks_done:,} of {run.chunks_total:,} "
+            f"chunks done, {run.chunks_cancelled:,} cancelled."
+        )
+    return (
+        f"Bulk run {run.pk} finished with failures: {run.chunks_failed:,} of "
+        f"{run.chunks_total:,} chunks failed ({run.products_failed:,} products); "
+        f"their last errors are on the run's page in the admin."
+    )
+
+
+class Command(BaseCommand):
+    help = (
+        "Recompute product statistics over the rate-limited bulk queue: the whole catalog, "
+        "a category with its descendants, or the given products."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        scope = parser.add_mutually_exclusive_group(required=True)
+        scope.add_argument("--all", action="store_true", help="The whole catalog.")
+        scope.add_argument("--category", metavar="SLUG", help="A category and all its descendants.")
+        scope.add_argument(
+            "--products", metavar="ID", type=int, nargs="+", help="These product IDs."
+        )
+        parser.add_argument(
+            "--chunk-size",
+            metavar="N",
+            type=int,
+            help=f"Products per chunk (default {settings.STATS_BULK_CHUNK_SIZE}).",
+        )
+        parser.add_argument(
+            "--wait",
+            action="store_true",
+            help="Show progress until the run ends; exit non-zero unless it ends done.",
+        )
+        # Seconds between two looks at the run while waiting; hidden, as tests need it most.
+        parser.add_argument("--poll", type=float, default=2.0, help=argparse.SUPPRESS)
+
+    def handle(
+        self,
+        *args,
+        category: str | None,
+        products: list[int] | None,
+        chunk_size: int | None,
+        wait: bool,
+        poll: float,
+        **options,
+    ) -> None:
+        if chunk_size is not None and chunk_size < 1:
+            # Checked here: the service reads a falsy size as "use the default".
+            raise CommandError("--chunk-size must be at least 1.")
+        # argparse has made sure exactly one of --all, --category, --products was given.
+        scope_kwargs: dict = {"scope": BulkRun.Scope.ALL}
+        if category is not None:
+            found = Category.objects.filter(slug=category).first()
+            if found is None:
+                raise CommandError(f"No category with the slug {category!r}.")
+            scope_kwargs = {"scope": BulkRun.Scope.CATEGORY, "category": found}
+        elif products:
+            scope_kwargs = {"scope": BulkRun.Scope.PRODUCTS, "product_ids": products}
+        try:
+            run = bulk_run_start(trigger=BulkRun.Trigger.OPS, chunk_size=chunk_size, **scope_kwargs)
+        except BulkRunError as exc:
+            raise CommandError(str(exc)) from None
+        # bulk_run_start has committed (no atomic block around a command), so the
+        # worker will find every chunk its message names.
+        self.stdout.write(run_summary(run))
+        try:
+            publish_bulk_chunks(run_id=run.pk)
+        except Exception as exc:
+            self.stderr.write(
+                f"Warning: the chunks of bulk run {run.pk} could not be published "
+                f"({type(exc).__name__}: {exc}). The run is saved; the resume task publishes "
+                f"them within {settings.STATS_BULK_RESUME_INTERVAL}s of the broker coming back.",
+                style_func=self.style.WARNING,
+            )
+            raise CommandError(f"Bulk run {run.pk} is not on the queue yet.") from None
+        if wait:
+            self._wait(run, poll=poll)
+
+    def _wait(self, run: BulkRun, *, poll: float) -> None:
+        tty = self.stdout.isatty()
+        last = ""
+        try:
+            while True:
+                run.refresh_from_db()
+                line = progress_line(run)
+                if tty:
+                    # Pad over the remains of a longer previous line.
+                    self.stdout.write("\r" + line.ljust(len(last)), ending="")
+                    self.stdout.flush()
+                elif line != last:
+                    self.stdout.write(line)
+                last = line
+                if not run.is_active:
+                    break
+                time.sleep(poll)
+        except KeyboardInterrupt:
+            if tty:
+                self.stdout.write("")
+            raise CommandError(
+                f"Stopped waiting; bulk run {run.pk} carries on (cancel it in the admin).",
+                returncode=INTERRUPTED,
+            ) from None
+        if tty:
+            self.stdout.write("")
+        if run.status != BulkRun.Status.DONE:
+            raise CommandError(_end_reason(run))
+        self.stdout.write(self.style.SUCCESS(f"Bulk run {run.pk} done."))

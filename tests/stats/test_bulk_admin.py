@@ -1,0 +1,302 @@
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from config.celery import QUEUE_STATS_BULK
+from stats.models import BulkChunk, BulkRun
+from tests.factories import UserFactory
+from tests.workers import purge_queue
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST_URL = reverse("admin:stats_bulkrun_changelist")
+
+
+@pytest.fixture(autouse=True)
+def empty_bulk_queue(request):
+    """Tests that publish to the real broker start and leave its bulk queue empty."""
+    if "broker_url" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("broker_url")  # skip (or fail in CI) before touching the broker
+    purge_queue(QUEUE_STATS_BULK)
+    yield
+    purge_queue(QUEUE_STATS_BULK)
+
+
+def _run(*, chunks: int = 10, done: int = 0, status: str = BulkRun.Status.RUNNING) -> BulkRun:
+    """A run as the workers leave it: ``done`` of ``chunks`` chunks finished, 10 products each."""
+    run = BulkRun.objects.create(
+        trigger=BulkRun.Trigger.OPS,
+        scope=BulkRun.Scope.ALL,
+        status=status,
+        chunk_size=10,
+        rate_limit="30/h",
+        chunks_total=chunks,
+        chunks_done=done,
+        products_total=10 * chunks,
+        products_done=10 * done,
+    )
+    now = timezone.now()
+    BulkChunk.objects.bulk_create(
+        BulkChunk(
+            run=run,
+            number=number,
+            product_ids=list(range(10 * number, 10 * number + 10)),
+            status=BulkChunk.Status.DONE if number <= done else BulkChunk.Status.PENDING,
+            attempts=1 if number <= done else 0,
+            started_at=now if number <= done else None,
+            finished_at=now if number <= done else None,
+            worker="bulk@test" if number <= done else "",
+            products_done=10 if number <= done else 0,
+        )
+        for number in range(1, chunks + 1)
+    )
+    return run
+
+
+def _change_url(run: BulkRun) -> str:
+    return reverse("admin:stats_bulkrun_change", args=[run.pk])
+
+
+def _cancel_url(run: BulkRun) -> str:
+    return reverse("admin:stats_bulkrun_cancel", args=[run.pk])
+
+
+def _staff_user(*codenames: str):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def test_changelist_shows_a_progress_bar_per_run(admin_client):
+    _run(chunks=10, done=4)
+
+    response = admin_client.get(CHANGELIST_URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "width:40%" in html
+    assert "4/10 chunks" in html
+    assert "12m 00s" in html  # 6 chunks left at 30/h
+
+
+def test_changelist_queries_do_not_grow_with_runs(admin_client, category_factory):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(CHANGELIST_URL).status_code == 200
+        return len(captured)
+
+    _run()
+    queries()  # warm-up: session, theme and content-type caches
+    few = queries()
+    for _ in range(20):  # each with its own category and starter: a per-row query would show
+        run = _run(chunks=2)
+        run.scope, run.category = BulkRun.Scope.CATEGORY, category_factory()
+        run.started_by = UserFactory()
+        run.save()
+
+    assert queries() == few
+
+
+def test_change_page_shows_progress_and_the_chunks(admin_client):
+    run = _run(chunks=3, done=1)
+
+    response = admin_client.get(_change_url(run))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "width:33%" in html
+    assert "2 pending, 1 done" in html
+    assert html.count("<tr><td>") == 3
+    assert "bulk@test" in html
+
+
+def test_change_page_queries_and_rows_do_not_grow_with_chunks(admin_client):
+    small, large = _run(chunks=5, done=2), _run(chunks=2000, done=700)
+    admin_client.get(_change_url(small))  # warm-up: session, theme and content-type caches
+
+    with CaptureQueriesContext(connection) as few:
+        admin_client.get(_change_url(small))
+    with CaptureQueriesContext(connection) as many:
+        response = admin_client.get(_change_url(large))
+
+    assert response.status_code == 200
+    assert len(many) == len(few)
+    html = response.content.decode()
+    assert html.count("<tr><td>") == 50
+    assert "50 of 2,000 chunks: those with an error first" in html
+
+
+def test_chunks_with_an_error_are_listed_before_the_rest(admin_client):
+    run = _run(chunks=200, done=100)
+    run.chunks.filter(number=150).update(
+        status=BulkChunk.Status.FAILED, attempts=3, last_error="OperationalError: gone away"
+    )
+
+    html = admin_client.get(_change_url(run)).content.decode()
+
+    assert "<tbody><tr><td>150</td><td>Failed</td><td>3</td>" in html
+    assert "OperationalError: gone away" in html
+
+
+def test_runs_cannot_be_added_or_edited_in_the_admin(admin_client):
+    run = _run()
+
+    assert admin_client.get(reverse("admin:stats_bulkrun_add")).status_code == 403
+    assert admin_client.post(_change_url(run), {"status": "done"}).status_code == 403
+    assert admin_client.post(reverse("admin:stats_bulkrun_delete", args=[run.pk])).status_code == (
+        403
+    )
+
+
+def test_cancel_button_is_shown_to_users_who_may_cancel_an_active_run(client, admin_client):
+    active, finished = _run(), _run(status=BulkRun.Status.DONE)
+    client.force_login(_staff_user("view_bulkrun", "cancel_bulkrun"))
+
+    assert _cancel_url(active) in client.get(_change_url(active)).content.decode()
+    assert "Cancel run" in admin_client.get(_change_url(active)).content.decode()
+    assert "Cancel run" not in admin_client.get(_change_url(finished)).content.decode()
+
+
+def test_cancel_button_is_hidden_from_editors(editor_client):
+    run = _run()
+
+    response = editor_client.get(_change_url(run))
+
+    assert response.status_code == 200  # editors may watch runs
+    assert "Cancel run" not in response.content.decode()
+
+
+def test_posting_cancel_cancels_the_run_and_returns_to_it(admin_client):
+    run = _run(chunks=10, done=4)
+
+    response = admin_client.post(_cancel_url(run))
+
+    assert response.status_code == 302
+    assert response.url == _change_url(run)
+    run.refresh_from_db()
+    assert (run.status, run.chunks_cancelled) == (BulkRun.Status.CANCELLED, 6)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"Bulk run {run.pk} cancelled: 6 chunks will not be processed; "
+        "a chunk already running finishes."
+    ]
+
+
+def test_cancelling_a_finished_run_is_an_error_message(admin_client):
+    run = _run(status=BulkRun.Status.DONE)
+
+    response = admin_client.post(_cancel_url(run))
+
+    assert response.status_code == 302
+    messages = list(get_messages(response.wsgi_request))
+    assert [m.level_tag for m in messages] == ["error"]
+    assert "nothing to cancel" in str(messages[0])
+
+
+def test_cancel_accepts_post_only(admin_client):
+    run = _run()
+
+    assert admin_client.get(_cancel_url(run)).status_code == 405
+    run.refresh_from_db()
+    assert run.status == BulkRun.Status.RUNNING
+
+
+def test_editors_cannot_cancel(editor_client):
+    run = _run()
+
+    assert editor_client.post(_cancel_url(run)).status_code == 403
+    run.refresh_from_db()
+    assert run.status == BulkRun.Status.RUNNING
+
+
+def _post_action(client, model: str, action: str, ids: list[int]):
+    return client.post(
+        reverse(f"admin:catalog_{model}_changelist"),
+        {"action": action, "_selected_action": [str(i) for i in ids], "index": "0"},
+    )
+
+
+def test_editor_starts_a_run_for_selected_products_with_a_link_to_it(
+    broker_url, editor, editor_client, product_factory, django_capture_on_commit_callbacks
+):
+    first, second, _ = product_factory.create_batch(3)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_action(
+            editor_client, "product", "start_bulk_run_for_products", [first.pk, second.pk]
+        )
+
+    assert response.status_code == 302
+    run = BulkRun.objects.get()
+    assert (run.scope, run.trigger, run.started_by) == ("products", "editor", editor)
+    assert run.chunks.get().product_ids == [first.pk, second.pk]
+    assert run.chunks.get().published_at is not None  # published once committed
+    [message] = get_messages(response.wsgi_request)
+    assert f'Bulk run <a href="{_change_url(run)}">{run.pk}</a> started' in str(message)
+    assert "selected products, 2 products in 1 chunks" in str(message)
+
+
+def test_admin_starts_one_run_per_selected_category(
+    broker_url, admin_client, category_factory, product_factory, django_capture_on_commit_callbacks
+):
+    shoes, hats = category_factory(name="Shoes"), category_factory(name="Hats")
+    product_factory(category=category_factory(parent=shoes))
+    product_factory(category=hats)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _post_action(
+            admin_client, "category", "start_bulk_run_for_categories", [shoes.pk, hats.pk]
+        )
+
+    runs = BulkRun.objects.order_by("category__name")
+    assert [(r.scope, r.category, r.products_total) for r in runs] == [
+        ("category", hats, 1),
+        ("category", shoes, 1),
+    ]
+    messages = [str(m) for m in get_messages(response.wsgi_request)]
+    assert len(messages) == 2
+    assert any("category Shoes and its descendants" in m for m in messages)
+    assert not BulkChunk.objects.filter(published_at__isnull=True).exists()
+
+
+def test_a_run_that_cannot_start_is_an_error_message(editor_client, product_factory):
+    product = product_factory()
+    product_id = product.pk
+    product.delete()  # gone between loading the page and clicking the action
+
+    response = _post_action(editor_client, "product", "start_bulk_run_for_products", [product_id])
+
+    assert not BulkRun.objects.exists()
+    messages = list(get_messages(response.wsgi_request))
+    assert [(m.level_tag, str(m)) for m in messages] == [("error", "Select at least one product.")]
+
+
+def test_actions_are_hidden_without_the_start_permission(client, product_factory):
+    product_factory()
+    client.force_login(_staff_user("view_product", "change_product", "view_category"))
+
+    for model in ("product", "category"):
+        html = client.get(reverse(f"admin:catalog_{model}_changelist")).content.decode()
+        assert "start_bulk_run" not in html
+
+
+def test_category_autocomplete_still_works_after_re_registering(admin_client, category_factory):
+    category_factory(name="Sandals")
+
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "catalog",
+            "model_name": "product",
+            "field_name": "category",
+            "term": "sand",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["Sandals"]
