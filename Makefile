@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Tests run on the real services by default (override to point elsewhere).
 TEST_DATABASE_URL ?= mysql://root@127.0.0.1:3306/catalog
 TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
+TEST_RABBITMQ_MANAGEMENT_URL ?= http://guest:guest@127.0.0.1:15672
 PYTEST_ARGS ?=
 
 .PHONY: run test test-sqlite lint format install clean
@@ -37,9 +38,10 @@ format: $(STAMP)
 
 test: $(STAMP) lint
 	scripts/system-deps.sh browser
+	RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) scripts/rabbitmq-management.sh
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
-		$(VENV)/bin/pytest $(PYTEST_ARGS)
+		RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Optional second target: the same suite on SQLite and the embedded broker.
 test-sqlite: $(STAMP)

@@ -23,6 +23,7 @@ from config.queues import (
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
     TASK_CATEGORY_REFRESH,
+    TASK_MONITORING_SAMPLE,
     TASK_PRODUCT_STATS_BATCH,
     TASK_STALE_SWEEP,
 )
@@ -58,6 +59,7 @@ app.conf.task_routes = {
     TASK_STALE_SWEEP: {"queue": QUEUE_STATS_BATCH, "routing_key": QUEUE_STATS_BATCH},
     TASK_CATEGORY_REFRESH: {"queue": QUEUE_STATS_BATCH, "routing_key": QUEUE_STATS_BATCH},
     TASK_BULK_CHUNK: {"queue": QUEUE_STATS_BULK, "routing_key": QUEUE_STATS_BULK},
+    TASK_MONITORING_SAMPLE: {"queue": QUEUE_STATS_BATCH, "routing_key": QUEUE_STATS_BATCH},
     # Starting and resuming runs is quick bookkeeping: not worth a rate-limit token.
     TASK_BULK_NIGHTLY: {"queue": QUEUE_STATS_BATCH, "routing_key": QUEUE_STATS_BATCH},
     TASK_BULK_RESUME: {"queue": QUEUE_STATS_BATCH, "routing_key": QUEUE_STATS_BATCH},

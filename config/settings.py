@@ -17,6 +17,7 @@ from config.queues import (
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
     TASK_CATEGORY_REFRESH,
+    TASK_MONITORING_SAMPLE,
     TASK_STALE_SWEEP,
 )
 
@@ -253,7 +254,27 @@ if len(_bulk_cron) != 5:
 # Republish bulk chunks whose message never reached the broker, every this many seconds.
 STATS_BULK_RESUME_INTERVAL = env_int("STATS_BULK_RESUME_INTERVAL", 300)
 
+# Monitoring (stats/monitoring.py). The management API gives unacked counts, rates and the
+# active consumer; without it only ready messages and consumers are known.
+RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL") or None
+RABBITMQ_VHOST = env_str("RABBITMQ_VHOST", "/")
+STATS_MONITOR_BATCH_QUEUE_MAX = env_int("STATS_MONITOR_BATCH_QUEUE_MAX", 10_000)
+STATS_MONITOR_BULK_QUEUE_MAX = env_int("STATS_MONITOR_BULK_QUEUE_MAX", 5_000)
+STATS_MONITOR_STALE_WARNING = env_int(
+    "STATS_MONITOR_STALE_WARNING", STATS_BATCH_FLUSH_INTERVAL + STATS_STALE_SWEEP_INTERVAL * 2
+)
+STATS_MONITOR_STALE_CRITICAL = env_int("STATS_MONITOR_STALE_CRITICAL", 3600)
+STATS_MONITOR_EXPECT_BULK_STANDBY = env_bool("STATS_MONITOR_EXPECT_BULK_STANDBY", False)
+STATS_MONITOR_SAMPLE_RETENTION_HOURS = env_int("STATS_MONITOR_SAMPLE_RETENTION_HOURS", 24)
+# Bearer token for /metrics and /ops/status.json (staff sessions work too).
+METRICS_TOKEN = env_str("METRICS_TOKEN") or None
+
 CELERY_BEAT_SCHEDULE = {
+    "stats-monitoring-sample": {
+        "task": TASK_MONITORING_SAMPLE,
+        "schedule": 60,
+        "options": {"expires": 60},
+    },
     "stats-bulk-nightly": {
         "task": TASK_BULK_NIGHTLY,
         "schedule": crontab(

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from functools import partial
 
 from django.contrib import admin, messages
@@ -33,7 +34,14 @@ from catalog.admin import CategoryAdmin, ProductAdmin
 from catalog.models import Category, Product
 from stats.bulk import BulkRunError, bulk_run_cancel, bulk_run_progress, bulk_run_start
 from stats.formatting import format_duration, format_scope
-from stats.models import BulkChunk, BulkRun, CategoryStats, ProductStaleness, ProductStats
+from stats.models import (
+    BulkChunk,
+    BulkRun,
+    CategoryStats,
+    OpsDashboard,
+    ProductStaleness,
+    ProductStats,
+)
 from stats.tasks import publish_bulk_chunks
 
 
@@ -489,3 +497,57 @@ class BulkRunAdmin(ReadOnlyAdmin):
             shown,
             rows,
         )
+
+
+# --- Queues & workers (ops) ------------------------------------------------------------------
+
+
+@admin.register(OpsDashboard)
+class OpsDashboardAdmin(admin.ModelAdmin):
+    """The "Queues & workers" page: the monitoring snapshot, live, and a 24-hour chart."""
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.has_perm("stats.view_ops")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+        from django.template.response import TemplateResponse
+        from django.utils import timezone
+        from django.utils.safestring import mark_safe
+
+        from stats.charts import line_chart_svg
+        from stats.formatting import format_duration
+        from stats.monitoring import monitoring_samples_series
+        from stats.probes import take_snapshot
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        snapshot = take_snapshot()
+        run = snapshot.bulk_run or {}
+        context = {
+            **self.admin_site.each_context(request),
+            "snapshot": snapshot,
+            "queues": list(snapshot.queues.values()),
+            "eta": format_duration(run.get("eta_seconds")),
+            "oldest": format_duration(snapshot.oldest_stale_seconds),
+            "title": "Queues & workers",
+        }
+        if request.GET.get("partial"):
+            return TemplateResponse(request, "admin/stats/ops_live.html", context)
+        now = timezone.now()
+        series = monitoring_samples_series(hours=24)
+        has_samples = any(series.values())
+        context["chart"] = (
+            mark_safe(line_chart_svg(series, start=now - timedelta(hours=24), end=now))
+            if has_samples
+            else ""
+        )
+        return TemplateResponse(request, "admin/stats/ops.html", context)

@@ -261,3 +261,31 @@ class BulkChunk(models.Model):
 
     def __str__(self) -> str:
         return f"Chunk {self.number} of run {self.run_id}"
+
+
+class QueueSample(models.Model):
+    """One minute's figures, for the 24-hour chart on the ops page (pruned by the sampler)."""
+
+    taken_at = models.DateTimeField(db_index=True)
+    queue = models.CharField(max_length=64)
+    ready = models.PositiveIntegerField(null=True)
+    unacked = models.PositiveIntegerField(null=True)
+    consumers = models.PositiveIntegerField(null=True)
+    stale_products = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["taken_at"]
+        indexes = [models.Index(fields=["queue", "taken_at"], name="queuesample_queue_time")]
+        permissions = [("view_ops", "Can view the queues & workers page and metrics")]
+
+    def __str__(self) -> str:
+        return f"{self.queue} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class OpsDashboard(QueueSample):
+    """No table of its own: the admin's "Queues & workers" page hangs off this proxy."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "queues & workers"
+        verbose_name_plural = "queues & workers"

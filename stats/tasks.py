@@ -7,6 +7,7 @@ and a failed product keeps its durable stale mark for the sweep.
 """
 
 import logging
+import time
 from typing import Any
 
 from celery_batches import Batches, SimpleRequest
@@ -17,10 +18,12 @@ from config.celery import (
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
     TASK_CATEGORY_REFRESH,
+    TASK_MONITORING_SAMPLE,
     TASK_PRODUCT_STATS_BATCH,
     TASK_STALE_SWEEP,
     app,
 )
+from stats import worker_control  # noqa: F401 (registers the batch_buffer command)
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +66,21 @@ def _parse(request: SimpleRequest) -> tuple[int, int | None] | None:
     return product_id, category_id
 
 
+class TrackedBatches(Batches):
+    """celery-batches, remembering when it last flushed (for the stuck-timer check)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started_at = time.time()
+        self.last_flush_at: float | None = None
+
+    def flush(self, requests):
+        self.last_flush_at = time.time()
+        return super().flush(requests)
+
+
 @app.task(
-    base=Batches,
+    base=TrackedBatches,
     name=TASK_PRODUCT_STATS_BATCH,
     flush_every=settings.STATS_BATCH_FLUSH_EVERY,
     flush_interval=settings.STATS_BATCH_FLUSH_INTERVAL,
@@ -156,3 +172,11 @@ def bulk_resume() -> None:
     sent = publish_bulk_chunks()
     if sent:
         logger.warning("Republished %d bulk chunks that had not reached the broker.", sent)
+
+
+@app.task(name=TASK_MONITORING_SAMPLE, ignore_result=True)
+def monitoring_sample() -> None:
+    from stats.monitoring import monitoring_samples_record
+    from stats.probes import take_snapshot
+
+    monitoring_samples_record(take_snapshot())

@@ -1,0 +1,103 @@
+import json
+import time
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from stats.formatting import format_duration
+from stats.monitoring import Snapshot
+
+
+def _n(value: object) -> str:
+    if value is None:
+        return "?"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def render_snapshot(snapshot: Snapshot) -> str:
+    """The human table: '?' marks what the broker or workers cannot tell."""
+    lines = [
+        f"Catalog Editor statistics at {snapshot.taken_at:%Y-%m-%d %H:%M:%S %Z} "
+        f"(broker figures from: {snapshot.broker_source}): {snapshot.status.upper()}",
+        "",
+        f"{'queue':14} {'ready':>8} {'unacked':>8} {'consumers':>10} {'active':>7} "
+        f"{'publish/s':>10} {'ack/s':>8}  note",
+    ]
+    for queue in snapshot.queues.values():
+        note = queue.error or ("single active consumer" if queue.single_active_consumer else "")
+        lines.append(
+            f"{queue.name:14} {_n(queue.ready):>8} {_n(queue.unacked):>8} "
+            f"{_n(queue.consumers):>10} {_n(queue.active_consumers):>7} "
+            f"{_n(queue.publish_rate):>10} {_n(queue.ack_rate):>8}  {note}"
+        )
+    lines.append("")
+    if snapshot.batch_buffers is None:
+        lines.append("Batch buffers: unknown (workers did not answer)")
+    elif not snapshot.batch_buffers:
+        lines.append("Batch buffers: no batch worker answered")
+    for buffer in snapshot.batch_buffers or []:
+        since = buffer.seconds_since_flush
+        lines.append(
+            f"Batch buffer {buffer.worker}: {buffer.buffered} buffered, last flush "
+            f"{'never' if buffer.last_flush_at is None else format_duration(since) + ' ago'} "
+            f"(flushes every {buffer.flush_every} or {format_duration(buffer.flush_interval)})"
+        )
+    run = snapshot.bulk_run
+    if run:
+        eta = format_duration(run["eta_seconds"]) if run["eta_seconds"] is not None else "?"
+        lines.append(
+            f"Bulk run {run['id']} ({run['scope']}, {run['status']}): {run['percent']}%, "
+            f"{run['chunks_done']}/{run['chunks_total']} chunks, "
+            f"{run['chunks_failed']} failed, ETA {eta}"
+        )
+    else:
+        lines.append("Bulk run: none active")
+    oldest = snapshot.oldest_stale_seconds
+    lines.append(
+        f"Stale: {snapshot.stale_products:,} products"
+        + (f" (oldest {format_duration(oldest)})" if oldest is not None else "")
+        + f", {snapshot.stale_categories:,} categories"
+    )
+    lines.append("")
+    for check in snapshot.checks:
+        lines.append(f"[{check.status.upper():8}] {check.name}: {check.message}")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = (
+        "Queue depth, batch buffers, bulk progress and stale statistics. "
+        "Exit status: 0 ok, 1 warning, 2 critical (for cron or Nagios)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="Print the snapshot as JSON.")
+        parser.add_argument(
+            "--watch", type=float, metavar="SECONDS", help="Refresh every SECONDS until Ctrl-C."
+        )
+
+    def handle(self, *args, json: bool, watch: float | None, **options) -> None:
+        from stats.probes import take_snapshot
+
+        if watch is not None and watch <= 0:
+            raise CommandError("--watch needs a positive number of seconds.")
+        try:
+            while True:
+                snapshot = take_snapshot()
+                if json:
+                    self.stdout.write(_dumps(snapshot.as_dict()))
+                else:
+                    if watch:
+                        self.stdout.write("\033[2J\033[H", ending="")  # clear the terminal
+                    self.stdout.write(render_snapshot(snapshot))
+                if not watch:
+                    break
+                time.sleep(watch)
+        except KeyboardInterrupt:
+            pass
+        raise SystemExit(snapshot.exit_code)
+
+
+def _dumps(data: dict) -> str:
+    return json.dumps(data, default=str, indent=2)
