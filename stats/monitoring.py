@@ -58,11 +58,22 @@ class BatchBuffer:
     started_at: float | None
     flush_interval: float
     flush_every: int
+    #: When the buffer last went from empty to holding a request (wall clock).
+    buffered_since: float | None = None
 
     @property
     def seconds_since_flush(self) -> float | None:
         since = self.last_flush_at or self.started_at
         return None if since is None else max(0.0, time.time() - since)
+
+    @property
+    def oldest_wait(self) -> float | None:
+        """Seconds the oldest buffered request has waited: a working timer flushes it within
+        one interval. Not the time since the last flush: after a quiet spell that is long
+        while the request that just re-armed the timer is seconds old."""
+        if self.buffered_since is None:
+            return self.seconds_since_flush
+        return max(0.0, time.time() - self.buffered_since)
 
 
 @dataclass
@@ -106,7 +117,9 @@ class Snapshot:
 # --- Broker sources -------------------------------------------------------------------------
 
 
-def queues_from_management_api(url: str, vhost: str = "/") -> dict[str, QueueFigures]:
+def queues_from_management_api(
+    url: str, vhost: str = "/", names: tuple[str, ...] | list[str] = MONITORED_QUEUES
+) -> dict[str, QueueFigures]:
     """Everything RabbitMQ knows, from its management plugin's HTTP API."""
     parsed = urllib.parse.urlsplit(url)
     base = f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 15672}{parsed.path.rstrip('/')}"
@@ -115,7 +128,7 @@ def queues_from_management_api(url: str, vhost: str = "/") -> dict[str, QueueFig
         f"{urllib.parse.unquote(parsed.password or 'guest')}".encode()
     ).decode()
     figures = {}
-    for name in MONITORED_QUEUES:
+    for name in names:
         path = f"/api/queues/{urllib.parse.quote(vhost, safe='')}/{urllib.parse.quote(name)}"
         request = urllib.request.Request(base + path, headers={"Authorization": f"Basic {auth}"})
         try:
@@ -137,10 +150,10 @@ def _from_management(name: str, info: dict[str, Any]) -> QueueFigures:
     sac = bool((info.get("arguments") or {}).get("x-single-active-consumer"))
     consumers = info.get("consumers")
     details = info.get("consumer_details") or []
-    if sac:
-        active = (
-            sum(1 for c in details if c.get("active", True)) if details else min(consumers or 0, 1)
-        )
+    if consumers is None:  # a queue RabbitMQ has not emitted statistics for yet
+        active = None
+    elif sac:
+        active = sum(1 for c in details if c.get("active", True)) if details else min(consumers, 1)
     else:
         active = consumers
     head = info.get("head_message_timestamp")
@@ -255,6 +268,15 @@ def _bulk_checks(queue: QueueFigures | None) -> list[Check]:
                 "(queue without x-single-active-consumer?)",
             )
         ]
+    if queue.consumers > 1 and queue.active_consumers is None:
+        return [
+            Check(
+                name,
+                UNKNOWN,
+                f"{queue.consumers} consumers; whether only one is active (rate limit not "
+                "doubled) is known only to the management API",
+            )
+        ]
     checks = [Check(name, OK, f"{queue.consumers} consumer(s), one active")]
     if settings.STATS_MONITOR_EXPECT_BULK_STANDBY and queue.consumers < 2:
         checks.append(Check("bulk standby", WARNING, "no standby bulk worker attached"))
@@ -274,16 +296,14 @@ def _batch_checks(queue: QueueFigures | None, buffers: list[BatchBuffer] | None)
     if buffers is None:
         checks.append(Check("batch flush", UNKNOWN, "workers did not answer"))
         return checks
-    stuck = [
-        b for b in buffers if b.buffered and (b.seconds_since_flush or 0) > 2 * b.flush_interval
-    ]
+    stuck = [b for b in buffers if b.buffered and (b.oldest_wait or 0) > 2 * b.flush_interval]
     for buffer in stuck:
         checks.append(
             Check(
                 "batch flush",
                 CRITICAL,
-                f"{buffer.worker} holds {buffer.buffered} requests and has not flushed for "
-                f"{buffer.seconds_since_flush:.0f} s (> 2 x {buffer.flush_interval:.0f} s): "
+                f"{buffer.worker} holds {buffer.buffered} requests, the oldest unflushed for "
+                f"{buffer.oldest_wait:.0f} s (> 2 x {buffer.flush_interval:.0f} s): "
                 "stuck flush timer?",
             )
         )

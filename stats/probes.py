@@ -47,12 +47,35 @@ def batch_buffers(timeout: float = 1.0) -> list[BatchBuffer] | None:
             if not isinstance(tasks, dict):
                 continue
             for task, figures in tasks.items():
-                buffers.append(BatchBuffer(worker=worker, task=task, **figures))
+                # A worker without the command answers {"error": "..."}: not a buffer.
+                if isinstance(figures, dict):
+                    buffers.append(BatchBuffer(worker=worker, task=task, **figures))
     return buffers
+
+
+def consumers_from_workers(queues: dict[str, QueueFigures], timeout: float) -> None:
+    """Where the broker cannot count consumers (the filesystem transport), ask the workers.
+
+    Such a transport has no single active consumer either: every consumer is active.
+    """
+    try:
+        replies = app.control.inspect(timeout=timeout).active_queues() or {}
+    except Exception:
+        return
+    counts: dict[str, int] = {}
+    for worker_queues in replies.values():
+        for queue in worker_queues or []:
+            counts[queue.get("name")] = counts.get(queue.get("name"), 0) + 1
+    for name, queue in queues.items():
+        if queue.consumers is None and not queue.error:
+            queue.consumers = queue.active_consumers = counts.get(name, 0)
 
 
 def take_snapshot(*, worker_timeout: float = 1.0) -> Snapshot:
     source, queues = broker_queues()
+    if source not in ("management", "amqp"):
+        consumers_from_workers(queues, worker_timeout)
+        source = f"{source} + workers"
     return monitoring_snapshot(
         queues=queues, broker_source=source, batch_buffers=batch_buffers(worker_timeout)
     )

@@ -115,6 +115,12 @@ def snapshot_metrics(snapshot: Snapshot) -> bytes:
         ["worker"],
         registry=registry,
     )
+    oldest_wait = Gauge(
+        "catalog_batch_oldest_wait_seconds",
+        "Seconds the oldest buffered request has waited (alert above 2 x the flush interval)",
+        ["worker"],
+        registry=registry,
+    )
     since_flush = Gauge(
         "catalog_batch_seconds_since_flush",
         "Seconds since a batch worker last flushed",
@@ -125,6 +131,8 @@ def snapshot_metrics(snapshot: Snapshot) -> bytes:
         buffered.labels(worker=buffer.worker).set(buffer.buffered)
         if buffer.seconds_since_flush is not None:
             since_flush.labels(worker=buffer.worker).set(buffer.seconds_since_flush)
+        if buffer.oldest_wait is not None:
+            oldest_wait.labels(worker=buffer.worker).set(buffer.oldest_wait)
     run = snapshot.bulk_run or {}
     Gauge(
         "catalog_bulk_run_active", "1 while a bulk run is queued or running", registry=registry

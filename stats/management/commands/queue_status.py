@@ -82,6 +82,7 @@ class Command(BaseCommand):
 
         if watch is not None and watch <= 0:
             raise CommandError("--watch needs a positive number of seconds.")
+        snapshot = None
         try:
             while True:
                 snapshot = take_snapshot()
@@ -95,7 +96,8 @@ class Command(BaseCommand):
                     break
                 time.sleep(watch)
         except KeyboardInterrupt:
-            pass
+            if snapshot is None:
+                raise CommandError("Interrupted before the first snapshot.") from None
         raise SystemExit(snapshot.exit_code)
 
 
