@@ -4,40 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('stats', '0003_bulk_runs'),
+        ("stats", "0003_bulk_runs"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='QueueSample',
+            name="QueueSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('taken_at', models.DateTimeField(db_index=True)),
-                ('queue', models.CharField(max_length=64)),
-                ('ready', models.PositiveIntegerField(null=True)),
-                ('unacked', models.PositiveIntegerField(null=True)),
-                ('consumers', models.PositiveIntegerField(null=True)),
-                ('stale_products', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("taken_at", models.DateTimeField(db_index=True)),
+                ("queue", models.CharField(max_length=64)),
+                ("ready", models.PositiveIntegerField(null=True)),
+                ("unacked", models.PositiveIntegerField(null=True)),
+                ("consumers", models.PositiveIntegerField(null=True)),
+                ("stale_products", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ['taken_at'],
-                'permissions': [('view_ops', 'Can view the queues & workers page and metrics')],
-                'indexes': [models.Index(fields=['queue', 'taken_at'], name='queuesample_queue_time')],
+                "ordering": ["taken_at"],
+                "permissions": [("view_ops", "Can view the queues & workers page and metrics")],
+                "indexes": [
+                    models.Index(fields=["queue", "taken_at"], name="queuesample_queue_time")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OpsDashboard',
-            fields=[
-            ],
+            name="OpsDashboard",
+            fields=[],
             options={
-                'verbose_name': 'queues & workers',
-                'verbose_name_plural': 'queues & workers',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "queues & workers",
+                "verbose_name_plural": "queues & workers",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('stats.queuesample',),
+            bases=("stats.queuesample",),
         ),
     ]
