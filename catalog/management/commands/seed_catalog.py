@@ -1,9 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from catalog.services import catalog_seed
+from config.commands import ServiceCommand
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = "Create a demo catalog (categories, products with 1-5 variants). Safe to re-run."
 
     def add_arguments(self, parser: CommandParser) -> None:

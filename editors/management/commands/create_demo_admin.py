@@ -1,9 +1,8 @@
-from django.core.management.base import BaseCommand
-
+from config.commands import ServiceCommand
 from editors.services import demo_admin_ensure
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = "Create the demo superuser 'admin' once and print its password (only that once)."
 
     def handle(self, *args, **options) -> None:

@@ -1,12 +1,13 @@
 import getpass
 import sys
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.commands import ServiceCommand
 from editors.services import EditorError, editor_create
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = "Create a content editor: a staff account in the 'Content editors' group."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,8 +1,9 @@
 import json
 import time
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from config.commands import ServiceCommand
 from stats.formatting import format_duration
 from stats.monitoring import Snapshot
 
@@ -65,7 +66,7 @@ def render_snapshot(snapshot: Snapshot) -> str:
     return "\n".join(lines)
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = (
         "Queue depth, batch buffers, bulk progress and stale statistics. "
         "Exit status: 0 ok, 1 warning, 2 critical (for cron or Nagios)."

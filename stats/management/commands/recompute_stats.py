@@ -8,9 +8,10 @@ import argparse
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from catalog.models import Category
+from config.commands import ServiceCommand
 from stats.bulk import BulkRunError, bulk_run_progress, bulk_run_start
 from stats.formatting import format_duration, format_scope
 from stats.models import BulkRun
@@ -63,7 +64,7 @@ def _end_reason(run: BulkRun) -> str:
     )
 
 
-class Command(BaseCommand):
+class Command(ServiceCommand):
     help = (
         "Recompute product statistics over the rate-limited bulk queue: the whole catalog, "
         "a category with its descendants, or the given products."
