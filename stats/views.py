@@ -43,7 +43,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready for traffic: database and broker reachable, the workers' queues consumed."""
+    """Ready for traffic: database and broker reachable, the workers' queues consumed.
+
+    Anonymous probes get 200/503 and a status word; the reasons need the metrics token.
+    """
     from stats.probes import broker_queues
 
     reasons = []
@@ -62,9 +65,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
         queue = queues.get(name)
         if queue is not None and queue.consumers == 0:
             reasons.append(f"no consumer on {name}")
-    if reasons:
-        return JsonResponse({"status": "unavailable", "reasons": reasons}, status=503)
-    return JsonResponse({"status": "ready", "broker": source})
+    # Probes get the status code; the reasons (what is down, which broker) only go to
+    # callers allowed to see ops figures, so anonymous callers learn nothing else.
+    body = {"status": "unavailable" if reasons else "ready"}
+    if _authorized(request):
+        body |= {"reasons": reasons, "broker": source}
+    return JsonResponse(body, status=503 if reasons else 200)
 
 
 def _snapshot() -> Snapshot:

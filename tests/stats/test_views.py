@@ -26,9 +26,14 @@ def test_healthz_answers_anyone(client):
 
 
 def test_readyz_is_503_with_reasons_when_no_worker_consumes(client, broker_url):
-    response = client.get(reverse("readyz"))  # no worker runs during unit tests
-    assert response.status_code == 503
+    response = client.get(reverse("readyz"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 503  # no worker runs during unit tests
     assert "no consumer on stats.batch" in response.json()["reasons"]
+
+
+def test_readyz_tells_anonymous_probes_only_the_status(client, broker_url):
+    response = client.get(reverse("readyz"))
+    assert (response.status_code, response.json()) == (503, {"status": "unavailable"})
 
 
 @pytest.mark.parametrize("url_name", ["metrics", "ops-status"])
