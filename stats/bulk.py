@@ -195,7 +195,12 @@ def bulk_chunk_process(*, chunk_id: int, worker: str = "") -> ChunkOutcome:
     it) until ``STATS_BULK_MAX_ATTEMPTS``, then it is counted as failed: never dropped.
     """
     with transaction.atomic():
-        chunk = BulkChunk.objects.select_for_update().select_related("run").get(pk=chunk_id)
+        chunk = (
+            BulkChunk.objects.select_for_update().select_related("run").filter(pk=chunk_id).first()
+        )
+        if chunk is None:  # its run was deleted, or the message is not ours
+            logger.error("Bulk chunk %s does not exist; message dropped.", chunk_id)
+            return ChunkOutcome.SKIPPED
         run = chunk.run
         if chunk.status in BulkChunk.FINISHED:
             return ChunkOutcome.SKIPPED

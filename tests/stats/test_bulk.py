@@ -183,3 +183,8 @@ def test_a_selection_is_chunked_in_its_own_order(product_factory):
         [products[2].pk, products[3].pk],
         [products[4].pk],
     ]
+
+
+def test_a_message_for_a_missing_chunk_is_dropped_with_a_log(caplog):
+    assert bulk_chunk_process(chunk_id=987654) is ChunkOutcome.SKIPPED
+    assert "does not exist" in caplog.text
