@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from catalog.validators import sku_validator
 
@@ -55,6 +56,15 @@ class Product(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Edit history (Admin > History: field diffs and revert). Not recorded:
+    # - version: a revert rebuilds the product from a historical record, and a recorded
+    #   version would rewind the counter (statistics compare it to the version they were
+    #   computed from and would skip the recompute). Unrecorded, the revert takes the
+    #   current value and bumps it like any other save. It also changes on every save.
+    # - updated_at: the record's own history_date already says when; it too would show
+    #   as a change on every row of the diff.
+    history = HistoricalRecords(excluded_fields=["version", "updated_at"])
+
     class Meta:
         ordering = ["-updated_at", "-id"]
         indexes = [
@@ -83,6 +93,9 @@ class Variant(models.Model):
     )
     currency = models.CharField(max_length=3, choices=Currency.choices, default=Currency.EUR)
     stock = models.PositiveIntegerField(default=0)
+
+    # Every field is recorded: prices and stock are exactly what an editor wants to audit.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["sku"]

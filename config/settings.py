@@ -240,6 +240,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Rate limits without kombu's burst after an idle spell (see config/ratelimit.py).
 CELERY_WORKER_CONSUMER = "config.ratelimit:SteadyRateConsumer"
 
+EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)  # 0: keep every save
+
 # --- Statistics ----------------------------------------------------------------------------
 # The batch task flushes every STATS_BATCH_FLUSH_EVERY requests or STATS_BATCH_FLUSH_INTERVAL
 # seconds, whichever comes first.

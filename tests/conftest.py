@@ -83,6 +83,16 @@ def variant_factory() -> type[factories.VariantFactory]:
 
 
 @pytest.fixture
+def user_factory() -> type[factories.UserFactory]:
+    return factories.UserFactory
+
+
+@pytest.fixture
+def editor_factory() -> type[factories.EditorFactory]:
+    return factories.EditorFactory
+
+
+@pytest.fixture
 def editor(db) -> factories.EditorFactory:
     return factories.EditorFactory()
 

@@ -6,8 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from editors.services import EDITOR_PERMISSIONS, EDITORS_GROUP
 from tests.conftest import IN_CI
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -42,6 +45,25 @@ def browser(django_db_setup) -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def editors_group(transactional_db) -> Group:
+    """The editors group, as its data migrations create it, before each browser test.
+
+    Browser tests are ``transaction=True`` (the live server's thread must see committed
+    rows), and each ends with a flush that empties every table; post_migrate then puts
+    back permissions and the theme, but not the group, which is migration data. With two
+    browser modules the second found no group. ``serialized_rollback`` cannot help here:
+    inside Playwright's running event loop Django's connection handler hands out another
+    connection object, one without the serialized data, so the restore is silently skipped.
+    """
+    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    wanted = Q(pk__in=[])
+    for app_label, codenames in EDITOR_PERMISSIONS.items():
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group
 
 
 @pytest.fixture
