@@ -1,6 +1,7 @@
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -42,7 +43,8 @@ from stats.models import (
     ProductStaleness,
     ProductStats,
 )
-from stats.tasks import publish_bulk_chunks
+from stats.services import product_stats_mark_stale
+from stats.tasks import publish_bulk_chunks, queue_product_stats
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -175,6 +177,75 @@ class ProductWithStatsAdmin(BulkRunActionsMixin, ProductAdmin):
         if obj is not None:
             fieldsets.append(("Statistics (computed by the workers)", {"fields": _STATS_FIELDS}))
         return fieldsets
+
+    def get_urls(self):
+        recompute = path(
+            "<path:object_id>/recompute-stats/",
+            self.admin_site.admin_view(self.recompute_stats_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_recompute_stats",
+        )
+        # Before the defaults: their "<path:object_id>/" catch-all would match it too.
+        return [recompute, *super().get_urls()]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Product | None = None,
+    ) -> TemplateResponse:
+        show = obj is not None and self.has_change_permission(request, obj)
+        context["recompute_stats_url"] = (
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_recompute_stats",
+                args=[obj.pk],
+                current_app=self.admin_site.name,
+            )
+            if show
+            else None
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def recompute_stats_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Queue one product on the batched path: the editor never waits for a recompute.
+
+        POST only (a prefetched or crawled link must not queue work). The mark is written
+        first, in this request's transaction, so the sweep recomputes the product even if
+        the message is lost; it does not count as an editor save. The message goes out
+        after commit, ``robust`` so a broker outage is logged instead of becoming a 500.
+        """
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        product = self.get_object(request, unquote(object_id))
+        if product is None:
+            raise Http404(f"No product with ID {object_id!r}.")
+        if not self.has_change_permission(request, product):
+            raise PermissionDenied
+        product_id = product.pk
+
+        def queue_recompute() -> None:
+            queue_product_stats(product_id=product_id)
+
+        with transaction.atomic():
+            product_stats_mark_stale(product_ids=[product_id], count_save=False)
+            transaction.on_commit(queue_recompute, robust=True)
+        self.message_user(
+            request,
+            f"Statistics of {product.sku} queued; they update within "
+            f"{settings.STATS_BATCH_FLUSH_INTERVAL} seconds.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[product_id],
+                current_app=self.admin_site.name,
+            )
+        )
 
     @admin.action(
         description="Recompute statistics of the selected products (bulk run)",

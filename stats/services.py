@@ -126,13 +126,19 @@ class RecomputeResult:
 # --- Stale marks ---------------------------------------------------------------------------
 
 
-def product_stats_mark_stale(*, product_ids: Iterable[int]) -> None:
+def product_stats_mark_stale(*, product_ids: Iterable[int], count_save: bool = True) -> None:
     """Record one editor save of each product: one statement whatever the number of ids.
 
     Call it inside the save transaction, after the product row is written (see the module
     docstring for why the order matters). It runs on every editor save, so it is a single
     upsert that increments in the database (no savepoint, no read): a new mark gets a
     fresh token and ``stale_since``; an existing mark keeps both and counts one more save.
+
+    ``count_save=False`` marks without counting a save (the "Recompute statistics" button:
+    asking for fresh figures is not an edit, so ``save_count`` must not grow). A new mark
+    then starts at zero pending saves and an existing mark is left exactly as it is: it
+    already forces a recompute, and changing its token or count would only make a
+    recompute in flight keep it for one more round.
     """
     ids = sorted(set(product_ids))
     if not ids:
@@ -142,14 +148,17 @@ def product_stats_mark_stale(*, product_ids: Iterable[int]) -> None:
     now = ProductStaleness._meta.get_field("stale_since").get_db_prep_value(
         timezone.now(), connection
     )
-    rows = ", ".join(["(%s, %s, 1, %s)"] * len(ids))
+    saves = 1 if count_save else 0
+    rows = ", ".join([f"(%s, %s, {saves}, %s)"] * len(ids))
     params = [value for pid in ids for value in (pid, now, uuid4().hex)]
     if connection.vendor == "mysql":
-        conflict = "ON DUPLICATE KEY UPDATE pending_saves = pending_saves + 1"
-    else:  # SQLite and PostgreSQL
+        conflict = f"ON DUPLICATE KEY UPDATE pending_saves = pending_saves + {saves}"
+    elif count_save:  # SQLite and PostgreSQL
         conflict = (
             f"ON CONFLICT (product_id) DO UPDATE SET pending_saves = {table}.pending_saves + 1"
         )
+    else:
+        conflict = "ON CONFLICT (product_id) DO NOTHING"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (product_id, stale_since, pending_saves, token) "

@@ -244,6 +244,28 @@ def test_save_count_accumulates_over_recomputes(product_factory):
     assert not ProductStaleness.objects.exists()
 
 
+def test_a_mark_that_does_not_count_a_save_forces_a_recompute_and_no_save(product_factory):
+    product, other = product_factory.create_batch(2)
+    _no_pending_saves()
+    product_stats_recompute(product_ids=[product.pk, other.pk])  # current: nothing due
+    product_stats_mark_stale(product_ids=[other.pk])  # an editor save, pending
+    before = ProductStaleness.objects.get(pk=other.pk)
+
+    product_stats_mark_stale(product_ids=[product.pk, other.pk], count_save=False)
+
+    assert ProductStaleness.objects.get(pk=product.pk).pending_saves == 0
+    again = ProductStaleness.objects.get(pk=other.pk)  # an existing mark is left as it was
+    assert (again.token, again.stale_since, again.pending_saves) == (
+        before.token,
+        before.stale_since,
+        1,
+    )
+    assert product_stats_recompute(product_ids=[product.pk, other.pk]).computed == 2
+    assert ProductStats.objects.get(pk=product.pk).save_count == 0
+    assert ProductStats.objects.get(pk=other.pk).save_count == 1
+    assert not ProductStaleness.objects.exists()
+
+
 def _during_recompute(monkeypatch, action) -> None:
     """Run ``action`` between the recompute's reads and its claim of the marks."""
     original = services._variant_figures

@@ -1,0 +1,185 @@
+import time
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from catalog.models import Product
+from config.celery import QUEUE_STATS_BATCH, TASK_PRODUCT_STATS_BATCH, app
+from stats.models import ProductStaleness, ProductStats
+from stats.services import product_stats_recompute
+from tests.factories import UserFactory
+from tests.workers import purge_queue
+
+pytestmark = pytest.mark.django_db
+
+BUTTON = "Recompute statistics"
+
+
+@pytest.fixture(autouse=True)
+def empty_batch_queue(request):
+    """Tests that publish to the real broker start and leave the batch queue empty."""
+    if "broker_url" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("broker_url")  # skip (or fail in CI) before touching the broker
+    purge_queue(QUEUE_STATS_BATCH)
+    yield
+    purge_queue(QUEUE_STATS_BATCH)
+
+
+@pytest.fixture
+def product(variant_factory):
+    """A product whose statistics are current: computed, and no stale mark left."""
+    product = variant_factory(stock=3).product
+    product_stats_recompute(product_ids=[product.pk])
+    # The factories' saves queued on-commit callbacks in the test's never-committed
+    # transaction; forget them so only the request's callbacks are captured.
+    transaction.get_connection().run_on_commit.clear()
+    assert not ProductStaleness.objects.exists()
+    return product
+
+
+def _recompute_url(product: Product) -> str:
+    return reverse("admin:catalog_product_recompute_stats", args=[product.pk])
+
+
+def _change_url(product: Product) -> str:
+    return reverse("admin:catalog_product_change", args=[product.pk])
+
+
+def _batch_messages(*, expected: int, timeout: float = 5) -> list[tuple[str, list]]:
+    """Take (task name, args) of the messages in the batch queue, waiting for ``expected``."""
+    taken: list[tuple[str, list]] = []
+    deadline = time.monotonic() + timeout
+    with app.connection_for_write() as conn:
+        queue = app.amqp.queues[QUEUE_STATS_BATCH].bind(conn.default_channel)
+        while len(taken) < expected and time.monotonic() < deadline:
+            message = queue.get(no_ack=True)
+            if message is None:
+                time.sleep(0.05)
+                continue
+            args, _kwargs, _embed = message.decode()
+            taken.append((message.headers["task"], args))
+        time.sleep(0.2)  # anything beyond what was expected would show up here
+        while (message := queue.get(no_ack=True)) is not None:
+            taken.append((message.headers["task"], message.decode()[0]))
+    return taken
+
+
+def _view_only_staff():
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_product", "view_variant"])
+    )
+    return user
+
+
+def test_posting_queues_the_product_on_the_batched_path_after_commit(
+    broker_url, editor_client, product, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = editor_client.post(_recompute_url(product))
+
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    assert _batch_messages(expected=1) == [(TASK_PRODUCT_STATS_BATCH, [product.pk])]
+
+
+def test_posting_marks_the_product_stale_without_counting_a_save(editor_client, product):
+    response = editor_client.post(_recompute_url(product))
+
+    assert response.status_code == 302
+    mark = ProductStaleness.objects.get(product=product)
+    assert mark.pending_saves == 0  # asking for fresh figures is not an edit
+    assert Product.objects.get(pk=product.pk).version == product.version
+
+
+def test_posting_redirects_to_the_change_page_with_when_to_expect_the_figures(
+    settings, editor_client, product
+):
+    settings.STATS_BATCH_FLUSH_INTERVAL = 42
+
+    response = editor_client.post(_recompute_url(product))
+
+    assert response.url == _change_url(product)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"Statistics of {product.sku} queued; they update within 42 seconds."
+    ]
+
+
+def test_posting_computes_nothing_in_the_request(
+    editor_client, product, django_capture_on_commit_callbacks
+):
+    before = ProductStats.objects.get(product=product)
+
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        CaptureQueriesContext(connection) as queries,
+    ):
+        editor_client.post(_recompute_url(product))
+
+    after = ProductStats.objects.get(product=product)
+    assert (after.computed_at, after.computed_version) == (
+        before.computed_at,
+        before.computed_version,
+    )
+    touched = [q["sql"] for q in queries if "stats_" in q["sql"]]
+    assert len(touched) == 1
+    assert touched[0].startswith("INSERT INTO `stats_productstaleness`")
+    assert len(callbacks) == 1  # queued for the worker, not run here
+
+
+def test_get_is_not_allowed(editor_client, product):
+    response = editor_client.get(_recompute_url(product))
+
+    assert response.status_code == 405
+    assert not ProductStaleness.objects.exists()
+
+
+def test_a_user_who_may_not_change_the_product_is_refused(
+    client, product, django_capture_on_commit_callbacks
+):
+    client.force_login(_view_only_staff())
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post(_recompute_url(product))
+
+    assert response.status_code == 403
+    assert not ProductStaleness.objects.exists()
+    assert callbacks == []
+
+
+def test_an_unknown_product_is_not_found(editor_client):
+    assert editor_client.post("/admin/catalog/product/999999/recompute-stats/").status_code == 404
+
+
+def test_the_button_sits_beside_the_history_link_outside_the_change_form(editor_client, product):
+    response = editor_client.get(_change_url(product))
+
+    html = response.content.decode()
+    tools = html[html.index('<ul class="object-tools">') : html.index('id="product_form"')]
+    assert reverse("admin:catalog_product_history", args=[product.pk]) in tools
+    assert f'<form method="post" action="{_recompute_url(product)}"' in tools
+    assert BUTTON in tools
+    assert "csrfmiddlewaretoken" in tools
+    assert "admin/catalog/product/change_form.html" in [t.name for t in response.templates]
+
+
+def test_the_product_admin_keeps_the_template_that_carries_the_button():
+    # An admin class (django-simple-history's, for one) that set change_form_template
+    # would bypass templates/admin/catalog/product/change_form.html and hide the button.
+    assert admin.site._registry[Product].change_form_template is None
+
+
+def test_the_button_is_hidden_from_users_who_may_not_change_the_product(client, product):
+    client.force_login(_view_only_staff())
+
+    response = client.get(_change_url(product))
+
+    assert response.status_code == 200
+    assert BUTTON not in response.content.decode()
