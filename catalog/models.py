@@ -38,6 +38,10 @@ class Category(models.Model):
             node = node.parent
 
 
+#: Characters; far above any real product text (the seed writes a few hundred).
+DESCRIPTION_MAX_LENGTH = 20_000
+
+
 class Product(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -46,7 +50,9 @@ class Product(models.Model):
     sku = models.CharField("SKU", max_length=32, unique=True, validators=[sku_validator])
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=220, unique=True)
-    description = models.TextField(blank=True)
+    # A bound the form enforces (a form error, not a 400 for an oversized request body):
+    # every save also copies the description into the edit history.
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX_LENGTH)
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products"
     )
