@@ -7,7 +7,7 @@ class StatsConfig(AppConfig):
     verbose_name = "Statistics"
 
     def ready(self) -> None:
-        from catalog.models import Product, Variant
+        from catalog.models import Category, Product, Variant
         from catalog.signals import products_bulk_changed
         from stats import receivers
 
@@ -17,6 +17,8 @@ class StatsConfig(AppConfig):
             (post_delete, receivers.product_deleted, Product),
             (post_save, receivers.variant_saved, Variant),
             (post_delete, receivers.variant_deleted, Variant),
+            (pre_save, receivers.category_saving, Category),
+            (post_save, receivers.category_saved, Category),
             (products_bulk_changed, receivers.products_bulk_changed, None),
         ]
         for signal, receiver, sender in connections:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from catalog.models import Product, Variant
+from catalog.models import Category, Product, Variant
 
 logger = logging.getLogger(__name__)
 
@@ -106,3 +106,28 @@ def products_bulk_changed(sender: type, product_ids: list[int], **kwargs: Any) -
     from stats.services import product_stats_mark_stale
 
     product_stats_mark_stale(product_ids=product_ids)
+
+
+def category_saving(sender: type, instance: Category, raw: bool = False, **kwargs: Any) -> None:
+    """Remember the parent a category had, for ``category_saved`` (categories rarely change)."""
+    if raw or instance._state.adding:
+        return
+    instance._stats_old_parent_id = (
+        Category.objects.filter(pk=instance.pk).values_list("parent_id", flat=True).first()
+    )
+
+
+def category_saved(sender: type, instance: Category, raw: bool = False, **kwargs: Any) -> None:
+    """A new or moved category changes the figures of both trees: mark them for the refresh.
+
+    No product recompute sees this (no product changed). The refresh recomputes a marked
+    category and its ancestors, so marking the category covers its new parent's tree and
+    marking the old parent covers the tree it left.
+    """
+    from stats.services import category_stats_mark_stale
+
+    if raw:
+        return
+    old_parent_id = getattr(instance, "_stats_old_parent_id", None)
+    if kwargs.get("created") or old_parent_id != instance.parent_id:
+        category_stats_mark_stale(category_ids={instance.pk, old_parent_id} - {None})

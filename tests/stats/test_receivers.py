@@ -5,7 +5,7 @@ from django.core import serializers
 from django.db import transaction
 
 from catalog.models import Product
-from stats.models import ProductStaleness
+from stats.models import CategoryStaleness, ProductStaleness
 from stats.receivers import _QueueRecompute
 from tests.workers import unreachable_broker
 
@@ -122,3 +122,26 @@ def test_seeded_products_are_marked_for_the_sweep():
 
     catalog_seed(products=7)
     assert ProductStaleness.objects.count() == 7
+
+
+def test_moving_a_category_marks_it_and_its_old_parent_for_the_refresh(category_factory):
+    old_parent, new_parent = category_factory(), category_factory()
+    moved = category_factory(parent=old_parent)
+    CategoryStaleness.objects.all().delete()
+
+    moved.parent = new_parent
+    moved.save()
+
+    marked = set(CategoryStaleness.objects.values_list("category_id", flat=True))
+    assert marked == {moved.pk, old_parent.pk}
+
+
+def test_a_new_category_is_marked_and_a_rename_is_not(category_factory):
+    category = category_factory()
+    assert CategoryStaleness.objects.filter(category=category).exists()
+    CategoryStaleness.objects.all().delete()
+
+    category.name = "Renamed"
+    category.save()
+
+    assert not CategoryStaleness.objects.exists()
