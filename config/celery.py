@@ -126,3 +126,6 @@ def _tune_worker_for_its_queues(sender, **kwargs) -> None:
 
 
 app.autodiscover_tasks()
+
+# Heals celery-batches' flush timer after a broker reconnect (see the step's docstring).
+app.steps["consumer"].add("stats.worker_control:BatchFlushWatchdog")
