@@ -47,6 +47,47 @@ from stats.services import product_stats_mark_stale
 from stats.tasks import publish_bulk_chunks, queue_product_stats
 
 
+class ObjectActionsMixin:
+    """POST-only buttons on a change page, each a view at ``<object id>/<slug>/``.
+
+    ``object_actions`` maps a slug to a view method; the URL is named
+    ``<app>_<model>_<slug with underscores>``.
+    """
+
+    object_actions: dict[str, str] = {}
+
+    def _object_action_name(self, slug: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{slug.replace('-', '_')}"
+
+    def get_urls(self):
+        actions = [
+            path(
+                f"<path:object_id>/{slug}/",
+                self.admin_site.admin_view(getattr(self, view)),
+                name=self._object_action_name(slug),
+            )
+            for slug, view in self.object_actions.items()
+        ]
+        # Before the defaults: their "<path:object_id>/" catch-all would match them too.
+        return [*actions, *super().get_urls()]
+
+    def object_action_url(self, slug: str, object_id: int) -> str:
+        return reverse(
+            f"admin:{self._object_action_name(slug)}",
+            args=[object_id],
+            current_app=self.admin_site.name,
+        )
+
+    def change_page_redirect(self, object_id: int) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[object_id],
+                current_app=self.admin_site.name,
+            )
+        )
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Statistics are computed by the workers; an edit here would be overwritten anyway."""
 
@@ -164,8 +205,9 @@ class BulkRunActionsMixin:
             )
 
 
-class ProductWithStatsAdmin(BulkRunActionsMixin, ProductAdmin):
+class ProductWithStatsAdmin(ObjectActionsMixin, BulkRunActionsMixin, ProductAdmin):
     actions = ["start_bulk_run_for_products"]
+    object_actions = {"recompute-stats": "recompute_stats_view"}
     list_display = [*ProductAdmin.list_display, "stats_stock_status", "stats_completeness"]
     list_select_related = [*ProductAdmin.list_select_related, "stats", "staleness"]
     readonly_fields = [*ProductAdmin.readonly_fields, *_STATS_FIELDS]
@@ -178,15 +220,6 @@ class ProductWithStatsAdmin(BulkRunActionsMixin, ProductAdmin):
             fieldsets.append(("Statistics (computed by the workers)", {"fields": _STATS_FIELDS}))
         return fieldsets
 
-    def get_urls(self):
-        recompute = path(
-            "<path:object_id>/recompute-stats/",
-            self.admin_site.admin_view(self.recompute_stats_view),
-            name=f"{self.opts.app_label}_{self.opts.model_name}_recompute_stats",
-        )
-        # Before the defaults: their "<path:object_id>/" catch-all would match it too.
-        return [recompute, *super().get_urls()]
-
     def render_change_form(
         self,
         request: HttpRequest,
@@ -198,13 +231,7 @@ class ProductWithStatsAdmin(BulkRunActionsMixin, ProductAdmin):
     ) -> TemplateResponse:
         show = obj is not None and self.has_change_permission(request, obj)
         context["recompute_stats_url"] = (
-            reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_recompute_stats",
-                args=[obj.pk],
-                current_app=self.admin_site.name,
-            )
-            if show
-            else None
+            self.object_action_url("recompute-stats", obj.pk) if show else None
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
@@ -239,13 +266,7 @@ class ProductWithStatsAdmin(BulkRunActionsMixin, ProductAdmin):
             f"{settings.STATS_BATCH_FLUSH_INTERVAL} seconds.",
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(
-            reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-                args=[product_id],
-                current_app=self.admin_site.name,
-            )
-        )
+        return self.change_page_redirect(product_id)
 
     @admin.action(
         description="Recompute statistics of the selected products (bulk run)",
@@ -350,12 +371,14 @@ def _when(value) -> str:
 
 
 @admin.register(BulkRun)
-class BulkRunAdmin(ReadOnlyAdmin):
+class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     """Runs are started by actions, the command and the schedule; here they are watched.
 
     Read-only: the run's figures are written by the workers. The one thing to do on a
     run is cancel it, a separate permission (``stats.cancel_bulkrun``) with its own URL.
     """
+
+    object_actions = {"cancel": "cancel_view"}
 
     list_display = [
         "id",
@@ -409,15 +432,6 @@ class BulkRunAdmin(ReadOnlyAdmin):
     def has_cancel_permission(self, request: HttpRequest, obj: BulkRun | None = None) -> bool:
         return request.user.has_perm("stats.cancel_bulkrun")
 
-    def get_urls(self):
-        cancel = path(
-            "<path:object_id>/cancel/",
-            self.admin_site.admin_view(self.cancel_view),
-            name=f"{self.opts.app_label}_{self.opts.model_name}_cancel",
-        )
-        # Before the defaults: their "<path:object_id>/" catch-all would match it too.
-        return [cancel, *super().get_urls()]
-
     def render_change_form(
         self,
         request: HttpRequest,
@@ -428,15 +442,7 @@ class BulkRunAdmin(ReadOnlyAdmin):
         obj: BulkRun | None = None,
     ) -> TemplateResponse:
         show = obj is not None and obj.is_active and self.has_cancel_permission(request, obj)
-        context["cancel_url"] = (
-            reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_cancel",
-                args=[obj.pk],
-                current_app=self.admin_site.name,
-            )
-            if show
-            else None
-        )
+        context["cancel_url"] = self.object_action_url("cancel", obj.pk) if show else None
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -459,13 +465,7 @@ class BulkRunAdmin(ReadOnlyAdmin):
                 f"processed; a chunk already running finishes.",
                 messages.SUCCESS,
             )
-        return HttpResponseRedirect(
-            reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-                args=[run.pk],
-                current_app=self.admin_site.name,
-            )
-        )
+        return self.change_page_redirect(run.pk)
 
     @admin.display(description="Scope")
     def scope_text(self, obj: BulkRun) -> str:

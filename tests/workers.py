@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import MySQLdb
 from django.conf import settings
 from django.db import connection
 
@@ -188,3 +189,24 @@ def rabbitmqctl_queues() -> dict[str, dict[str, int]]:
                 zip(("ready", "unacked", "consumers"), map(int, parts[1:]), strict=True)
             )
     return queues
+
+
+@contextlib.contextmanager
+def row_locked(table: str, product_id: int):
+    """Hold a row lock from a connection of our own: whoever writes that row waits."""
+    db = connection.settings_dict
+    locker = MySQLdb.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=int(db["PORT"] or 3306),
+        user=db["USER"],
+        password=db["PASSWORD"],
+        database=db["NAME"],
+    )
+    try:
+        cursor = locker.cursor()
+        cursor.execute("START TRANSACTION")
+        cursor.execute(f"SELECT * FROM {table} WHERE product_id = %s FOR UPDATE", [product_id])
+        yield
+    finally:
+        locker.rollback()
+        locker.close()

@@ -4,7 +4,6 @@ import itertools
 import signal
 import time
 
-import MySQLdb
 import pytest
 from django.db import connection
 
@@ -14,7 +13,7 @@ from stats.models import BulkChunk, BulkRun
 from stats.services import category_stats_refresh_stale, product_stats_recompute
 from stats.tasks import publish_bulk_chunks
 from tests.stats.checks import statistics_errors
-from tests.workers import WorkerProcess, purge_queue, rabbitmqctl_queues, wait_for
+from tests.workers import WorkerProcess, purge_queue, rabbitmqctl_queues, row_locked, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -146,26 +145,9 @@ def test_a_failing_chunk_is_retried_then_counted_as_failed(
     run = _start_run(chunk_size=1)
     blocked = BulkChunk.objects.get(run=run, number=1)
 
-    db = connection.settings_dict
-    locker = MySQLdb.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=int(db["PORT"] or 3306),
-        user=db["USER"],
-        password=db["PASSWORD"],
-        database=db["NAME"],
-    )
-    try:
-        cursor = locker.cursor()
-        cursor.execute("START TRANSACTION")
-        cursor.execute(
-            "SELECT * FROM stats_productstats WHERE product_id = %s FOR UPDATE",
-            [blocked.product_ids[0]],
-        )
+    with row_locked("stats_productstats", blocked.product_ids[0]):
         bulk_worker(STATS_BULK_MAX_ATTEMPTS="2", DATABASE_LOCK_WAIT_TIMEOUT="1")
         wait_for(lambda: not _run(run).is_active, timeout=6 * SPACING + 30, message="run end")
-    finally:
-        locker.rollback()
-        locker.close()
 
     run = _run(run)
     blocked.refresh_from_db()

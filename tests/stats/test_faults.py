@@ -7,9 +7,7 @@ shared MariaDB server keeps serving everyone else.
 """
 
 import signal
-from contextlib import contextmanager
 
-import MySQLdb
 import pytest
 from django.db import connection
 
@@ -21,7 +19,13 @@ from stats.services import category_stats_refresh_stale, product_stats_recompute
 from stats.tasks import publish_bulk_chunks, stale_sweep
 from tests.netproxy import CuttableProxy
 from tests.stats.checks import statistics_errors
-from tests.workers import WorkerProcess, database_url_for_subprocess, purge_queue, wait_for
+from tests.workers import (
+    WorkerProcess,
+    database_url_for_subprocess,
+    purge_queue,
+    row_locked,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -88,27 +92,6 @@ def _lock_waits() -> int:
         return cursor.fetchone()[0]
 
 
-@contextmanager
-def _row_locked(table: str, product_id: int):
-    """Hold a row lock from a connection of our own: whoever writes that row waits."""
-    db = connection.settings_dict
-    locker = MySQLdb.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=int(db["PORT"] or 3306),
-        user=db["USER"],
-        password=db["PASSWORD"],
-        database=db["NAME"],
-    )
-    try:
-        cursor = locker.cursor()
-        cursor.execute("START TRANSACTION")
-        cursor.execute(f"SELECT * FROM {table} WHERE product_id = %s FOR UPDATE", [product_id])
-        yield
-    finally:
-        locker.rollback()
-        locker.close()
-
-
 def test_a_database_outage_during_a_batch_leaves_its_products_stale_until_the_sweep(
     workers, product_factory, variant_factory
 ):
@@ -144,7 +127,7 @@ def test_a_batch_worker_killed_mid_batch_leaves_nothing_wrong(
     workers, product_factory, variant_factory
 ):
     products = _catalog(product_factory, variant_factory, 10)
-    with _row_locked("stats_productstats", products[0].pk):
+    with row_locked("stats_productstats", products[0].pk):
         first = workers()
         _save(products, 20)
         wait_for(lambda: _lock_waits() > 0, timeout=INTERVAL + 20, message="the batch to block")
@@ -159,7 +142,7 @@ def test_a_warm_shutdown_mid_batch_finishes_the_batch_first(
     workers, product_factory, variant_factory
 ):
     products = _catalog(product_factory, variant_factory, 10)
-    with _row_locked("stats_productstats", products[0].pk):
+    with row_locked("stats_productstats", products[0].pk):
         worker = workers()
         _save(products, 20)
         wait_for(lambda: _lock_waits() > 0, timeout=INTERVAL + 20, message="the batch to block")
@@ -181,7 +164,7 @@ def test_a_bulk_worker_killed_mid_chunk_counts_no_chunk_twice(
     publish_bulk_chunks(run_id=run.pk)
     blocked = BulkChunk.objects.get(run=run, number=1)
     bulk = {"STATS_BULK_RATE_LIMIT": "120/m"}
-    with _row_locked("stats_productstats", blocked.product_ids[0]):
+    with row_locked("stats_productstats", blocked.product_ids[0]):
         first = workers(QUEUE_STATS_BULK, **bulk)
         wait_for(lambda: _lock_waits() > 0, timeout=30, message="a chunk to block")
         first.kill(signal.SIGKILL)  # the unacked chunk goes back to the queue
