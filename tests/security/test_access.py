@@ -58,7 +58,19 @@ def _admin_pages(objects) -> list[tuple[str, str, str, str]]:
             except NoReverseMatch:
                 continue
             pages.append((url, opts.app_label, opts.model_name, action))
+        history = getattr(model, "history", None)
+        if obj is not None and history is not None:
+            # django-simple-history's page of one version (its diff and Revert button).
+            version = history.filter(id=obj.pk).latest("history_date")
+            url = reverse(f"{prefix}_simple_history", args=[obj.pk, version.history_id])
+            pages.append((url, opts.app_label, opts.model_name, "view"))
     return pages
+
+
+def test_the_walk_includes_the_history_version_pages(objects):
+    urls = [url for url, *_ in _admin_pages(objects)]
+    for name in ("product", "variant"):
+        assert any(f"/catalog/{name}/{objects[name].pk}/history/" in url for url in urls), name
 
 
 def _allowed(user, app_label: str, model_name: str, action: str) -> bool:
@@ -81,6 +93,13 @@ def _allowed(user, app_label: str, model_name: str, action: str) -> bool:
 def test_anonymous_users_reach_only_login_and_healthz(client, objects):
     for url, *_ in _admin_pages(objects):
         response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(reverse("admin:login")), url
+    for url in (
+        reverse("admin:catalog_product_recompute_stats", args=[objects["product"].pk]),
+        reverse("admin:stats_bulkrun_cancel", args=[objects["bulkrun"].pk]),
+    ):
+        response = client.post(url)
         assert response.status_code == 302, url
         assert response.url.startswith(reverse("admin:login")), url
     assert client.get(reverse("admin:login")).status_code == 200
