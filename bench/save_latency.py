@@ -6,7 +6,7 @@ Needs MariaDB and RabbitMQ (the target is stated for them) and its own database:
         'CREATE DATABASE IF NOT EXISTS catalog_bench_save CHARACTER SET utf8mb4'
     DATABASE_URL=mysql://root@127.0.0.1:3306/catalog_bench_save \\
     CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// \\
-        .venv/bin/python bench/save_latency.py [--configs 3x8,2x4] [--no-batch-worker]
+        .venv/bin/python bench/save_latency.py [--configs 2x4,3x8] [--no-batch-worker]
 
 What it does: migrates, seeds the catalog if it is smaller than ``--catalog``, creates one
 editor account per concurrent editor (``editors.services.editor_create``), each with a
@@ -502,7 +502,9 @@ def main() -> None:
     parser.add_argument("--catalog", type=int, default=20_000, help="products in the catalog")
     parser.add_argument("--levels", default="1,10,50", help="concurrent editors per level")
     parser.add_argument(
-        "--configs", default="3x8", help="gunicorn WORKERSxTHREADS to try, e.g. 3x8,2x4"
+        "--configs",
+        default="2x4",
+        help="gunicorn WORKERSxTHREADS to try, e.g. 2x4,3x8 (default: the Procfile's)",
     )
     parser.add_argument("--duration", type=float, default=60, help="seconds per level")
     parser.add_argument("--max-saves", type=int, default=40, help="saves per editor per level")
