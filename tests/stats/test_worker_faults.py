@@ -15,8 +15,9 @@ from config.celery import (
     TASK_PRODUCT_STATS_BATCH,
     app,
 )
-from stats.models import BatchFlush, ProductStaleness
-from stats.tasks import queue_product_stats
+from stats.bulk import bulk_run_start
+from stats.models import BatchFlush, BulkRun, ProductStaleness
+from stats.tasks import publish_bulk_chunks, queue_product_stats
 from tests.workers import WorkerProcess, purge_queue, rabbitmqctl_queues, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -121,7 +122,7 @@ def _connections_to_test_db() -> int:
         return cursor.fetchone()[0]
 
 
-def test_a_batch_worker_holds_a_constant_number_of_connections_over_many_batches(
+def test_a_batch_worker_never_holds_more_than_one_connection_over_many_batches(
     workers, product_factory
 ):
     products = product_factory.create_batch(20)
@@ -133,6 +134,25 @@ def test_a_batch_worker_holds_a_constant_number_of_connections_over_many_batches
             queue_product_stats(product_id=product.pk)
         wait_for(lambda f=flushes: BatchFlush.objects.count() > f, timeout=20, message="flush")
         samples.append(_connections_to_test_db())
-    # This test's own connection plus the worker's pool process: the same after every batch.
-    assert len(set(samples)) == 1, samples
-    assert samples[0] <= 3, samples
+    # This test's own connection plus at most the worker's pool process, after every batch:
+    # bounded, never growing (Celery closes the worker's connection after each task).
+    assert max(samples) <= 2, samples
+
+
+def test_a_bulk_worker_never_holds_more_than_one_connection_over_many_chunks(
+    workers, product_factory
+):
+    product_factory.create_batch(12)
+    run = bulk_run_start(trigger=BulkRun.Trigger.OPS, scope=BulkRun.Scope.ALL, chunk_size=1)
+    publish_bulk_chunks(run_id=run.pk)
+    workers(QUEUE_STATS_BULK, STATS_BULK_RATE_LIMIT="300/m")
+    samples = []
+    for done in range(2, 13, 2):
+        wait_for(
+            lambda d=done: BulkRun.objects.get(pk=run.pk).chunks_done >= d,
+            timeout=30,
+            message=f"{done} chunks",
+        )
+        samples.append(_connections_to_test_db())
+    # This test's own connection plus at most the worker's pool process, after every chunk.
+    assert max(samples) <= 2, samples
