@@ -26,7 +26,7 @@ run: $(STAMP)
 	$(PY) manage.py seed_catalog --products $${SEED_PRODUCTS:-2000}
 	@# A baseline history record per seeded row, so an editor's first save shows a diff
 	@# (skipped, with a line saying so, once any history exists).
-	$(PY) manage.py populate_history --auto
+	$(PY) manage.py populate_history --auto --batchsize 2000 --verbosity 0
 	$(PY) manage.py create_demo_admin
 	@echo "Admin: http://127.0.0.1:$${WEB_PORT:-8000}/admin/  (Ctrl-C stops every process)"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start
