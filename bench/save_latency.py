@@ -98,6 +98,7 @@ from catalog.services import catalog_seed
 from config.celery import QUEUE_STATS_BATCH
 from editors.services import editor_create
 from stats.models import BatchFlush
+from tests.admin_forms import product_form
 from tests.workers import WorkerProcess, purge_queue, queue_counts
 
 VAR_DIR = ROOT / "var" / "bench-save"
@@ -327,7 +328,7 @@ class Browser:
 
 def _change_form(account: EditorAccount, token: str, round_: int) -> dict:
     """The change form as the browser posts it: product name and every variant changed."""
-    form = {
+    fields = {
         "csrfmiddlewaretoken": token,
         "sku": account.sku,
         "name": f"Bench product {account.username} #{round_}",
@@ -335,24 +336,22 @@ def _change_form(account: EditorAccount, token: str, round_: int) -> dict:
         "description": "Saved over and over by the save-latency benchmark.",
         "category": str(account.category_id or ""),
         "status": "published",
-        "variants-TOTAL_FORMS": str(VARIANTS),
-        "variants-INITIAL_FORMS": str(VARIANTS),
-        "variants-MIN_NUM_FORMS": "0",
-        "variants-MAX_NUM_FORMS": "1000",
         "_save": "Save",
     }
-    for i, (variant_id, sku) in enumerate(account.variants):
-        form |= {
-            f"variants-{i}-id": str(variant_id),
-            f"variants-{i}-product": str(account.product_id),
-            f"variants-{i}-sku": sku,
-            f"variants-{i}-size": "M",
-            f"variants-{i}-colour": "black",
-            f"variants-{i}-price": f"{10 + i + round_ % 100}.{round_ % 100:02d}",
-            f"variants-{i}-currency": "EUR",
-            f"variants-{i}-stock": str(round_ % 200 + i),
+    rows = [
+        {
+            "id": str(variant_id),
+            "product": str(account.product_id),
+            "sku": sku,
+            "size": "M",
+            "colour": "black",
+            "price": f"{10 + i + round_ % 100}.{round_ % 100:02d}",
+            "currency": "EUR",
+            "stock": str(round_ % 200 + i),
         }
-    return form
+        for i, (variant_id, sku) in enumerate(account.variants)
+    ]
+    return product_form(fields, rows, initial=len(rows))
 
 
 @dataclass

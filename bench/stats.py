@@ -50,6 +50,7 @@ from stats.services import (
     product_stats_recompute_loop,
 )
 from stats.tasks import queue_product_stats
+from tests.admin_forms import product_fields, product_form, variant_row
 from tests.workers import WorkerProcess, purge_queue
 
 RECEIVERS = [
@@ -81,30 +82,9 @@ def _make_stale(ids: list[int]) -> None:
 
 
 def _form_data(product: Product, variants: list[Variant], round_: int) -> dict:
-    data = {
-        "sku": product.sku,
-        "name": f"{product.name.split(' #')[0]} #{round_}",
-        "slug": product.slug,
-        "description": product.description,
-        "category": str(product.category_id or ""),
-        "status": product.status,
-        "variants-TOTAL_FORMS": str(len(variants)),
-        "variants-INITIAL_FORMS": str(len(variants)),
-        "variants-MIN_NUM_FORMS": "0",
-        "variants-MAX_NUM_FORMS": "1000",
-    }
-    for i, v in enumerate(variants):
-        data |= {
-            f"variants-{i}-id": str(v.pk),
-            f"variants-{i}-product": str(product.pk),
-            f"variants-{i}-sku": v.sku,
-            f"variants-{i}-size": v.size,
-            f"variants-{i}-colour": v.colour,
-            f"variants-{i}-price": str(v.price),
-            f"variants-{i}-currency": v.currency,
-            f"variants-{i}-stock": str((v.stock + round_) % 200 + 1),
-        }
-    return data
+    fields = product_fields(product, name=f"{product.name.split(' #')[0]} #{round_}")
+    rows = [variant_row(v, stock=str((v.stock + round_) % 200 + 1)) for v in variants]
+    return product_form(fields, rows, initial=len(variants))
 
 
 def bench_save_overhead(saves: int) -> None:

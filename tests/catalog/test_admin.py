@@ -4,6 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Product, Variant
+from tests.admin_forms import product_form
 
 pytestmark = pytest.mark.django_db
 
@@ -12,22 +13,15 @@ CHANGELIST_URL = reverse("admin:catalog_product_changelist")
 
 
 def _product_form(category_id: int, *variants: dict) -> dict:
-    data = {
+    fields = {
         "sku": "NEW-1",
         "name": "New product",
         "slug": "new-product",
         "description": "Fresh.",
         "category": str(category_id),
         "status": "draft",
-        "variants-TOTAL_FORMS": str(len(variants)),
-        "variants-INITIAL_FORMS": "0",
-        "variants-MIN_NUM_FORMS": "0",
-        "variants-MAX_NUM_FORMS": "1000",
     }
-    for index, variant in enumerate(variants):
-        for key, value in variant.items():
-            data[f"variants-{index}-{key}"] = value
-    return data
+    return product_form(fields, variants)
 
 
 def _variant(sku: str, price: str) -> dict:

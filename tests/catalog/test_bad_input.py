@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import DESCRIPTION_MAX_LENGTH, Category, Product, Variant
+from tests.admin_forms import product_form
 
 pytestmark = pytest.mark.django_db
 
@@ -14,25 +15,23 @@ UNICODE_TEXT = "Wolle 🧶 رداء naïve Ångström 羊毛 e\u0301"
 
 
 def _form(**fields: str) -> dict:
-    data = {
+    product = {
         "sku": "NEW-1",
         "name": "New product",
         "slug": "new-product",
         "description": "",
         "category": "",
         "status": "draft",
-        "variants-TOTAL_FORMS": "1",
-        "variants-INITIAL_FORMS": "0",
-        "variants-MIN_NUM_FORMS": "0",
-        "variants-MAX_NUM_FORMS": "1000",
-        "variants-0-sku": "NEW-1-A",
-        "variants-0-size": "M",
-        "variants-0-colour": "red",
-        "variants-0-price": "10.00",
-        "variants-0-currency": "EUR",
-        "variants-0-stock": "3",
     }
-    return data | fields
+    variant = {
+        "sku": "NEW-1-A",
+        "size": "M",
+        "colour": "red",
+        "price": "10.00",
+        "currency": "EUR",
+        "stock": "3",
+    }
+    return product_form(product, [variant]) | fields
 
 
 def _errors(response) -> dict:

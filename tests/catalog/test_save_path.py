@@ -16,6 +16,7 @@ from catalog.models import Product, Variant
 from stats.models import ProductStaleness, ProductStats
 from stats.receivers import _QueueRecompute
 from stats.services import product_stats_recompute
+from tests.admin_forms import product_fields, product_form, variant_row
 
 pytestmark = pytest.mark.django_db
 
@@ -92,30 +93,11 @@ def product(product_factory, variant_factory):
 def _change_form(product: Product, round_: int) -> dict:
     """The POST of the change form with the product and every variant changed."""
     variants = list(product.variants.order_by("id"))
-    data = {
-        "sku": product.sku,
-        "name": f"{product.name} #{round_}",
-        "slug": product.slug,
-        "description": product.description,
-        "category": str(product.category_id),
-        "status": product.status,
-        "variants-TOTAL_FORMS": str(len(variants)),
-        "variants-INITIAL_FORMS": str(len(variants)),
-        "variants-MIN_NUM_FORMS": "0",
-        "variants-MAX_NUM_FORMS": "1000",
-    }
-    for i, variant in enumerate(variants):
-        data |= {
-            f"variants-{i}-id": str(variant.pk),
-            f"variants-{i}-product": str(product.pk),
-            f"variants-{i}-sku": variant.sku,
-            f"variants-{i}-size": variant.size,
-            f"variants-{i}-colour": variant.colour,
-            f"variants-{i}-price": str(variant.price + round_),
-            f"variants-{i}-currency": variant.currency,
-            f"variants-{i}-stock": str(variant.stock + round_),
-        }
-    return data
+    rows = [
+        variant_row(v, price=str(v.price + round_), stock=str(v.stock + round_)) for v in variants
+    ]
+    fields = product_fields(product, name=f"{product.name} #{round_}")
+    return product_form(fields, rows, initial=len(variants))
 
 
 def _save(client, product: Product, data: dict) -> None:

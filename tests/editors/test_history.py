@@ -8,25 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Product, Variant
+from tests.admin_forms import product_fields, product_form, variant_row
 
 pytestmark = pytest.mark.django_db
 
 
 def _product_form(product: Product, **changes: str) -> dict:
     """The product change form as the admin posts it, with no variant rows."""
-    data = {
-        "sku": product.sku,
-        "name": product.name,
-        "slug": product.slug,
-        "description": product.description,
-        "category": str(product.category_id),
-        "status": product.status,
-        "variants-TOTAL_FORMS": "0",
-        "variants-INITIAL_FORMS": "0",
-        "variants-MIN_NUM_FORMS": "0",
-        "variants-MAX_NUM_FORMS": "1000",
-    }
-    return data | changes
+    return product_form(product_fields(product, **changes))
 
 
 def _admin_save(client, product: Product, **changes: str) -> None:
@@ -267,18 +256,7 @@ def test_variant_saves_through_the_product_inline_are_recorded(
 ):
     variant = variant_factory(price=Decimal("19.99"))
     product = variant.product
-    data = _product_form(product) | {
-        "variants-TOTAL_FORMS": "1",
-        "variants-INITIAL_FORMS": "1",
-        "variants-0-id": str(variant.pk),
-        "variants-0-product": str(product.pk),
-        "variants-0-sku": variant.sku,
-        "variants-0-size": variant.size,
-        "variants-0-colour": variant.colour,
-        "variants-0-price": "21.50",
-        "variants-0-currency": variant.currency,
-        "variants-0-stock": str(variant.stock),
-    }
+    data = product_form(product_fields(product), [variant_row(variant, price="21.50")], initial=1)
 
     response = editor_client.post(reverse("admin:catalog_product_change", args=[product.pk]), data)
 
