@@ -33,25 +33,14 @@ INTERVAL = 3  # seconds: the test flush interval
 
 
 @pytest.fixture
-def workers(broker_url):
-    """Start workers on either queue; all are killed and both queues purged at teardown."""
-    if connection.vendor != "mysql":
-        pytest.skip("worker processes need MariaDB (make test), not SQLite")
-    purge_queue(QUEUE_STATS_BATCH)
-    purge_queue(QUEUE_STATS_BULK)
-    started: list[WorkerProcess] = []
+def workers(workers):
+    """The shared fixture, with a short flush interval and no sweep margin by default."""
 
     def start(queue: str = QUEUE_STATS_BATCH, **env: str) -> WorkerProcess:
-        defaults = {"STATS_BATCH_FLUSH_INTERVAL": str(INTERVAL), "STATS_STALE_MARGIN": "0"}
-        worker = WorkerProcess(queues=[queue], env={**defaults, **env})
-        started.append(worker)
-        return worker.start()
+        fast = {"STATS_BATCH_FLUSH_INTERVAL": str(INTERVAL), "STATS_STALE_MARGIN": "0"}
+        return workers(queue, **(fast | env))
 
-    yield start
-    for worker in started:
-        worker.kill(signal.SIGKILL)
-    purge_queue(QUEUE_STATS_BATCH)
-    purge_queue(QUEUE_STATS_BULK)
+    return start
 
 
 def _catalog(product_factory, variant_factory, count: int) -> list:

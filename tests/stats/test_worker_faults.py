@@ -1,7 +1,6 @@
 """Bad messages and connection budgets, against real workers, RabbitMQ and MariaDB."""
 
 import json
-import signal
 import uuid
 
 import pytest
@@ -18,29 +17,9 @@ from config.celery import (
 from stats.bulk import bulk_run_start
 from stats.models import BatchFlush, BulkRun, ProductStaleness
 from stats.tasks import publish_bulk_chunks, queue_product_stats
-from tests.workers import WorkerProcess, purge_queue, rabbitmqctl_queues, wait_for
+from tests.workers import rabbitmqctl_queues, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def workers(broker_url):
-    if connection.vendor != "mysql":
-        pytest.skip("worker processes need MariaDB (make test), not SQLite")
-    for queue in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
-        purge_queue(queue)
-    started: list[WorkerProcess] = []
-
-    def start(queue: str, **env: str) -> WorkerProcess:
-        worker = WorkerProcess(queues=[queue], env=env)
-        started.append(worker)
-        return worker.start()
-
-    yield start
-    for worker in started:
-        worker.kill(signal.SIGKILL)
-    for queue in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
-        purge_queue(queue)
 
 
 def _publish_raw(queue: str, body: bytes, *, task: str | None, content_type: str) -> None:

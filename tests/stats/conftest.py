@@ -1,0 +1,28 @@
+import signal
+
+import pytest
+from django.db import connection
+
+from config.celery import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from tests.workers import WorkerProcess, purge_queue
+
+
+@pytest.fixture
+def workers(broker_url):
+    """Start real workers on either queue; all are killed and both queues purged at teardown."""
+    if connection.vendor != "mysql":
+        pytest.skip("worker processes need MariaDB (make test), not SQLite")
+    for queue in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
+        purge_queue(queue)
+    started: list[WorkerProcess] = []
+
+    def start(queue: str = QUEUE_STATS_BATCH, **env: str) -> WorkerProcess:
+        worker = WorkerProcess(queues=[queue], env=env)
+        started.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in started:
+        worker.kill(signal.SIGKILL)
+    for queue in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
+        purge_queue(queue)
