@@ -1,4 +1,4 @@
-"""Assertions shared by the worker tests: stored statistics equal a from-scratch computation."""
+"""Shared by the worker tests: editor saves, and stored statistics vs a from-scratch computation."""
 
 from catalog.models import Category, Product
 from stats.models import CategoryStats, ProductStaleness, ProductStats
@@ -37,3 +37,11 @@ def statistics_errors() -> list[str]:
 
 def all_statistics_correct() -> bool:
     return not statistics_errors() and not ProductStaleness.objects.exists()
+
+
+def save_variants(products, times: int) -> None:
+    """``times`` editor saves, round robin over ``products``: each one request on the queue."""
+    for index in range(times):
+        variant = products[index % len(products)].variants.first()
+        variant.stock = index + 1
+        variant.save()  # one transaction: one editor save, one request

@@ -26,3 +26,17 @@ def workers(broker_url):
         worker.kill(signal.SIGKILL)
     for queue in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
         purge_queue(queue)
+
+
+@pytest.fixture(autouse=True)
+def empty_stats_queues(request):
+    """Tests that publish to the real broker start and leave our queues empty."""
+    if "broker_url" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("broker_url")  # skip (or fail in CI) before touching the broker
+    for queue in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
+        purge_queue(queue)
+    yield
+    for queue in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
+        purge_queue(queue)

@@ -5,13 +5,12 @@ import signal
 import time
 
 import pytest
-from django.db import connection
 
 from config.celery import QUEUE_STATS_BATCH
 from stats.models import BatchFlush, CategoryStaleness, ProductStaleness
 from stats.services import product_stats_recompute
 from stats.tasks import category_stats_refresh, stale_sweep
-from tests.stats.checks import all_statistics_correct, statistics_errors
+from tests.stats.checks import all_statistics_correct, save_variants, statistics_errors
 from tests.workers import (
     WorkerProcess,
     purge_queue,
@@ -26,25 +25,14 @@ INTERVAL = 3  # seconds: the test flush interval
 
 
 @pytest.fixture
-def batch_worker(broker_url, request):
-    """A factory for batch workers; every worker started is stopped at teardown."""
-    if connection.vendor != "mysql":
-        pytest.skip("worker processes need MariaDB (make test), not SQLite")
-    purge_queue(QUEUE_STATS_BATCH)
-    started: list[WorkerProcess] = []
+def batch_worker(workers):
+    """Batch workers with the test flush interval; all are killed at teardown."""
 
     def start(interval: int = INTERVAL, **env: str) -> WorkerProcess:
-        worker = WorkerProcess(
-            queues=[QUEUE_STATS_BATCH],
-            env={"STATS_BATCH_FLUSH_INTERVAL": str(interval), "STATS_STALE_MARGIN": "0", **env},
-        )
-        started.append(worker)
-        return worker.start()
+        fast = {"STATS_BATCH_FLUSH_INTERVAL": str(interval), "STATS_STALE_MARGIN": "0"}
+        return workers(QUEUE_STATS_BATCH, **(fast | env))
 
-    yield start
-    for worker in started:
-        worker.kill(signal.SIGKILL)
-    purge_queue(QUEUE_STATS_BATCH)
+    return start
 
 
 def _products(product_factory, variant_factory, count: int) -> list:
@@ -68,20 +56,12 @@ def _refresh_categories() -> None:
     wait_for(lambda: not CategoryStaleness.objects.exists(), timeout=20, message="refresh")
 
 
-def _save(products, times: int) -> None:
-    for index in range(times):
-        product = products[index % len(products)]
-        variant = product.variants.first()
-        variant.stock = index
-        variant.save()  # one transaction: one editor save, one request
-
-
 def test_250_saves_over_20_products_flush_as_100_100_50_and_deduplicate(
     batch_worker, product_factory, variant_factory
 ):
     products = _products(product_factory, variant_factory, 20)
     _settle(products)
-    _save(products, 250)  # queued while no worker runs: the worker finds 250 ready
+    save_variants(products, 250)  # queued while no worker runs: the worker finds 250 ready
     assert queue_counts(QUEUE_STATS_BATCH) == (250, 0)
 
     worker = batch_worker()
@@ -98,7 +78,7 @@ def test_a_lone_save_is_flushed_by_the_interval(batch_worker, product_factory, v
     products = _products(product_factory, variant_factory, 1)
     _settle(products)
     batch_worker()
-    _save(products, 1)
+    save_variants(products, 1)
 
     wait_for(lambda: BatchFlush.objects.exists(), timeout=INTERVAL + 10, message="a flush")
     assert BatchFlush.objects.get().requests == 1
@@ -112,7 +92,7 @@ def test_sigkill_with_50_buffered_requests_loses_nothing(
     products = _products(product_factory, variant_factory, 10)
     _settle(products)
     first = batch_worker(interval=600)  # nothing flushes: the 50 requests stay buffered
-    _save(products, 50)
+    save_variants(products, 50)
     wait_for(lambda: queue_counts(QUEUE_STATS_BATCH)[0] == 0, timeout=20, message="all delivered")
     assert not BatchFlush.objects.exists()
 
@@ -132,7 +112,7 @@ def test_warm_shutdown_with_buffered_requests_loses_nothing(
     products = _products(product_factory, variant_factory, 5)
     _settle(products)
     first = batch_worker(interval=600)
-    _save(products, 30)
+    save_variants(products, 30)
     wait_for(lambda: queue_counts(QUEUE_STATS_BATCH)[0] == 0, timeout=20, message="all delivered")
 
     assert first.kill(signal.SIGTERM) == 0

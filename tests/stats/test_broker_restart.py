@@ -6,19 +6,17 @@ consuming again, the batch worker flushing (the celery-batches stuck-timer failu
 not happen, or be healed by ``BatchFlushWatchdog``), and the bulk run must finish.
 """
 
-import signal
 import subprocess
 
 import pytest
-from django.db import connection
 
 from config.celery import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.bulk import bulk_run_start
 from stats.models import BatchFlush, BulkRun, ProductStaleness
 from stats.services import category_stats_refresh_stale, product_stats_recompute
 from stats.tasks import publish_bulk_chunks, stale_sweep
-from tests.stats.checks import statistics_errors
-from tests.workers import WorkerProcess, purge_queue, rabbitmqctl_queues, wait_for
+from tests.stats.checks import save_variants, statistics_errors
+from tests.workers import purge_queue, rabbitmqctl_queues, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -31,18 +29,9 @@ def _rabbitmqctl(*args: str) -> None:
 
 @pytest.fixture
 def rabbitmq_restart(broker_url):
-    if connection.vendor != "mysql":
-        pytest.skip("worker processes need MariaDB (make test), not SQLite")
     yield lambda: (_rabbitmqctl("stop_app"), _rabbitmqctl("start_app"))
     _rabbitmqctl("start_app")  # whatever happened, leave the broker running
     _rabbitmqctl("await_startup")
-
-
-def _save(products, times: int) -> None:
-    for index in range(times):
-        variant = products[index % len(products)].variants.first()
-        variant.stock = index + 1
-        variant.save()
 
 
 def _consumers(queue: str) -> int:
@@ -50,56 +39,49 @@ def _consumers(queue: str) -> int:
 
 
 def test_a_broker_restart_loses_nothing_and_every_worker_carries_on(
-    rabbitmq_restart, product_factory, variant_factory
+    workers, rabbitmq_restart, product_factory, variant_factory
 ):
+    # workers before rabbitmq_restart: the broker is back before workers' teardown purges.
     products = product_factory.create_batch(10)
     for product in products:
         variant_factory(product=product)
     product_stats_recompute(product_ids=[p.pk for p in products])
-    for queue in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
-        purge_queue(queue)
-    batch = WorkerProcess(
-        queues=[QUEUE_STATS_BATCH],
-        env={"STATS_BATCH_FLUSH_INTERVAL": str(INTERVAL), "STATS_STALE_MARGIN": "0"},
-    ).start()
-    bulk = WorkerProcess(queues=[QUEUE_STATS_BULK], env={"STATS_BULK_RATE_LIMIT": "30/m"}).start()
-    try:
-        run = bulk_run_start(trigger=BulkRun.Trigger.OPS, scope=BulkRun.Scope.ALL, chunk_size=1)
-        publish_bulk_chunks(run_id=run.pk)  # 10 chunks, one every 2 s
-        BatchFlush.objects.all().delete()
-        _save(products, 20)  # buffered: fewer than flush_every, waiting for the timer
+    purge_queue(QUEUE_STATS_BATCH)
+    batch = workers(
+        QUEUE_STATS_BATCH, STATS_BATCH_FLUSH_INTERVAL=str(INTERVAL), STATS_STALE_MARGIN="0"
+    )
+    bulk = workers(QUEUE_STATS_BULK, STATS_BULK_RATE_LIMIT="30/m")
+    run = bulk_run_start(trigger=BulkRun.Trigger.OPS, scope=BulkRun.Scope.ALL, chunk_size=1)
+    publish_bulk_chunks(run_id=run.pk)  # 10 chunks, one every 2 s
+    BatchFlush.objects.all().delete()
+    save_variants(products, 20)  # buffered: fewer than flush_every, waiting for the timer
 
-        rabbitmq_restart()
-        _save(products[:3], 3)  # saves while the broker comes back still succeed
-        wait_for(
-            lambda: _consumers(QUEUE_STATS_BATCH) == 1 and _consumers(QUEUE_STATS_BULK) == 1,
-            timeout=60,
-            message="both workers reconnected",
-        )
-        _save(products[3:6], 3)  # after the restart, queued normally
-        # Flushed by the timer (or the watchdog) of the same worker, not a restarted one.
-        wait_for(
-            lambda: not ProductStaleness.objects.filter(product__in=products[3:6]).exists(),
-            timeout=4 * INTERVAL + 30,
-            message="flushes after the restart",
-        )
-        wait_for(
-            lambda: not BulkRun.objects.get(pk=run.pk).is_active,
-            timeout=90,
-            message="the bulk run to finish",
-        )
-        run.refresh_from_db()
-        assert (run.status, run.chunks_done, run.products_done) == ("done", 10, 10)
-        assert batch.process.poll() is None, batch.log()
-        assert bulk.process.poll() is None, bulk.log()
+    rabbitmq_restart()
+    save_variants(products[:3], 3)  # saves while the broker comes back still succeed
+    wait_for(
+        lambda: _consumers(QUEUE_STATS_BATCH) == 1 and _consumers(QUEUE_STATS_BULK) == 1,
+        timeout=60,
+        message="both workers reconnected",
+    )
+    save_variants(products[3:6], 3)  # after the restart, queued normally
+    # Flushed by the timer (or the watchdog) of the same worker, not a restarted one.
+    wait_for(
+        lambda: not ProductStaleness.objects.filter(product__in=products[3:6]).exists(),
+        timeout=4 * INTERVAL + 30,
+        message="flushes after the restart",
+    )
+    wait_for(
+        lambda: not BulkRun.objects.get(pk=run.pk).is_active,
+        timeout=90,
+        message="the bulk run to finish",
+    )
+    run.refresh_from_db()
+    assert (run.status, run.chunks_done, run.products_done) == ("done", 10, 10)
+    assert batch.process.poll() is None, batch.log()
+    assert bulk.process.poll() is None, bulk.log()
 
-        # Saves whose publish failed during the restart are caught by the sweep.
-        stale_sweep.delay()
-        wait_for(lambda: not ProductStaleness.objects.exists(), timeout=30, message="sweep")
-        category_stats_refresh_stale()
-        assert statistics_errors() == []
-    finally:
-        batch.kill(signal.SIGKILL)
-        bulk.kill(signal.SIGKILL)
-        for queue in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
-            purge_queue(queue)
+    # Saves whose publish failed during the restart are caught by the sweep.
+    stale_sweep.delay()
+    wait_for(lambda: not ProductStaleness.objects.exists(), timeout=30, message="sweep")
+    category_stats_refresh_stale()
+    assert statistics_errors() == []

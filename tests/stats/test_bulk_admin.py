@@ -6,26 +6,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from config.celery import QUEUE_STATS_BULK
 from stats.models import BulkChunk, BulkRun
 from tests.factories import UserFactory
-from tests.workers import purge_queue
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST_URL = reverse("admin:stats_bulkrun_changelist")
-
-
-@pytest.fixture(autouse=True)
-def empty_bulk_queue(request):
-    """Tests that publish to the real broker start and leave its bulk queue empty."""
-    if "broker_url" not in request.fixturenames:
-        yield
-        return
-    request.getfixturevalue("broker_url")  # skip (or fail in CI) before touching the broker
-    purge_queue(QUEUE_STATS_BULK)
-    yield
-    purge_queue(QUEUE_STATS_BULK)
 
 
 def _run(*, chunks: int = 10, done: int = 0, status: str = BulkRun.Status.RUNNING) -> BulkRun:

@@ -5,7 +5,6 @@ import signal
 import time
 
 import pytest
-from django.db import connection
 
 from config.celery import QUEUE_STATS_BULK
 from stats.bulk import bulk_run_cancel, bulk_run_start, seconds_per_task
@@ -13,7 +12,7 @@ from stats.models import BulkChunk, BulkRun
 from stats.services import category_stats_refresh_stale, product_stats_recompute
 from stats.tasks import publish_bulk_chunks
 from tests.stats.checks import statistics_errors
-from tests.workers import WorkerProcess, purge_queue, rabbitmqctl_queues, row_locked, wait_for
+from tests.workers import WorkerProcess, rabbitmqctl_queues, row_locked, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -22,23 +21,13 @@ SPACING = seconds_per_task(RATE)
 
 
 @pytest.fixture
-def bulk_worker(broker_url):
-    if connection.vendor != "mysql":
-        pytest.skip("worker processes need MariaDB (make test), not SQLite")
-    purge_queue(QUEUE_STATS_BULK)
-    started: list[WorkerProcess] = []
+def bulk_worker(workers):
+    """Bulk workers at the test rate; all are killed at teardown."""
 
     def start(rate: str = RATE, **env: str) -> WorkerProcess:
-        worker = WorkerProcess(
-            queues=[QUEUE_STATS_BULK], env={"STATS_BULK_RATE_LIMIT": rate, **env}
-        )
-        started.append(worker)
-        return worker.start()
+        return workers(QUEUE_STATS_BULK, **({"STATS_BULK_RATE_LIMIT": rate} | env))
 
-    yield start
-    for worker in started:
-        worker.kill(signal.SIGKILL)
-    purge_queue(QUEUE_STATS_BULK)
+    return start
 
 
 def _catalog(product_factory, variant_factory, count: int) -> list:

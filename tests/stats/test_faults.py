@@ -18,7 +18,7 @@ from stats.models import BatchFlush, BulkChunk, BulkRun, ProductStaleness
 from stats.services import category_stats_refresh_stale, product_stats_recompute
 from stats.tasks import publish_bulk_chunks, stale_sweep
 from tests.netproxy import CuttableProxy
-from tests.stats.checks import statistics_errors
+from tests.stats.checks import save_variants, statistics_errors
 from tests.workers import (
     WorkerProcess,
     database_url_for_subprocess,
@@ -54,13 +54,6 @@ def _catalog(product_factory, variant_factory, count: int) -> list:
     return products
 
 
-def _save(products, times: int, start: int = 0) -> None:
-    for index in range(start, start + times):
-        variant = products[index % len(products)].variants.first()
-        variant.stock = index + 1
-        variant.save()  # one transaction: one editor save, one request
-
-
 def _stale(products) -> set[int]:
     return set(
         ProductStaleness.objects.filter(product__in=products).values_list("product_id", flat=True)
@@ -92,7 +85,7 @@ def test_a_database_outage_during_a_batch_leaves_its_products_stale_until_the_sw
     try:
         worker = workers(DATABASE_URL=through_proxy)
         proxy.cut()
-        _save(products[:5], 10)  # the editors' saves reach MariaDB; the worker cannot
+        save_variants(products[:5], 10)  # the editors' saves reach MariaDB; the worker cannot
         # The batch is flushed by the interval and fails for want of a database.
         wait_for(
             lambda: "failed; they stay stale" in worker.log() or "OperationalError" in worker.log(),
@@ -103,7 +96,7 @@ def test_a_database_outage_during_a_batch_leaves_its_products_stale_until_the_sw
         proxy.restore()
 
         # The same worker carries on: new saves are flushed and computed.
-        _save(products[5:], 5)
+        save_variants(products[5:], 5)
         wait_for(lambda: not _stale(products[5:]), timeout=INTERVAL + 20, message="new flush")
         assert worker.process.poll() is None, worker.log()
         assert _stale(products[:5]) == {p.pk for p in products[:5]}  # only the sweep fixes them
@@ -118,7 +111,7 @@ def test_a_batch_worker_killed_mid_batch_leaves_nothing_wrong(
     products = _catalog(product_factory, variant_factory, 10)
     with row_locked("stats_productstats", products[0].pk):
         first = workers()
-        _save(products, 20)
+        save_variants(products, 20)
         wait_for(lambda: _lock_waits() > 0, timeout=INTERVAL + 20, message="the batch to block")
         first.kill(signal.SIGKILL)  # mid-batch: its transaction dies with its connection
     assert _stale(products) == {p.pk for p in products}
@@ -133,7 +126,7 @@ def test_a_warm_shutdown_mid_batch_finishes_the_batch_first(
     products = _catalog(product_factory, variant_factory, 10)
     with row_locked("stats_productstats", products[0].pk):
         worker = workers()
-        _save(products, 20)
+        save_variants(products, 20)
         wait_for(lambda: _lock_waits() > 0, timeout=INTERVAL + 20, message="the batch to block")
         worker.process.send_signal(signal.SIGTERM)
         # Still blocked: a warm shutdown waits for the batch it is running.
@@ -178,7 +171,7 @@ def test_a_product_deleted_while_its_request_is_buffered_breaks_nothing(
 ):
     products = _catalog(product_factory, variant_factory, 5)
     worker = workers(STATS_BATCH_FLUSH_INTERVAL="6")
-    _save(products, 10)
+    save_variants(products, 10)
     gone = products.pop(0)
     gone.delete()  # its requests already sit in the worker's buffer
 
@@ -233,7 +226,7 @@ def test_two_batch_workers_recomputing_the_same_products_agree(
     products = _catalog(product_factory, variant_factory, 10)
     first = workers(STATS_BATCH_FLUSH_EVERY="20")
     second = workers(STATS_BATCH_FLUSH_EVERY="20")
-    _save(products, 200)  # both workers get requests for every product
+    save_variants(products, 200)  # both workers get requests for every product
 
     wait_for(lambda: not ProductStaleness.objects.exists(), timeout=60, message="all computed")
     flushed = BatchFlush.objects.all()

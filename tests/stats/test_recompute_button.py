@@ -13,23 +13,10 @@ from config.celery import QUEUE_STATS_BATCH, TASK_PRODUCT_STATS_BATCH, app
 from stats.models import ProductStaleness, ProductStats
 from stats.services import product_stats_recompute
 from tests.factories import UserFactory
-from tests.workers import purge_queue
 
 pytestmark = pytest.mark.django_db
 
 BUTTON = "Recompute statistics"
-
-
-@pytest.fixture(autouse=True)
-def empty_batch_queue(request):
-    """Tests that publish to the real broker start and leave the batch queue empty."""
-    if "broker_url" not in request.fixturenames:
-        yield
-        return
-    request.getfixturevalue("broker_url")  # skip (or fail in CI) before touching the broker
-    purge_queue(QUEUE_STATS_BATCH)
-    yield
-    purge_queue(QUEUE_STATS_BATCH)
 
 
 @pytest.fixture

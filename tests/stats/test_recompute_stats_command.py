@@ -6,26 +6,13 @@ import sys
 import pytest
 from django.core.management import CommandError, call_command
 
-from config.celery import QUEUE_STATS_BULK
 from stats.bulk import bulk_chunk_process, bulk_run_cancel
 from stats.formatting import format_duration
 from stats.management.commands import recompute_stats
 from stats.models import BulkChunk, BulkRun
-from tests.workers import ROOT, purge_queue, unreachable_broker
+from tests.workers import ROOT, unreachable_broker
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def empty_bulk_queue(request):
-    """Tests that publish to the real broker start and leave its bulk queue empty."""
-    if "broker_url" not in request.fixturenames:
-        yield
-        return
-    request.getfixturevalue("broker_url")  # skip (or fail in CI) before touching the broker
-    purge_queue(QUEUE_STATS_BULK)
-    yield
-    purge_queue(QUEUE_STATS_BULK)
 
 
 @pytest.fixture(autouse=True)
