@@ -51,10 +51,29 @@ class ObjectActionsMixin:
     """POST-only buttons on a change page, each a view at ``<object id>/<slug>/``.
 
     ``object_actions`` maps a slug to a view method; the URL is named
-    ``<app>_<model>_<slug with underscores>``.
+    ``<app>_<model>_<slug with underscores>``, and the change page's template gets it as
+    ``<slug with underscores>_url`` when ``object_action_shown`` says so (else None).
     """
 
     object_actions: dict[str, str] = {}
+
+    def object_action_shown(self, request: HttpRequest, slug: str, obj: object) -> bool:
+        raise NotImplementedError
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: object = None,
+    ) -> TemplateResponse:
+        for slug in self.object_actions:
+            shown = obj is not None and self.object_action_shown(request, slug, obj)
+            url = self.object_action_url(slug, obj.pk) if shown else None
+            context[f"{slug.replace('-', '_')}_url"] = url
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _object_action_name(self, slug: str) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_{slug.replace('-', '_')}"
@@ -220,20 +239,8 @@ class ProductWithStatsAdmin(ObjectActionsMixin, BulkRunActionsMixin, ProductAdmi
             fieldsets.append(("Statistics (computed by the workers)", {"fields": _STATS_FIELDS}))
         return fieldsets
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict,
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Product | None = None,
-    ) -> TemplateResponse:
-        show = obj is not None and self.has_change_permission(request, obj)
-        context["recompute_stats_url"] = (
-            self.object_action_url("recompute-stats", obj.pk) if show else None
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def object_action_shown(self, request: HttpRequest, slug: str, obj: Product) -> bool:
+        return self.has_change_permission(request, obj)
 
     def recompute_stats_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Queue one product on the batched path: the editor never waits for a recompute.
@@ -432,18 +439,8 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     def has_cancel_permission(self, request: HttpRequest, obj: BulkRun | None = None) -> bool:
         return request.user.has_perm("stats.cancel_bulkrun")
 
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict,
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: BulkRun | None = None,
-    ) -> TemplateResponse:
-        show = obj is not None and obj.is_active and self.has_cancel_permission(request, obj)
-        context["cancel_url"] = self.object_action_url("cancel", obj.pk) if show else None
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def object_action_shown(self, request: HttpRequest, slug: str, obj: BulkRun) -> bool:
+        return obj.is_active and self.has_cancel_permission(request, obj)
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """POST only: a link a crawler or a prefetching browser follows must not cancel."""
