@@ -58,10 +58,7 @@ from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connections, router, transaction
-from django.db.models import Count, F, Max, Min, Model, Q, Sum
-from django.db.models.expressions import RawSQL
-from django.db.models.fields import PositiveIntegerField
-from django.db.models.functions import Length
+from django.db.models import Count, Max, Min, Model, Q, Sum
 from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
@@ -81,18 +78,8 @@ from stats.selectors import (
 
 logger = logging.getLogger(__name__)
 
-_PRODUCT_STATS_FIELDS = [
-    "category",
-    "variant_count",
-    "price_min",
-    "price_max",
-    "price_avg",
-    "total_stock",
-    "stock_status",
-    "completeness",
-    "computed_at",
-    "computed_version",
-]
+_CENT = Decimal("0.01")
+
 _CATEGORY_STATS_FIELDS = [
     "product_count",
     "published_count",
@@ -103,8 +90,28 @@ _CATEGORY_STATS_FIELDS = [
     "computed_at",
 ]
 
-#: product id -> (token, pending_saves) as read at the start of a recompute.
-_Marks = dict[int, tuple[UUID, int]]
+#: product id -> (token as 32 hex digits, pending_saves) as read at the start of a recompute.
+_Marks = dict[int, tuple[str, int]]
+
+
+@dataclass(slots=True)
+class _ProductInputs:
+    """What one product's figures are computed from, read in one statement per chunk."""
+
+    id: int
+    version: int
+    category_id: int | None
+    status: str
+    description_length: int
+    mark: tuple[str, int] | None
+    stored_version: int | None
+    stored_category_id: int | None
+    variant_count: int
+    price_min: Decimal | None
+    price_max: Decimal | None
+    price_sum: Decimal | None
+    total_stock: int
+    unlabelled: int
 
 
 @dataclass(frozen=True)
@@ -180,54 +187,118 @@ def _marks_read(product_ids: list[int]) -> _Marks:
     rows = ProductStaleness.objects.filter(product_id__in=product_ids).values_list(
         "product_id", "token", "pending_saves"
     )
-    return {pid: (token, pending) for pid, token, pending in rows}
+    return {pid: (_token(token), pending) for pid, token, pending in rows}
+
+
+def _token(value: UUID | str) -> str:
+    """Tokens compared as 32 hex digits: the ORM reads a UUID, raw SQL the stored text."""
+    return value.hex if isinstance(value, UUID) else str(value).replace("-", "")
 
 
 def _marks_claim(marks: _Marks) -> None:
-    """Clear the marks read at the start, unless re-marked; add their saves to save_count."""
+    """Clear the marks read at the start, unless re-marked; add their saves to save_count.
+
+    Raw SQL, like the rest of a batch's statements: it runs once per batch of 100 saves
+    and the ORM's query building was most of its cost (bench/stats.py).
+    """
     if not marks:
         return
-    locked = {
-        pid: (token, pending)
-        for pid, token, pending in ProductStaleness.objects.select_for_update()
-        .filter(product_id__in=marks)
-        .order_by("product_id")
-        .values_list("product_id", "token", "pending_saves")
-    }
-    claimed: dict[int, int] = {}
-    cleared: list[int] = []
-    for pid, (token, pending) in marks.items():
-        now_token, now_pending = locked.get(pid, (None, None))
-        if now_token != token:
-            continue  # claimed by a concurrent recompute; a new save may have re-marked it
-        claimed[pid] = pending
-        if now_pending == pending:
-            cleared.append(pid)
-    if cleared:
-        ProductStaleness.objects.filter(product_id__in=cleared).delete()
-    kept = {pid: n for pid, n in claimed.items() if pid not in cleared and n}
-    if kept:
-        ProductStaleness.objects.filter(product_id__in=kept).update(
-            pending_saves=F("pending_saves") - _per_product(kept)
+    connection = connections[router.db_for_write(ProductStaleness)]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT product_id, token, pending_saves FROM {_table(ProductStaleness)} "
+            f"WHERE product_id IN ({_placeholders(marks)}) ORDER BY product_id{lock}",
+            list(marks),
         )
-    saves = {pid: n for pid, n in claimed.items() if n}
-    if saves:
-        ProductStats.objects.filter(product_id__in=saves).update(
-            save_count=F("save_count") + _per_product(saves)
-        )
+        locked = {pid: (_token(token), pending) for pid, token, pending in cursor.fetchall()}
+        claimed: dict[int, int] = {}
+        cleared: list[int] = []
+        for pid, (token, pending) in marks.items():
+            now_token, now_pending = locked.get(pid, (None, None))
+            if now_token != token:
+                continue  # claimed by a concurrent recompute; a new save may have re-marked it
+            claimed[pid] = pending
+            if now_pending == pending:
+                cleared.append(pid)
+        if cleared:
+            cursor.execute(
+                f"DELETE FROM {_table(ProductStaleness)} "
+                f"WHERE product_id IN ({_placeholders(cleared)})",
+                cleared,
+            )
+        kept = {pid: n for pid, n in claimed.items() if pid not in cleared and n}
+        if kept:
+            _add_per_product(cursor, ProductStaleness, "pending_saves", "-", kept)
+        saves = {pid: n for pid, n in claimed.items() if n}
+        if saves:
+            _add_per_product(cursor, ProductStats, "save_count", "+", saves)
 
 
-def _per_product(values: dict[int, int]) -> RawSQL:
-    """One CASE expression, so a per-product amount costs one UPDATE for the whole chunk.
-
-    Written as SQL on purpose: the ORM's Case(When(...)) resolves every branch as a
-    filter, which made this step 60% of a 100-product batch (bench/stats.py).
-    """
-    branches = " ".join("WHEN %s THEN %s" for _ in values)
-    params = [value for pair in values.items() for value in pair]
-    return RawSQL(
-        f"CASE product_id {branches} ELSE 0 END", params, output_field=PositiveIntegerField()
+def _add_per_product(
+    cursor: Any, model: type[Model], column: str, sign: str, amounts: dict[int, int]
+) -> None:
+    """``column = column +/- amount`` per product, in one UPDATE for the whole chunk."""
+    branches = " ".join("WHEN %s THEN %s" for _ in amounts)
+    params = [value for pair in amounts.items() for value in pair]
+    cursor.execute(
+        f"UPDATE {_table(model)} SET {column} = {column} {sign} "
+        f"CASE product_id {branches} ELSE 0 END "
+        f"WHERE product_id IN ({_placeholders(amounts)})",
+        params + list(amounts),
     )
+
+
+def _table(model: type[Model]) -> str:
+    return connections[router.db_for_write(model)].ops.quote_name(model._meta.db_table)
+
+
+def _placeholders(values: Iterable[Any]) -> str:
+    return ", ".join("%s" for _ in values)
+
+
+def _upsert_rows(
+    model: type[Model], columns: list[str], rows: list[tuple], *, key: str, update: list[str]
+) -> None:
+    """INSERT ... ON DUPLICATE KEY UPDATE (MariaDB) / ON CONFLICT DO UPDATE (SQLite).
+
+    Values must already be in the database's form (see ``_db_datetime``). One statement
+    unless the backend caps the number of parameters (Django's SQLite limit), as
+    ``bulk_create`` does.
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "mysql":
+        conflict = "ON DUPLICATE KEY UPDATE " + ", ".join(f"{c} = VALUES({c})" for c in update)
+    else:
+        conflict = f"ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(
+            f"{c} = excluded.{c}" for c in update
+        )
+    row_sql = f"({_placeholders(columns)})"
+    per_statement = len(rows)
+    if connection.features.max_query_params:
+        per_statement = max(1, connection.features.max_query_params // len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            part = rows[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {_table(model)} ({', '.join(columns)}) "
+                f"VALUES {', '.join([row_sql] * len(part))} {conflict}",
+                [value for row in part for value in row],
+            )
+
+
+def _db_datetime(value: datetime, model: type[Model]) -> Any:
+    connection = connections[router.db_for_write(model)]
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """A money figure from raw SQL: MariaDB gives Decimal, SQLite a float (cents exact)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(_CENT)
 
 
 # --- Product statistics ---------------------------------------------------------------------
@@ -290,98 +361,133 @@ def _recompute_chunk(
     ids: list[int], *, force: bool, defer_categories: bool = False
 ) -> RecomputeResult:
     now = timezone.now()
-    # Marks, then versions, then variants: each read is at least as new as the one before
-    # (READ COMMITTED), so figures are never older than the version they are stored with,
-    # and a save after the marks were read leaves a mark behind (see _marks_claim).
-    marks = _marks_read(ids)
-    products = {
-        row["id"]: row
-        for row in Product.objects.filter(id__in=ids)
-        .order_by()
-        .values("id", "version", "category_id", "status", description_length=Length("description"))
-    }
-    missing = [pid for pid in ids if pid not in products]
+    inputs = _recompute_inputs(ids)
+    missing = [pid for pid in ids if pid not in inputs]
     if missing:
         ProductStaleness.objects.filter(product_id__in=missing).delete()
         ProductStats.objects.filter(product_id__in=missing).delete()
-    stored = {
-        pid: (version, category_id)
-        for pid, version, category_id in ProductStats.objects.filter(
-            product_id__in=products
-        ).values_list("product_id", "computed_version", "category_id")
-    }
     due = [
-        pid
-        for pid in sorted(products)
-        if force or pid in marks or pid not in stored or stored[pid][0] != products[pid]["version"]
+        product
+        for _, product in sorted(inputs.items())
+        if force or product.mark is not None or product.stored_version != product.version
     ]
     categories = 0
     if due:
-        variants = _variant_figures(due)
-        _upsert(
+        computed_at = _db_datetime(now, ProductStats)
+        _upsert_rows(
             ProductStats,
-            [_product_stats_row(products[pid], variants.get(pid), now) for pid in due],
-            key="product",
-            update_fields=_PRODUCT_STATS_FIELDS,
+            _PRODUCT_STATS_COLUMNS,
+            [_product_stats_row(product, computed_at) for product in due],
+            key="product_id",
+            update=_PRODUCT_STATS_UPDATED,
         )
-        touched = {products[pid]["category_id"] for pid in due}
-        touched |= {stored[pid][1] for pid in due if pid in stored}
+        touched = {product.category_id for product in due}
+        touched |= {product.stored_category_id for product in due}
         if defer_categories:
             category_stats_mark_stale(category_ids=touched - {None})
         else:
             categories = _category_stats_write(category_ids=touched - {None}, now=now)
-    _marks_claim({pid: marks[pid] for pid in due if pid in marks})
+    _marks_claim({product.id: product.mark for product in due if product.mark is not None})
     return RecomputeResult(
         computed=len(due),
-        skipped_current=len(products) - len(due),
+        skipped_current=len(inputs) - len(due),
         missing=len(missing),
         categories=categories,
     )
 
 
-def _variant_figures(product_ids: list[int]) -> dict[int, dict[str, Any]]:
-    rows = (
-        Variant.objects.filter(product_id__in=product_ids)
-        .order_by()
-        .values("product_id")
-        .annotate(
-            variant_count=Count("id"),
-            price_min=Min("price"),
-            price_max=Max("price"),
-            price_sum=Sum("price"),
-            total_stock=Sum("stock"),
-            unlabelled=Count("id", filter=Q(size="", colour="")),
+def _recompute_inputs(product_ids: list[int]) -> dict[int, _ProductInputs]:
+    """Each existing product with its mark, its stored version and its variants' aggregates.
+
+    One statement, so one snapshot (READ COMMITTED gives each statement its own): the
+    figures are never older than the version and the mark they are stored with, and a
+    save committed after this read leaves its mark behind (see ``_marks_claim``). Raw SQL
+    because a batch runs it for every 100 saves and the ORM spent more time building the
+    four queries it replaces than the database spent answering them.
+    """
+    connection = connections[router.db_for_write(Product)]
+    length = "CHAR_LENGTH" if connection.vendor == "mysql" else "LENGTH"
+    ids = _placeholders(product_ids)
+    sql = f"""
+        SELECT p.id, p.version, p.category_id, p.status, {length}(p.description),
+               m.token, m.pending_saves, s.computed_version, s.category_id,
+               v.variant_count, v.price_min, v.price_max, v.price_sum, v.total_stock,
+               v.unlabelled
+        FROM {_table(Product)} p
+        LEFT JOIN {_table(ProductStaleness)} m ON m.product_id = p.id
+        LEFT JOIN {_table(ProductStats)} s ON s.product_id = p.id
+        LEFT JOIN (
+            SELECT product_id, COUNT(*) AS variant_count, MIN(price) AS price_min,
+                   MAX(price) AS price_max, SUM(price) AS price_sum,
+                   SUM(stock) AS total_stock,
+                   SUM(CASE WHEN size = '' AND colour = '' THEN 1 ELSE 0 END) AS unlabelled
+            FROM {_table(Variant)}
+            WHERE product_id IN ({ids})
+            GROUP BY product_id
+        ) v ON v.product_id = p.id
+        WHERE p.id IN ({ids})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*product_ids, *product_ids])
+        rows = cursor.fetchall()
+    return {
+        row[0]: _ProductInputs(
+            id=row[0],
+            version=row[1],
+            category_id=row[2],
+            status=row[3],
+            description_length=row[4] or 0,
+            mark=None if row[5] is None else (_token(row[5]), row[6]),
+            stored_version=row[7],
+            stored_category_id=row[8],
+            variant_count=row[9] or 0,
+            price_min=_decimal(row[10]),
+            price_max=_decimal(row[11]),
+            price_sum=_decimal(row[12]),
+            total_stock=int(row[13] or 0),
+            unlabelled=int(row[14] or 0),
         )
-    )
-    return {row["product_id"]: row for row in rows}
+        for row in rows
+    }
 
 
-def _product_stats_row(
-    product: dict[str, Any], variants: dict[str, Any] | None, now: datetime
-) -> ProductStats:
-    variants = variants or {}
-    variant_count = variants.get("variant_count", 0)
-    total_stock = variants.get("total_stock") or 0
-    return ProductStats(
-        product_id=product["id"],
-        category_id=product["category_id"],
-        variant_count=variant_count,
-        price_min=variants.get("price_min"),
-        price_max=variants.get("price_max"),
-        price_avg=figures.price_average(
-            price_sum=variants.get("price_sum"), variant_count=variant_count
+#: What a recompute writes; ``save_count`` is only ever incremented (``_marks_claim``).
+_PRODUCT_STATS_UPDATED = [
+    "category_id",
+    "variant_count",
+    "price_min",
+    "price_max",
+    "price_avg",
+    "total_stock",
+    "stock_status",
+    "completeness",
+    "computed_at",
+    "computed_version",
+]
+_PRODUCT_STATS_COLUMNS = ["product_id", *_PRODUCT_STATS_UPDATED, "save_count"]
+
+
+def _product_stats_row(product: _ProductInputs, computed_at: Any) -> tuple:
+    """The ProductStats columns (``_PRODUCT_STATS_COLUMNS`` order) of one product."""
+    return (
+        product.id,
+        product.category_id,
+        product.variant_count,
+        product.price_min,
+        product.price_max,
+        figures.price_average(price_sum=product.price_sum, variant_count=product.variant_count),
+        product.total_stock,
+        figures.stock_status(total_stock=product.total_stock),
+        figures.completeness(
+            description_length=product.description_length,
+            has_category=product.category_id is not None,
+            variant_count=product.variant_count,
+            unlabelled_variant_count=product.unlabelled,
+            published=product.status == Product.Status.PUBLISHED,
         ),
-        total_stock=total_stock,
-        stock_status=figures.stock_status(total_stock=total_stock),
-        completeness=figures.completeness(
-            description_length=product["description_length"] or 0,
-            has_category=product["category_id"] is not None,
-            variant_count=variant_count,
-            unlabelled_variant_count=variants.get("unlabelled", 0),
-            published=product["status"] == Product.Status.PUBLISHED,
-        ),
-        computed_at=now,
-        computed_version=product["version"],
+        computed_at,
+        product.version,
+        0,  # save_count of a new row; an existing row keeps its own
     )
 
 
@@ -457,12 +563,13 @@ def category_stats_mark_stale(*, category_ids: Iterable[int]) -> None:
     ids = sorted(set(category_ids))
     if not ids:
         return
-    now = timezone.now()
-    _upsert(
+    now = _db_datetime(timezone.now(), CategoryStaleness)
+    _upsert_rows(
         CategoryStaleness,
-        [CategoryStaleness(category_id=cid, stale_since=now) for cid in ids],
-        key="category",
-        update_fields=["token"],
+        ["category_id", "stale_since", "token"],
+        [(cid, now, uuid4().hex) for cid in ids],
+        key="category_id",
+        update=["token"],
     )
 
 

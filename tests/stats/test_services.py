@@ -268,14 +268,14 @@ def test_a_mark_that_does_not_count_a_save_forces_a_recompute_and_no_save(produc
 
 def _during_recompute(monkeypatch, action) -> None:
     """Run ``action`` between the recompute's reads and its claim of the marks."""
-    original = services._variant_figures
+    original = services._recompute_inputs
 
-    def variant_figures_then_act(product_ids):
+    def reads_then_act(product_ids):
         figures = original(product_ids)
         action()
         return figures
 
-    monkeypatch.setattr(services, "_variant_figures", variant_figures_then_act)
+    monkeypatch.setattr(services, "_recompute_inputs", reads_then_act)
 
 
 def test_a_save_during_recompute_keeps_the_product_stale(monkeypatch, product_factory):
@@ -362,10 +362,10 @@ def test_a_failing_product_is_isolated_and_stays_stale(monkeypatch, product_fact
     bad = products[3]
     original = services._product_stats_row
 
-    def fail_for_one(product, variants, now):
-        if product["id"] == bad.pk:
+    def fail_for_one(product, computed_at):
+        if product.id == bad.pk:
             raise ValueError("cannot score this product")
-        return original(product, variants, now)
+        return original(product, computed_at)
 
     monkeypatch.setattr(services, "_product_stats_row", fail_for_one)
 
@@ -456,14 +456,14 @@ def test_two_concurrent_recomputes_count_each_save_once(monkeypatch):
     for _ in range(3):
         product_stats_mark_stale(product_ids=[product.pk])
     both_have_read = threading.Barrier(2, timeout=20)
-    original = services._variant_figures
+    original = services._recompute_inputs
 
-    def variant_figures_then_wait(product_ids):
+    def reads_then_wait(product_ids):
         figures = original(product_ids)
         both_have_read.wait()  # both read the same mark before either claims it
         return figures
 
-    monkeypatch.setattr(services, "_variant_figures", variant_figures_then_wait)
+    monkeypatch.setattr(services, "_recompute_inputs", reads_then_wait)
     results: list[RecomputeResult] = []
     errors: list[BaseException] = []
 
@@ -496,15 +496,15 @@ def test_an_editor_save_racing_a_recompute_neither_deadlocks_nor_is_lost(monkeyp
     product_stats_mark_stale(product_ids=[product.pk])
     recompute_has_read = threading.Event()
     editor_has_written = threading.Event()
-    original = services._variant_figures
+    original = services._recompute_inputs
 
-    def variant_figures_then_let_the_editor_in(product_ids):
+    def reads_then_let_the_editor_in(product_ids):
         figures = original(product_ids)
         recompute_has_read.set()
         assert editor_has_written.wait(20)
         return figures
 
-    monkeypatch.setattr(services, "_variant_figures", variant_figures_then_let_the_editor_in)
+    monkeypatch.setattr(services, "_recompute_inputs", reads_then_let_the_editor_in)
     errors: list[BaseException] = []
 
     def editor():
