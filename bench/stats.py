@@ -119,7 +119,31 @@ def bench_save_overhead(saves: int) -> None:
     print(f"   overhead: {(ratio - 1) * 100:+.1f}% per save (ratio {ratio:.3f})")
 
 
-def _drain_time(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> float:
+def _cpu_by_process(worker: WorkerProcess) -> dict[str, float]:
+    """CPU seconds so far of the worker's processes, RabbitMQ and MariaDB (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended meanwhile
+        pid = int(stat.parent.name)
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        parent, cpu = int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+        label = {"beam.smp": "RabbitMQ", "mariadbd": "MariaDB"}.get(name)
+        if pid == worker.process.pid:
+            label = "worker main process"
+        elif parent == worker.process.pid:
+            label = "worker pool process"
+        if label:
+            found[label] = found.get(label, 0.0) + cpu
+    return found
+
+
+def _drain(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> tuple[float, str]:
+    """Seconds to drain ``ids`` requests, and where the CPU went per event meanwhile."""
     worker.start()
     app.control.cancel_consumer(queue, destination=[worker.hostname], reply=True)
     for pid in ids:
@@ -128,6 +152,7 @@ def _drain_time(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> f
     # shrinking table: polling with the sample's 10,000 ids in an IN list cost MariaDB
     # CPU every 50 ms, taken from the worker being measured on the same two cores.
     others = ProductStaleness.objects.exclude(product_id__in=ids).count()
+    cpu_before = _cpu_by_process(worker)
     start = time.perf_counter()
     app.control.add_consumer(queue, destination=[worker.hostname], reply=True)
     while ProductStaleness.objects.count() > others:
@@ -135,8 +160,13 @@ def _drain_time(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> f
         if time.perf_counter() - start > 600:
             raise TimeoutError(worker.log()[-3000:])
     elapsed = time.perf_counter() - start
+    cpu = _cpu_by_process(worker)
     worker.stop()
-    return elapsed
+    per_event = ", ".join(
+        f"{label} {(cpu[label] - cpu_before.get(label, 0.0)) / len(ids) * 1e6:.0f} us"
+        for label in sorted(cpu)
+    )
+    return elapsed, per_event
 
 
 def bench_worker_throughput(events: int, baseline_events: int, concurrency: int) -> None:
@@ -172,10 +202,12 @@ def bench_worker_throughput(events: int, baseline_events: int, concurrency: int)
             env=env,
             extra_args=["--include", "bench.tasks"],
         )
-        rates[name] = len(sample) / _drain_time(worker, queue, publish, sample)
+        elapsed, cpu = _drain(worker, queue, publish, sample)
+        rates[name] = len(sample) / elapsed
         sizes = sorted(set(BatchFlush.objects.values_list("requests", flat=True)))
         detail = f", batch sizes {sizes}" if sizes else ""
         print(f"   {name:26} {rates[name]:8.0f} events/s ({len(sample):,} events{detail})")
+        print(f"   {'':26} CPU per event: {cpu}")
     batched, single = rates.values()
     print(f"   ratio: {batched / single:.1f}x")
 

@@ -129,3 +129,5 @@ app.autodiscover_tasks()
 
 # Heals celery-batches' flush timer after a broker reconnect (see the step's docstring).
 app.steps["consumer"].add("stats.worker_control:BatchFlushWatchdog")
+# Lets a batch be acked with one frame (see stats.worker_control.AckLedger).
+app.steps["consumer"].add("stats.worker_control:RecordOtherDeliveries")

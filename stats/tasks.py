@@ -7,10 +7,9 @@ and a failed product keeps its durable stale mark for the sweep.
 """
 
 import logging
-import time
 from typing import Any
 
-from celery_batches import Batches, SimpleRequest
+from celery_batches import SimpleRequest
 from django.conf import settings
 
 from config.celery import (
@@ -23,7 +22,7 @@ from config.celery import (
     TASK_STALE_SWEEP,
     app,
 )
-from stats import worker_control  # noqa: F401 (registers the batch_buffer command)
+from stats.worker_control import LeanBatches  # also registers the batch_buffer command
 
 logger = logging.getLogger(__name__)
 
@@ -66,21 +65,8 @@ def _parse(request: SimpleRequest) -> tuple[int, int | None] | None:
     return product_id, category_id
 
 
-class TrackedBatches(Batches):
-    """celery-batches, remembering when it last flushed (for the stuck-timer check)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.started_at = time.time()
-        self.last_flush_at: float | None = None
-
-    def flush(self, requests):
-        self.last_flush_at = time.time()
-        return super().flush(requests)
-
-
 @app.task(
-    base=TrackedBatches,
+    base=LeanBatches,
     name=TASK_PRODUCT_STATS_BATCH,
     flush_every=settings.STATS_BATCH_FLUSH_EVERY,
     flush_interval=settings.STATS_BATCH_FLUSH_INTERVAL,

@@ -16,8 +16,8 @@ def workers(broker_url):
         purge_queue(queue)
     started: list[WorkerProcess] = []
 
-    def start(queue: str = QUEUE_STATS_BATCH, **env: str) -> WorkerProcess:
-        worker = WorkerProcess(queues=[queue], env=env)
+    def start(queue: str = QUEUE_STATS_BATCH, *, concurrency: int = 1, **env: str) -> WorkerProcess:
+        worker = WorkerProcess(queues=[queue], concurrency=concurrency, env=env)
         started.append(worker)
         return worker.start()
 

@@ -7,9 +7,11 @@ shared MariaDB server keeps serving everyone else.
 """
 
 import signal
+from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from catalog.models import Category
 from config.celery import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
@@ -23,6 +25,7 @@ from tests.workers import (
     WorkerProcess,
     database_url_for_subprocess,
     purge_queue,
+    queue_counts,
     row_locked,
     wait_for,
 )
@@ -36,9 +39,9 @@ INTERVAL = 3  # seconds: the test flush interval
 def workers(workers):
     """The shared fixture, with a short flush interval and no sweep margin by default."""
 
-    def start(queue: str = QUEUE_STATS_BATCH, **env: str) -> WorkerProcess:
+    def start(queue: str = QUEUE_STATS_BATCH, *, concurrency: int = 1, **env: str) -> WorkerProcess:
         fast = {"STATS_BATCH_FLUSH_INTERVAL": str(INTERVAL), "STATS_STALE_MARGIN": "0"}
-        return workers(queue, **(fast | env))
+        return workers(queue, concurrency=concurrency, **(fast | env))
 
     return start
 
@@ -118,6 +121,32 @@ def test_a_batch_worker_killed_mid_batch_leaves_nothing_wrong(
 
     workers()
     _sweep_and_check()
+
+
+def test_a_finished_batch_never_acks_another_task_still_running_on_the_channel(
+    workers, product_factory, variant_factory
+):
+    # A batch is acked with one "multiple" ack when it can be (stats.worker_control's
+    # AckLedger); that ack must not settle the sweep's message, delivered before the
+    # batch on the same channel and still running when the batch returns.
+    products = _catalog(product_factory, variant_factory, 11)
+    blocked, saved = products[0], products[1:]
+    ProductStaleness.objects.create(product=blocked, stale_since=timezone.now() - timedelta(1))
+    with row_locked("stats_productstats", blocked.pk):
+        worker = workers(concurrency=2, STATS_BATCH_FLUSH_EVERY="10")
+        stale_sweep.delay()
+        wait_for(lambda: _lock_waits() > 0, timeout=20, message="the sweep to block")
+        save_variants(saved, 10)
+        wait_for(lambda: not _stale(saved), timeout=INTERVAL + 20, message="the batch")
+        assert queue_counts(QUEUE_STATS_BATCH)[0] == 0
+        worker.kill(signal.SIGKILL)
+        # Unacked, so RabbitMQ puts it back when the worker's connection dies.
+        wait_for(
+            lambda: queue_counts(QUEUE_STATS_BATCH)[0] == 1,
+            timeout=10,
+            message="the sweep's message back in the queue",
+        )
+    assert "Traceback" not in worker.log(), worker.log()
 
 
 def test_a_warm_shutdown_mid_batch_finishes_the_batch_first(
