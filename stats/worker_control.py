@@ -19,24 +19,15 @@ from typing import Any
 
 from amqp import Channel as AMQPChannel
 from celery import bootsteps
-from celery.signals import task_received
 from celery.worker.control import inspect_command
 from celery_batches import Batches, SimpleRequest, consume_queue
 from celery_batches.trace import apply_batches_task
 
 logger = logging.getLogger(__name__)
 
-#: Per Batches task: when its buffer last went from empty to holding a request.
+#: Per batch task: when its buffer last went from empty to holding a request (set by
+#: ``LeanBatches``' strategy; read by ``batch_buffer`` and the watchdog).
 _buffered_since: dict[str, float] = {}
-
-
-@task_received.connect(dispatch_uid="stats.worker_control.buffered_since")
-def _note_buffer_filling(sender=None, request=None, **kwargs) -> None:
-    # celery-batches sends task_received right after buffering the request, in the
-    # consumer's thread, before any count flush: a size of 1 means it was empty.
-    task = getattr(request, "task", None)
-    if isinstance(task, Batches) and task._buffer.qsize() == 1:
-        _buffered_since[task.name] = time.time()
 
 
 class AckLedger:
@@ -66,8 +57,9 @@ class AckLedger:
             self.others = {t: m for t, m in self.others.items() if not m.acknowledged}
         self.others[message.delivery_tag] = message
 
-    def can_ack_through(self, tag: int, batch: set[int]) -> bool:
-        if any(t <= tag for t in self.batched - batch):
+    def can_ack_through(self, tag: int) -> bool:
+        """Whether nothing at or below ``tag`` is unsettled (the batch's own tags removed)."""
+        if any(t <= tag for t in self.batched):
             return False  # another batch, still buffered or running
         return all(m.acknowledged for t, m in self.others.items() if t <= tag)
 
@@ -92,7 +84,7 @@ def ack_batch(requests: list["BufferedRequest"], errors: tuple) -> None:
     tags = {r.message.delivery_tag for r in requests if r.message.channel is last.message.channel}
     if ledger is not None and len(tags) == len(requests):
         ledger.batched -= tags
-        if ledger.can_ack_through(last.message.delivery_tag, tags):
+        if ledger.can_ack_through(last.message.delivery_tag):
             last.ack(logger, errors, True)  # the consumer's promise passes ``multiple`` on
             return
     for request in requests:
@@ -107,18 +99,13 @@ class BufferedRequest:
     messages per batch that was a third of the worker's main process (bench/stats.py).
     """
 
-    __slots__ = ("ack", "eta", "message", "simple", "task")
+    __slots__ = ("ack", "eta", "message", "simple")
 
-    def __init__(self, task: Batches, message: Any, simple: SimpleRequest, ack: Any) -> None:
-        self.task = task
+    def __init__(self, message: Any, simple: SimpleRequest, ack: Any) -> None:
         self.message = message  # the watchdog compares its channel after a reconnect
         self.simple = simple
         self.ack = ack
         self.eta = None  # celery-batches' flush asks; the batch task is never delayed
-
-    @property
-    def id(self) -> str:
-        return self.simple.id
 
 
 class LeanBatches(Batches):
@@ -162,7 +149,7 @@ class LeanBatches(Batches):
             ledger = ack_ledger(message.channel)
             if ledger is not None:
                 ledger.batched.add(message.delivery_tag)
-            buffer.put(BufferedRequest(task, message, simple, ack))
+            buffer.put(BufferedRequest(message, simple, ack))
             if buffer.qsize() == 1:
                 _buffered_since[task.name] = time.time()
             if self._tref is None:  # the first request starts the flush timer

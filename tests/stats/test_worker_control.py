@@ -128,7 +128,7 @@ def _delivered(channel, tags, acks: list) -> list[worker_control.BufferedRequest
             acks.append((tag, multiple))
 
         worker_control.ack_ledger(channel).batched.add(tag)
-        requests.append(worker_control.BufferedRequest(product_stats_batch, message, None, ack))
+        requests.append(worker_control.BufferedRequest(message, None, ack))
     return requests
 
 
@@ -210,7 +210,6 @@ def test_the_embedded_broker_acks_each_request(monkeypatch):
     channel = object()
     requests = [
         worker_control.BufferedRequest(
-            product_stats_batch,
             SimpleNamespace(channel=channel, delivery_tag=tag),
             None,
             lambda logger, errors, multiple=False, tag=tag: acks.append((tag, multiple)),
