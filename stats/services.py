@@ -80,14 +80,14 @@ logger = logging.getLogger(__name__)
 
 _CENT = Decimal("0.01")
 
-_CATEGORY_STATS_FIELDS = [
+#: A category's figures, in the order ``_category_stats_write`` writes them.
+_CATEGORY_FIGURES = [
     "product_count",
     "published_count",
     "draft_count",
     "price_min",
     "price_max",
     "total_stock",
-    "computed_at",
 ]
 
 #: product id -> (token as 32 hex digits, pending_saves) as read at the start of a recompute.
@@ -491,16 +491,6 @@ def _product_stats_row(product: _ProductInputs, computed_at: Any) -> tuple:
     )
 
 
-def _upsert(model: type[Model], rows: list[Model], *, key: str, update_fields: list[str]) -> None:
-    """INSERT ... ON DUPLICATE KEY UPDATE (MariaDB) / ON CONFLICT DO UPDATE (SQLite)."""
-    features = connections[router.db_for_write(model)].features
-    # MariaDB resolves the conflict on any unique key and refuses an explicit target.
-    unique_fields = [key] if features.supports_update_conflicts_with_target else None
-    model._default_manager.bulk_create(
-        rows, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
-    )
-
-
 def product_stats_recompute_loop(*, product_ids: Iterable[int]) -> RecomputeResult:
     """The per-product ORM loop: the benchmark's baseline, same results, many more queries.
 
@@ -636,11 +626,16 @@ def _category_stats_write(*, category_ids: set[int] | None, now: datetime) -> in
             children.setdefault(parent_id, []).append(cid)
     scope = set(_descendants(targets, children))
     totals = _subtree_totals(targets, children, _direct_category_figures(scope, parents))
-    _upsert(
+    computed_at = _db_datetime(now, CategoryStats)
+    _upsert_rows(
         CategoryStats,
-        [CategoryStats(category_id=cid, computed_at=now, **totals[cid]) for cid in sorted(targets)],
-        key="category",
-        update_fields=_CATEGORY_STATS_FIELDS,
+        ["category_id", *_CATEGORY_FIGURES, "computed_at"],
+        [
+            (cid, *(totals[cid][name] for name in _CATEGORY_FIGURES), computed_at)
+            for cid in sorted(targets)
+        ],
+        key="category_id",
+        update=[*_CATEGORY_FIGURES, "computed_at"],
     )
     return len(targets)
 
