@@ -96,7 +96,7 @@ class BufferedRequest:
 
     celery-batches builds a full Celery ``Request`` per message (headers copied, time
     limits, events...) only to shrink it to a ``SimpleRequest`` at flush time; at 100
-    messages per batch that was a third of the worker's main process (bench/stats.py).
+    messages per batch that was about a quarter of the worker's main process (bench/stats.py).
     """
 
     __slots__ = ("ack", "eta", "message", "simple")
