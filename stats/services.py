@@ -151,10 +151,8 @@ def product_stats_mark_stale(*, product_ids: Iterable[int], count_save: bool = T
     if not ids:
         return
     connection = connections[router.db_for_write(ProductStaleness)]
-    table = connection.ops.quote_name(ProductStaleness._meta.db_table)
-    now = ProductStaleness._meta.get_field("stale_since").get_db_prep_value(
-        timezone.now(), connection
-    )
+    table = _table(ProductStaleness)
+    now = _db_datetime(timezone.now(), ProductStaleness)
     saves = 1 if count_save else 0
     rows = ", ".join([f"(%s, %s, {saves}, %s)"] * len(ids))
     params = [value for pid in ids for value in (pid, now, uuid4().hex)]
