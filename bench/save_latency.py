@@ -95,11 +95,11 @@ from django.db import connection, transaction
 
 from catalog.models import Category, Product, Variant
 from catalog.services import catalog_seed
-from config.celery import QUEUE_STATS_BATCH
+from config.queues import QUEUE_STATS_BATCH
 from editors.services import editor_create
 from stats.models import BatchFlush
-from tests.admin_forms import product_form
-from tests.workers import WorkerProcess, purge_queue, queue_counts
+from testkit.admin_forms import product_form
+from testkit.workers import WorkerProcess, purge_queue, queue_counts
 
 VAR_DIR = ROOT / "var" / "bench-save"
 USERNAME = "bench-editor-{:02d}"

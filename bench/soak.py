@@ -114,14 +114,16 @@ from bench.save_latency import (
 )
 from catalog.models import Product
 from catalog.services import catalog_seed
-from config.celery import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
-from stats.bulk import bulk_run_cancel, bulk_run_start, seconds_per_task
+from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from stats.batch.tasks import stale_sweep
+from stats.bulk.services import bulk_run_cancel, bulk_run_start, seconds_per_task
+from stats.bulk.tasks import publish_bulk_chunks
 from stats.models import BatchFlush, BulkRun, ProductStaleness
-from stats.probes import batch_buffers, take_snapshot
-from stats.services import category_stats_refresh_stale, product_stats_sweep_stale
-from stats.tasks import publish_bulk_chunks, stale_sweep
-from tests.stats.checks import statistics_errors
-from tests.workers import WorkerProcess, purge_queue, queue_counts
+from stats.monitoring.probes import batch_buffers, take_snapshot
+from stats.recompute.categories import category_stats_refresh_stale
+from stats.recompute.sweep import product_stats_sweep_stale
+from testkit.checks import statistics_errors
+from testkit.workers import WorkerProcess, purge_queue, queue_counts
 
 #: Static files and the web server's log; not bench/save_latency.py's, which may be running.
 VAR_DIR = ROOT / "var" / "soak"

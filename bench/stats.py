@@ -36,29 +36,28 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete
 from django.test import Client
 
 from catalog.models import Product, Variant
 from catalog.services import catalog_seed, product_versions_bump
-from config.celery import QUEUE_DEFAULT, QUEUE_STATS_BATCH, app
+from catalog.signals import product_changed
+from config.celery import app
+from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH
 from stats import receivers
+from stats.batch.tasks import queue_product_stats
 from stats.models import BatchFlush, ProductStaleness
-from stats.services import (
-    product_stats_mark_stale,
-    product_stats_recompute,
-    product_stats_recompute_loop,
-)
-from stats.tasks import queue_product_stats
-from tests.admin_forms import product_fields, product_form, variant_row
-from tests.workers import WorkerProcess, purge_queue
+from stats.recompute.marks import product_stats_mark_stale
+from stats.recompute.products import product_stats_recompute
+from testkit.admin_forms import product_fields, product_form, variant_row
+from testkit.reference import product_stats_recompute_loop
+from testkit.workers import WorkerProcess, purge_queue
 
+#: What stats adds to a save (the mark, the on-commit publish); the catalog's own version
+#: bump stays connected in both configurations.
 RECEIVERS = [
-    (pre_save, receivers.product_saving, Product, "stats.product_saving"),
-    (post_save, receivers.product_saved, Product, "stats.product_saved"),
+    (product_changed, receivers.product_changed, None, "stats.product_changed"),
     (post_delete, receivers.product_deleted, Product, "stats.product_deleted"),
-    (post_save, receivers.variant_saved, Variant, "stats.variant_saved"),
-    (post_delete, receivers.variant_deleted, Variant, "stats.variant_deleted"),
 ]
 
 

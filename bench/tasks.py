@@ -5,6 +5,6 @@ from config.celery import app
 
 @app.task(name="bench.product_stats_one", acks_late=True, ignore_result=True)
 def product_stats_one(product_id: int, **kwargs: object) -> None:
-    from stats.services import product_stats_recompute
+    from stats.recompute.products import product_stats_recompute
 
     product_stats_recompute(product_ids=[product_id])

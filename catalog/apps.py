@@ -1,6 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save, pre_save
 
 
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = "Catalog"
+
+    def ready(self) -> None:
+        from catalog import receivers
+        from catalog.models import Product, Variant
+
+        connections = [
+            (pre_save, receivers.product_saving, Product),
+            (post_save, receivers.product_saved, Product),
+            (post_save, receivers.variant_saved, Variant),
+            (post_delete, receivers.variant_deleted, Variant),
+        ]
+        for signal, receiver, sender in connections:
+            signal.connect(receiver, sender=sender, dispatch_uid=f"catalog.{receiver.__name__}")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from stats import views as stats_views
+from stats.monitoring import views as stats_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

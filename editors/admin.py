@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from config.admin import ReadOnlyAdmin
 from editors.models import EditorActivity
 from editors.selectors import editor_activity
 
@@ -14,7 +15,7 @@ ACTIVITY_PERIODS = [7, 30, 90]
 
 
 @admin.register(EditorActivity)
-class EditorActivityAdmin(admin.ModelAdmin):
+class EditorActivityAdmin(ReadOnlyAdmin):
     """Admin > Editors > Editor activity: saves per day and products touched, per editor.
 
     Read-only, and only for ``editors.view_activity`` (superusers have every permission):
@@ -23,15 +24,6 @@ class EditorActivityAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.has_perm("editors.view_activity")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict | None = None

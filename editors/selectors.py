@@ -1,28 +1,21 @@
-"""Reads over the edit history: who changed a product last, and what each editor did.
+"""Reads over the edit history: what each editor did, per day.
 
 A product is changed by saving it (its own history) or one of its variants (the
-variants' history, which carries ``product_id``), so both reads look at both tables.
+variants' history, which carries ``product_id``), so the read looks at both tables.
+(Who changed one product last is the catalog's: ``catalog.selectors``.)
 """
 
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Max, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 
 from catalog.models import Product, Variant
 
 #: History types that are saves (creation and change), as opposed to deletions.
 _SAVE_TYPES = ["+", "~"]
-
-
-@dataclass(frozen=True)
-class LastEditor:
-    user_id: int | None
-    #: None when the change came from code (no request, so no user) or the user is gone.
-    username: str | None
-    changed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -36,38 +29,6 @@ class EditorDay:
     variant_changes: int
     #: Distinct products saved directly or through one of their variants.
     products_touched: int
-
-
-def product_last_editors(*, product_id: int, limit: int = 3) -> list[LastEditor]:
-    """The last ``limit`` distinct users who changed the product, latest first.
-
-    One query whatever the history's length: each table is grouped by user in the
-    database (a product has a handful of editors, not thousands of rows), the two
-    groupings come back as one UNION ALL, and the per-user latest date is merged here.
-    """
-    product_rows = (
-        Product.history.filter(id=product_id)
-        .order_by()
-        .values("history_user_id", "history_user__username")
-        .annotate(changed_at=Max("history_date"))
-    )
-    variant_rows = (
-        Variant.history.filter(product_id=product_id)
-        .order_by()
-        .values("history_user_id", "history_user__username")
-        .annotate(changed_at=Max("history_date"))
-    )
-    latest: dict[int | None, LastEditor] = {}
-    for row in product_rows.union(variant_rows, all=True):
-        user_id = row["history_user_id"]
-        known = latest.get(user_id)
-        if known is None or row["changed_at"] > known.changed_at:
-            latest[user_id] = LastEditor(
-                user_id=user_id,
-                username=row["history_user__username"],
-                changed_at=row["changed_at"],
-            )
-    return sorted(latest.values(), key=lambda e: e.changed_at, reverse=True)[:limit]
 
 
 def _touches(

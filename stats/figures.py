@@ -1,8 +1,11 @@
-"""How a product's figures are derived, shared by the set-based services and the reference.
+"""Which figures the statistics hold and how a product's are derived.
 
-Both ``stats.services`` (aggregates in SQL) and ``stats.selectors`` (a slow loop over the
-ORM) feed these pure functions, so a difference between the two can only come from the
-aggregation, never from two copies of a rule drifting apart.
+``PRODUCT_FIGURES`` and ``CATEGORY_FIGURES`` are the one list of figure names: the
+recompute writes them, the admin shows them, the tests compare them. Both the set-based
+recompute (``stats.recompute``, aggregates in SQL) and the from-scratch reference the
+tests check it against (``testkit.reference``, a slow loop over the ORM) feed the pure
+functions below, so a difference between the two can only come from the aggregation,
+never from two copies of a rule drifting apart.
 
 Stock status (threshold: ``settings.STATS_LOW_STOCK_THRESHOLD``, 5 when unset):
 
@@ -33,9 +36,31 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 
 from stats.models import ProductStats
+from stats.recompute.sql import CENT
+
+#: The computed columns of ``ProductStats`` (bookkeeping such as ``save_count`` aside),
+#: in the order the recompute writes them.
+PRODUCT_FIGURES: tuple[str, ...] = (
+    "category_id",
+    "variant_count",
+    "price_min",
+    "price_max",
+    "price_avg",
+    "total_stock",
+    "stock_status",
+    "completeness",
+)
+#: The computed columns of ``CategoryStats``, over a category's whole subtree.
+CATEGORY_FIGURES: tuple[str, ...] = (
+    "product_count",
+    "published_count",
+    "draft_count",
+    "price_min",
+    "price_max",
+    "total_stock",
+)
 
 DESCRIPTION_FULL_LENGTH = 200
-_CENT = Decimal("0.01")
 
 
 def low_stock_threshold() -> int:
@@ -83,4 +108,4 @@ def price_average(*, price_sum: Decimal | None, variant_count: int) -> Decimal |
     """
     if not variant_count or price_sum is None:
         return None
-    return (Decimal(price_sum) / variant_count).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return (Decimal(price_sum) / variant_count).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -4,7 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Product, Variant
-from tests.admin_forms import product_form
+from testkit.admin_forms import product_form
 
 pytestmark = pytest.mark.django_db
 

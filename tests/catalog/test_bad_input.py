@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import DESCRIPTION_MAX_LENGTH, Category, Product, Variant
-from tests.admin_forms import product_form
+from testkit.admin_forms import product_form
 
 pytestmark = pytest.mark.django_db
 

@@ -9,14 +9,14 @@ per-row query) into the save shows up at once.
 import re
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 
 from catalog.models import Product, Variant
+from config.transactions import PerTransaction
+from stats.batch.requests import recompute_requests
 from stats.models import ProductStaleness, ProductStats
-from stats.receivers import _QueueRecompute
-from stats.services import product_stats_recompute
-from tests.admin_forms import product_fields, product_form, variant_row
+from stats.recompute.products import product_stats_recompute
+from testkit.admin_forms import product_fields, product_form, variant_row
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +86,7 @@ def product(product_factory, variant_factory):
     # The factories queued on-commit callbacks in the test's never-committed transaction;
     # the receivers queue once per product per transaction, so forget them, or the save
     # under test would look already queued and skip its mark.
-    transaction.get_connection().run_on_commit.clear()
+    PerTransaction.forget_all()
     return product
 
 
@@ -129,7 +129,7 @@ def test_a_repeat_save_runs_the_same_queries_plus_the_history_fold(
     editor_client, product, history, django_assert_num_queries
 ):
     _save(editor_client, product, _open_form(editor_client, product))
-    transaction.get_connection().run_on_commit.clear()  # as if the first save committed
+    PerTransaction.forget_all()  # as if the first save committed
     data = _change_form(product, 2)
 
     with django_assert_num_queries(_expected_queries(history=history, folds=True)):
@@ -180,4 +180,4 @@ def test_a_save_writes_no_statistics_but_the_stale_mark(
     )
     assert ProductStaleness.objects.get(product=product).pending_saves == 1
     # The recompute is queued for after the commit, once, and not run here.
-    assert [c.product_id for c in callbacks if isinstance(c, _QueueRecompute)] == [product.pk]
+    assert list(recompute_requests.items_in(callbacks)) == [product.pk]

@@ -3,7 +3,8 @@ import uuid
 import pytest
 from kombu import Exchange, Queue
 
-from config.celery import QUEUE_DEFAULT, app
+from config.celery import app
+from config.queues import QUEUE_DEFAULT
 
 
 def test_celery_app_reads_broker_from_settings(settings):

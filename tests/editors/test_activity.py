@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.admin import ProductAdmin
-from editors.selectors import editor_activity, product_last_editors
+from catalog.selectors import product_last_editors
+from editors.selectors import editor_activity
 
 pytestmark = pytest.mark.django_db
 

@@ -3,12 +3,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Product, Variant
-from tests.admin_forms import product_fields, product_form, variant_row
+from config.transactions import PerTransaction
+from testkit.admin_forms import product_fields, product_form, variant_row
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def _admin_save(client, product: Product, **changes: str) -> None:
 def _as_if_committed() -> None:
     # The test's transaction never commits, and the statistics receivers bump a product's
     # version once per transaction: forget the queued callbacks as a commit would.
-    transaction.get_connection().run_on_commit.clear()
+    PerTransaction.forget_all()
 
 
 def _save_as(obj: Product | Variant, user, when=None, **changes: object) -> None:

@@ -12,9 +12,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
-from stats.bulk import bulk_run_start
+from stats.bulk.services import bulk_run_start
 from stats.models import BulkRun, CategoryStats, ProductStats
-from stats.services import product_stats_recompute
+from stats.recompute.products import product_stats_recompute
 
 pytestmark = pytest.mark.django_db
 

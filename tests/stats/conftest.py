@@ -3,8 +3,8 @@ import signal
 import pytest
 from django.db import connection
 
-from config.celery import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
-from tests.workers import WorkerProcess, purge_queue
+from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from testkit.workers import WorkerProcess, purge_queue
 
 
 @pytest.fixture

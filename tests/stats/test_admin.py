@@ -1,7 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from stats.services import product_stats_mark_stale, product_stats_recompute
+from stats.recompute.marks import product_stats_mark_stale
+from stats.recompute.products import product_stats_recompute
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,15 @@ import subprocess
 
 import pytest
 
-from config.celery import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
-from stats.bulk import bulk_run_start
+from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from stats.batch.tasks import stale_sweep
+from stats.bulk.services import bulk_run_start
+from stats.bulk.tasks import publish_bulk_chunks
 from stats.models import BatchFlush, BulkRun, ProductStaleness
-from stats.services import category_stats_refresh_stale, product_stats_recompute
-from stats.tasks import publish_bulk_chunks, stale_sweep
-from tests.stats.checks import save_variants, statistics_errors
-from tests.workers import purge_queue, rabbitmqctl_queues, wait_for
+from stats.recompute.categories import category_stats_refresh_stale
+from stats.recompute.products import product_stats_recompute
+from testkit.checks import save_variants, statistics_errors
+from testkit.workers import purge_queue, rabbitmqctl_queues, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -14,14 +14,16 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Category
-from config.celery import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
-from stats.bulk import bulk_run_start
+from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from stats.batch.tasks import stale_sweep
+from stats.bulk.services import bulk_run_start
+from stats.bulk.tasks import publish_bulk_chunks
 from stats.models import BatchFlush, BulkChunk, BulkRun, ProductStaleness
-from stats.services import category_stats_refresh_stale, product_stats_recompute
-from stats.tasks import publish_bulk_chunks, stale_sweep
-from tests.netproxy import CuttableProxy
-from tests.stats.checks import save_variants, statistics_errors
-from tests.workers import (
+from stats.recompute.categories import category_stats_refresh_stale
+from stats.recompute.products import product_stats_recompute
+from testkit.checks import save_variants, statistics_errors
+from testkit.netproxy import CuttableProxy
+from testkit.workers import (
     WorkerProcess,
     database_url_for_subprocess,
     purge_queue,

@@ -5,25 +5,26 @@ from django.core import serializers
 from django.db import transaction
 
 from catalog.models import Product
+from config.transactions import PerTransaction
+from stats.batch.requests import recompute_requests
 from stats.models import CategoryStaleness, ProductStaleness
-from stats.receivers import _QueueRecompute
-from tests.workers import unreachable_broker
+from testkit.workers import unreachable_broker
 
 pytestmark = pytest.mark.django_db
 
 
 def _setup_committed() -> None:
-    """Forget the on-commit callbacks the factories registered.
+    """Start afresh, as if the factories' saves had committed.
 
     The test runs inside one transaction that never commits, and the receivers queue a
     product once per transaction: without this, setup's pending callbacks would make
     the saves under test look already queued.
     """
-    transaction.get_connection().run_on_commit.clear()
+    PerTransaction.forget_all()
 
 
 def _queued(callbacks) -> list[tuple[int, int | None]]:
-    return [(c.product_id, c.category_id) for c in callbacks if isinstance(c, _QueueRecompute)]
+    return sorted(recompute_requests.items_in(callbacks).items())
 
 
 def test_an_admin_like_save_marks_bumps_and_queues_once_per_product(
@@ -83,6 +84,7 @@ def test_deleting_a_product_queues_its_category_and_does_not_mark_it(
     product = product_factory()
     variant_factory.create_batch(2, product=product)
     product_id, category_id = product.pk, product.category_id
+    _setup_committed()
     with django_capture_on_commit_callbacks() as callbacks:
         product.delete()  # cascades to variants: must not re-mark the vanishing product
     assert _queued(callbacks) == [(product_id, category_id)]
@@ -113,7 +115,7 @@ def test_a_save_succeeds_when_the_broker_is_unreachable(
     ):
         variant.price = 99
         variant.save()
-    assert "queue statistics recompute of product" in caplog.text
+    assert "Could not queue 1 statistics requests" in caplog.text
     assert ProductStaleness.objects.filter(product_id=variant.product_id).exists()
 
 

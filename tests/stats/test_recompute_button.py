@@ -4,14 +4,16 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Product
-from config.celery import QUEUE_STATS_BATCH, TASK_PRODUCT_STATS_BATCH, app
+from config.celery import app
+from config.queues import QUEUE_STATS_BATCH, TASK_PRODUCT_STATS_BATCH
+from config.transactions import PerTransaction
 from stats.models import ProductStaleness, ProductStats
-from stats.services import product_stats_recompute
+from stats.recompute.products import product_stats_recompute
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +28,7 @@ def product(variant_factory):
     product_stats_recompute(product_ids=[product.pk])
     # The factories' saves queued on-commit callbacks in the test's never-committed
     # transaction; forget them so only the request's callbacks are captured.
-    transaction.get_connection().run_on_commit.clear()
+    PerTransaction.forget_all()
     assert not ProductStaleness.objects.exists()
     return product
 

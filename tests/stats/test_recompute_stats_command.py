@@ -5,12 +5,13 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import TestCase
 
-from stats.bulk import bulk_chunk_process, bulk_run_cancel
+from stats.bulk.services import bulk_chunk_process, bulk_run_cancel
 from stats.formatting import format_duration
 from stats.management.commands import recompute_stats
 from stats.models import BulkChunk, BulkRun
-from tests.workers import ROOT, unreachable_broker
+from testkit.workers import ROOT, unreachable_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -25,9 +26,19 @@ class TerminalOutput(io.StringIO):
         return True
 
 
+def _command(*args: str, **kwargs) -> None:
+    """Run the command as in production, where it commits its run before publishing.
+
+    The test's transaction never commits, so the on-commit publish runs as the command's
+    transaction would have committed.
+    """
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("recompute_stats", *args, **kwargs)
+
+
 def _recompute(*args: str, stdout: io.StringIO | None = None) -> str:
     stdout = stdout or io.StringIO()
-    call_command("recompute_stats", *args, stdout=stdout, stderr=io.StringIO())
+    _command(*args, stdout=stdout, stderr=io.StringIO())
     return stdout.getvalue()
 
 
@@ -132,6 +143,7 @@ def test_no_scope_exits_with_status_2_from_the_shell():
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.django_db(transaction=True)  # autocommit, as in production: publish at once
 def test_unreachable_broker_keeps_the_run_for_the_resume_task(product_factory):
     product_factory()
     stderr = io.StringIO()
@@ -197,7 +209,7 @@ def test_wait_on_a_run_with_failed_chunks_exits_non_zero(
     def broken_recompute(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("stats.bulk.product_stats_recompute", broken_recompute)
+    monkeypatch.setattr("stats.bulk.services.product_stats_recompute", broken_recompute)
 
     with pytest.raises(CommandError, match=r"finished with failures: 1 of 1 chunks failed"):
         _recompute("--all", "--wait")

@@ -7,17 +7,18 @@ import pytest
 from django.db import connection
 from kombu import Exchange, Producer
 
-from config.celery import (
+from config.celery import app
+from config.queues import (
     QUEUE_STATS_BATCH,
     QUEUE_STATS_BULK,
     TASK_BULK_CHUNK,
     TASK_PRODUCT_STATS_BATCH,
-    app,
 )
-from stats.bulk import bulk_run_start
+from stats.batch.tasks import queue_product_stats
+from stats.bulk.services import bulk_run_start
+from stats.bulk.tasks import publish_bulk_chunks
 from stats.models import BatchFlush, BulkRun, ProductStaleness
-from stats.tasks import publish_bulk_chunks, queue_product_stats
-from tests.workers import rabbitmqctl_queues, wait_for
+from testkit.workers import rabbitmqctl_queues, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 

@@ -5,7 +5,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from config.commands import ServiceCommand
 from stats.formatting import format_duration
-from stats.monitoring import Snapshot
+from stats.monitoring.snapshot import Snapshot
 
 
 def _n(value: object) -> str:
@@ -79,7 +79,7 @@ class Command(ServiceCommand):
         )
 
     def handle(self, *args, json: bool, watch: float | None, **options) -> None:
-        from stats.probes import take_snapshot
+        from stats.monitoring.probes import take_snapshot
 
         if watch is not None and watch <= 0:
             raise CommandError("--watch needs a positive number of seconds.")

@@ -12,10 +12,10 @@ from django.core.management.base import CommandError, CommandParser
 
 from catalog.models import Category
 from config.commands import ServiceCommand
-from stats.bulk import BulkRunError, bulk_run_progress, bulk_run_start
+from stats.bulk.services import BulkRunError, bulk_run_progress
+from stats.bulk.tasks import bulk_run_launch
 from stats.formatting import format_duration, format_scope
 from stats.models import BulkRun
-from stats.tasks import publish_bulk_chunks
 
 BAR_WIDTH = 30
 #: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
@@ -114,22 +114,23 @@ class Command(ServiceCommand):
         elif products:
             scope_kwargs = {"scope": BulkRun.Scope.PRODUCTS, "product_ids": products}
         try:
-            run = bulk_run_start(trigger=BulkRun.Trigger.OPS, chunk_size=chunk_size, **scope_kwargs)
+            launch = bulk_run_launch(
+                trigger=BulkRun.Trigger.OPS, chunk_size=chunk_size, **scope_kwargs
+            )
         except BulkRunError as exc:
             raise CommandError(str(exc)) from None
-        # bulk_run_start has committed (no atomic block around a command), so the
-        # worker will find every chunk its message names.
+        # No atomic block around a command: the run is committed and its chunks were
+        # published (or failed to be) before bulk_run_launch returned.
+        run = launch.run
         self.stdout.write(run_summary(run))
-        try:
-            publish_bulk_chunks(run_id=run.pk)
-        except Exception as exc:
+        if launch.publish_error:
             self.stderr.write(
                 f"Warning: the chunks of bulk run {run.pk} could not be published "
-                f"({type(exc).__name__}: {exc}). The run is saved; the resume task publishes "
+                f"({launch.publish_error}). The run is saved; the resume task publishes "
                 f"them within {settings.STATS_BULK_RESUME_INTERVAL}s of the broker coming back.",
                 style_func=self.style.WARNING,
             )
-            raise CommandError(f"Bulk run {run.pk} is not on the queue yet.") from None
+            raise CommandError(f"Bulk run {run.pk} is not on the queue yet.")
         if wait:
             self._wait(run, poll=poll)
 

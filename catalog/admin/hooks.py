@@ -1,0 +1,106 @@
+"""The extension point of the catalog's admin: how another app adds to its pages.
+
+The catalog's product and category admins are registered by the catalog and never
+replaced. An app that wants to show something there (stats: figures, a recompute button,
+bulk-run actions) appends an ``AdminExtension`` to ``product_admin_extensions`` or
+``category_admin_extensions`` from its own ``admin.py``, which Django imports after the
+catalog's (INSTALLED_APPS order), before any URL is resolved::
+
+    from catalog.admin.hooks import AdminExtension, product_admin_extensions
+
+    product_admin_extensions.append(AdminExtension(list_columns=[my_column]))
+
+Columns and read-only fields are plain functions of the object, decorated with
+``@admin.display`` for their titles; actions are admin actions
+``(model_admin, request, queryset)``; buttons are ``config.admin.ObjectAction``.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+
+from config.admin import ObjectAction, ObjectActionsMixin
+
+
+@dataclass(frozen=True)
+class AdminExtension:
+    #: Extra change-list columns (functions of the object).
+    list_columns: Sequence[Callable[[Any], Any]] = ()
+    #: Relations the change list selects in the same query, for those columns.
+    list_select_related: Sequence[str] = ()
+    #: A read-only block on the change page of an existing object: (title, functions).
+    fieldset: tuple[str, Sequence[Callable[[Any], Any]]] | None = None
+    #: Change-list actions, offered to users with ``actions_permission`` ("app.codename").
+    actions: Sequence[Callable[..., Any]] = ()
+    actions_permission: str | None = None
+    #: POST buttons on the change page.
+    object_actions: Sequence[ObjectAction] = field(default_factory=tuple)
+
+
+#: What other apps add to the product admin (``catalog.admin.product.ProductAdmin``).
+product_admin_extensions: list[AdminExtension] = []
+#: What other apps add to the category admin (``catalog.admin.category.CategoryAdmin``).
+category_admin_extensions: list[AdminExtension] = []
+
+
+class ExtensibleAdmin(ObjectActionsMixin):
+    """Reads a model admin's additions from its list of ``AdminExtension``."""
+
+    #: The registry this admin reads (one of the lists above).
+    extensions: list[AdminExtension] = []
+
+    def get_list_display(self, request: HttpRequest):
+        columns = [c for e in self.extensions for c in e.list_columns]
+        return [*super().get_list_display(request), *columns]
+
+    def get_list_select_related(self, request: HttpRequest):
+        base = super().get_list_select_related(request)
+        extra = [name for e in self.extensions for name in e.list_select_related]
+        if not extra:
+            return base
+        return [*(base if isinstance(base, list | tuple) else []), *extra]
+
+    def _extension_fields(self, obj: Any) -> list[Callable[[Any], Any]]:
+        if obj is None:
+            return []
+        return [f for e in self.extensions if e.fieldset for f in e.fieldset[1]]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
+        return [*super().get_readonly_fields(request, obj), *self._extension_fields(obj)]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        added = self._extension_fields(obj)
+        if not added:
+            return fieldsets
+        # Django's default puts every readonly field into the first fieldset: take ours
+        # out and give each extension its own block.
+        first_title, first = fieldsets[0]
+        fields = [f for f in first["fields"] if f not in added]
+        fieldsets[0] = (first_title, {**first, "fields": fields})
+        for extension in self.extensions:
+            if extension.fieldset:
+                title, functions = extension.fieldset
+                fieldsets.append((title, {"fields": list(functions)}))
+        return fieldsets
+
+    def get_actions(self, request: HttpRequest):
+        actions = super().get_actions(request)
+        for extension in self.extensions:
+            if extension.actions_permission and not request.user.has_perm(
+                extension.actions_permission
+            ):
+                continue
+            for function in extension.actions:
+                name = function.__name__
+                description = getattr(function, "short_description", name.replace("_", " "))
+                actions[name] = (function, name, description)
+        return actions
+
+    def get_object_actions(self) -> list[ObjectAction]:
+        return [
+            *super().get_object_actions(),
+            *(a for e in self.extensions for a in e.object_actions),
+        ]

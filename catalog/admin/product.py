@@ -1,0 +1,96 @@
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
+
+from catalog.admin.history import HistoryAdmin
+from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
+from catalog.models import Product, Variant
+from catalog.selectors import product_last_editors
+
+#: Size of the variant admin's text inputs: the admin's default (610px) is far too wide.
+NARROW_TEXT = {models.CharField: {"widget": forms.TextInput(attrs={"size": 16})}}
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 1
+    fields = ["sku", "size", "colour", "price", "currency", "stock"]
+    # The admin's default text input is 610px wide; six of them overflow the row.
+    formfield_overrides = NARROW_TEXT
+
+
+@admin.register(Product)
+class ProductAdmin(ExtensibleAdmin, HistoryAdmin):
+    """Products with their variants inline; other apps add to it through ``catalog.admin.hooks``."""
+
+    extensions = product_admin_extensions
+
+    list_display = ["sku", "name", "category", "status", "variant_count", "updated_at"]
+    list_select_related = ["category"]
+    list_filter = ["status", "category"]
+    search_fields = ["sku", "name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["category"]
+    # last_changed_by and variant_history cost a query each: change page only, never a
+    # change-list column (one query per row).
+    readonly_fields = ["version", "created_at", "updated_at", "last_changed_by", "variant_history"]
+    inlines = [VariantInline]
+    list_per_page = 50
+    # An exact COUNT(*) over 100,000 unfiltered rows on every page view is wasted work.
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        # A correlated subquery, not annotate(Count(...)): a GROUP BY over every
+        # product and variant made the 100,000-product change list take 6 s on MariaDB.
+        # Not sortable for the same reason.
+        variants = (
+            Variant.objects.filter(product=OuterRef("pk"))
+            .order_by()
+            .values("product")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_variant_count=Coalesce(Subquery(variants, output_field=IntegerField()), 0))
+        )
+
+    @admin.display(description="Variants")
+    def variant_count(self, obj: Product) -> int:
+        return obj._variant_count
+
+    @admin.display(description="Last changed by")
+    def last_changed_by(self, obj: Product) -> str:
+        if obj.pk is None:
+            return "-"
+        editors = product_last_editors(product_id=obj.pk)
+        return (
+            format_html_join(
+                ", ",
+                "{} ({})",
+                (
+                    (e.username or "no user", f"{timezone.localtime(e.changed_at):%Y-%m-%d %H:%M}")
+                    for e in editors
+                ),
+            )
+            or "-"
+        )
+
+    @admin.display(description="Variant history")
+    def variant_history(self, obj: Product) -> SafeString | str:
+        # Variants have their own history (Catalog > Variants): link each one from here.
+        if obj.pk is None:
+            return "-"
+        links = [
+            (reverse("admin:catalog_variant_history", args=[pk]), sku)
+            for pk, sku in obj.variants.order_by("sku").values_list("pk", "sku")
+        ]
+        return format_html_join(", ", '<a href="{}">{}</a>', links) or "-"

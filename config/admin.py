@@ -1,0 +1,110 @@
+"""Admin building blocks every app may use: read-only pages and POST buttons on change pages."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A page to look at, never to edit: figures written by workers, views over history."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class ObjectAction:
+    """A POST-only button on a change page, served at ``<object id>/<slug>/``.
+
+    ``view(model_admin, request, object_id)`` answers the POST; ``shown(model_admin,
+    request, obj)`` says whether the button appears (its view still checks permissions).
+    """
+
+    slug: str
+    label: str
+    view: Callable[[Any, HttpRequest, str], HttpResponse]
+    shown: Callable[[Any, HttpRequest, Any], bool]
+    title: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.slug.replace("-", "_")
+
+
+class ObjectActionsMixin:
+    """Serves ``get_object_actions()`` and hands them to the change page.
+
+    The URL of each action is named ``<app>_<model>_<slug with underscores>``; the change
+    page's template gets the shown ones as ``object_actions`` (each with its ``url``) and
+    each URL as ``<slug with underscores>_url`` (None when hidden).
+    """
+
+    def get_object_actions(self) -> list[ObjectAction]:
+        return []
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict,
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> TemplateResponse:
+        shown = []
+        for action in self.get_object_actions():
+            visible = obj is not None and action.shown(self, request, obj)
+            url = self.object_action_url(action.slug, obj.pk) if visible else None
+            context[f"{action.name}_url"] = url
+            if url:
+                shown.append({"action": action, "url": url})
+        context["object_actions"] = shown
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _object_action_name(self, slug: str) -> str:
+        return f"{self.opts.app_label}_{self.opts.model_name}_{slug.replace('-', '_')}"
+
+    def get_urls(self):
+        def bound(action: ObjectAction):
+            def view(request: HttpRequest, object_id: str) -> HttpResponse:
+                return action.view(self, request, object_id)
+
+            return view
+
+        actions = [
+            path(
+                f"<path:object_id>/{action.slug}/",
+                self.admin_site.admin_view(bound(action)),
+                name=self._object_action_name(action.slug),
+            )
+            for action in self.get_object_actions()
+        ]
+        # Before the defaults: their "<path:object_id>/" catch-all would match them too.
+        return [*actions, *super().get_urls()]
+
+    def object_action_url(self, slug: str, object_id: int) -> str:
+        return reverse(
+            f"admin:{self._object_action_name(slug)}",
+            args=[object_id],
+            current_app=self.admin_site.name,
+        )
+
+    def change_page_redirect(self, object_id: int) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[object_id],
+                current_app=self.admin_site.name,
+            )
+        )

@@ -1,0 +1,109 @@
+"""Things gathered during one database transaction and handed on once, when it commits.
+
+An admin save writes a product and each of its variants, and every row sends its own
+signals; yet one editor save must bump the product's version once, count as one save and
+send one recompute request. ``PerTransaction`` answers "is this the first time in this
+transaction?" without reading Django's private on-commit list.
+
+How it knows the transaction ended: the collector registers *itself* as the transaction's
+on-commit callback and is otherwise held only weakly. On commit Django calls it (it hands
+its items on and is spent); on rollback Django drops its callbacks, and with the last
+strong reference gone the weak one dies, so the next transaction starts afresh. A
+savepoint rolled back inside the transaction leaves the collector in place: items added
+in it are still handed on, which is harmless for what the project collects (a version
+bump or a recompute request too many, both idempotent).
+"""
+
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+class _Collector:
+    def __init__(
+        self, owner: "PerTransaction", on_commit: Callable[[dict[Hashable, Any]], None]
+    ) -> None:
+        self.owner = owner
+        self.items: dict[Hashable, Any] = {}
+        self.spent = False
+        self._on_commit = on_commit
+        # Django's robust on_commit logs a failure with the callback's __qualname__.
+        self.__qualname__ = owner.name
+
+    def __call__(self) -> None:
+        self.spent = True
+        self._on_commit(self.items)
+
+
+class PerTransaction:
+    """Keys added during one transaction; ``on_commit`` receives them all once it commits.
+
+    Outside a transaction (autocommit) every ``add`` is its own transaction: the callback
+    runs at once with that one key.
+    """
+
+    _instances: "weakref.WeakSet[PerTransaction]" = weakref.WeakSet()
+
+    def __init__(
+        self, name: str, on_commit: Callable[[dict[Hashable, Any]], None] | None = None
+    ) -> None:
+        self.name = name
+        self._on_commit = on_commit or (lambda items: None)
+        self._local = threading.local()
+        PerTransaction._instances.add(self)
+
+    def add(self, key: Hashable, value: Any = None, *, using: str | None = None) -> bool:
+        """Record ``key``; True if it is new in this transaction.
+
+        A value that is not None replaces the key's earlier value (a product saved, then
+        deleted in the same transaction, is handed on with what its deletion recorded).
+        """
+        collector = self._current(using)
+        new = key not in collector.items
+        if new or value is not None:
+            collector.items[key] = value
+        if not new:
+            return False
+        if not transaction.get_connection(using).in_atomic_block:
+            transaction.on_commit(collector, using=using, robust=True)  # runs now
+        return True
+
+    def items_in(self, callbacks: list[Callable[[], Any]]) -> dict[Hashable, Any]:
+        """What this collector holds among captured on-commit callbacks (tests capture them)."""
+        return {
+            key: value
+            for callback in callbacks
+            if isinstance(callback, _Collector) and callback.owner is self
+            for key, value in callback.items.items()
+        }
+
+    @classmethod
+    def forget_all(cls, using: str | None = None) -> None:
+        """Start afresh as if the current transaction had committed, handing nothing on.
+
+        For tests: their transaction never commits, so what the fixtures' saves collected
+        would otherwise make the saves under test look already seen.
+        """
+        alias = transaction.get_connection(using).alias
+        for instance in list(cls._instances):
+            ref = getattr(instance._local, alias, None)
+            collector = ref() if ref is not None else None
+            if collector is not None:
+                collector.spent = True
+
+    def _current(self, using: str | None) -> _Collector:
+        connection = transaction.get_connection(using)
+        ref = getattr(self._local, connection.alias, None)
+        collector = ref() if ref is not None else None
+        if collector is None or collector.spent or not connection.in_atomic_block:
+            collector = _Collector(self, self._on_commit)
+            if connection.in_atomic_block:
+                transaction.on_commit(collector, using=using, robust=True)
+                setattr(self._local, connection.alias, weakref.ref(collector))
+        return collector

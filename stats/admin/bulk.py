@@ -1,0 +1,224 @@
+"""Statistics > Bulk recompute runs: watch a run's progress and chunks, cancel it."""
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
+from stats.bulk.services import BulkRunError, bulk_run_cancel, bulk_run_progress
+from stats.formatting import format_duration, format_scope
+from stats.models import BulkChunk, BulkRun
+
+#: Chunk rows shown on a run's page: a whole-catalog run has thousands.
+CHUNKS_SHOWN = 50
+
+_PROGRESS_COLOURS = {
+    BulkRun.Status.FAILED: "#c0392b",
+    BulkRun.Status.CANCELLED: "#7f8c8d",
+}
+
+
+def _when(value) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}" if value else "-"
+
+
+@admin.register(BulkRun)
+class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
+    """Runs are started by actions, the command and the schedule; here they are watched.
+
+    Read-only: the run's figures are written by the workers. The one thing to do on a
+    run is cancel it, a separate permission (``stats.cancel_bulkrun``) with its own URL.
+    """
+
+    list_display = [
+        "id",
+        "trigger",
+        "scope_text",
+        "status",
+        "progress",
+        "products_done",
+        "products_failed",
+        "eta",
+        "started_by",
+        "created_at",
+    ]
+    list_display_links = ["id", "scope_text"]
+    list_select_related = ["category", "started_by"]
+    list_filter = ["status", "trigger"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["scope_text", "trigger", "status", "started_by"]}),
+        (
+            "Progress",
+            {
+                "fields": [
+                    "progress",
+                    "chunk_counts",
+                    "products_summary",
+                    "eta",
+                    "chunk_size",
+                    "rate_limit",
+                    "created_at",
+                    "started_at",
+                    "finished_at",
+                ]
+            },
+        ),
+        ("Chunks", {"fields": ["chunk_table"]}),
+    ]
+    readonly_fields = [
+        "scope_text",
+        "progress",
+        "chunk_counts",
+        "products_summary",
+        "eta",
+        "created_at",
+        "chunk_table",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BulkRun]:
+        return super().get_queryset(request).select_related("category", "started_by")
+
+    def has_cancel_permission(self, request: HttpRequest, obj: BulkRun | None = None) -> bool:
+        return request.user.has_perm("stats.cancel_bulkrun")
+
+    def get_object_actions(self) -> list[ObjectAction]:
+        return [
+            ObjectAction(
+                slug="cancel",
+                label="Cancel run",
+                view=BulkRunAdmin.cancel_view,
+                shown=lambda admin_, request, run: (
+                    run.is_active and admin_.has_cancel_permission(request, run)
+                ),
+            )
+        ]
+
+    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """POST only: a link a crawler or a prefetching browser follows must not cancel."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_cancel_permission(request):
+            raise PermissionDenied
+        run = self.get_object(request, unquote(object_id))
+        if run is None:
+            raise Http404(f"No bulk run with ID {object_id!r}.")
+        try:
+            run = bulk_run_cancel(run_id=run.pk)
+        except BulkRunError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Bulk run {run.pk} cancelled: {run.chunks_cancelled:,} chunks will not be "
+                f"processed; a chunk already running finishes.",
+                messages.SUCCESS,
+            )
+        return self.change_page_redirect(run.pk)
+
+    @admin.display(description="Scope")
+    def scope_text(self, obj: BulkRun) -> str:
+        return format_scope(obj).capitalize()
+
+    @admin.display(description="Progress")
+    def progress(self, obj: BulkRun) -> SafeString:
+        progress = bulk_run_progress(obj)
+        finished = obj.chunks_total - progress.chunks_left
+        return format_html(
+            '<div title="{}%" style="display:inline-block;vertical-align:middle;width:120px;'
+            'height:10px;border:1px solid #aaa;border-radius:3px;background:#eee;overflow:hidden">'
+            '<div style="width:{}%;height:100%;background:{}"></div></div> '
+            "<span>{}% &middot; {}/{} chunks</span>",
+            progress.percent,
+            progress.percent,
+            _PROGRESS_COLOURS.get(obj.status, "#2e86c1"),
+            progress.percent,
+            f"{finished:,}",
+            f"{obj.chunks_total:,}",
+        )
+
+    @admin.display(description="ETA")
+    def eta(self, obj: BulkRun) -> str:
+        return format_duration(bulk_run_progress(obj).eta_seconds)
+
+    @admin.display(description="Products")
+    def products_summary(self, obj: BulkRun) -> str:
+        return (
+            f"{obj.products_done:,} done, {obj.products_failed:,} failed of {obj.products_total:,}"
+        )
+
+    @admin.display(description="Chunks")
+    def chunk_counts(self, obj: BulkRun) -> str:
+        """Counted by status in one query: the run's counters do not tell pending from running."""
+        counts = dict(
+            BulkChunk.objects.filter(run=obj)
+            .order_by()
+            .values_list("status")
+            .annotate(n=Count("id"))
+        )
+        shown = [
+            f"{counts[status]:,} {label.lower()}"
+            for status, label in BulkChunk.Status.choices
+            if counts.get(status)
+        ]
+        return ", ".join(shown) or "none"
+
+    @admin.display(description="Chunks shown")
+    def chunk_table(self, obj: BulkRun) -> str:
+        """A bounded table, one query: troubled chunks first, then the latest started.
+
+        Troubled means an error was recorded (failed, or pending a retry): the rows worth
+        reading. Product ID lists are not loaded; a chunk holds up to a thousand.
+        """
+        chunks = (
+            BulkChunk.objects.filter(run=obj)
+            .defer("product_ids")
+            .order_by(
+                Case(
+                    When(~Q(last_error=""), then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                ),
+                F("started_at").desc(nulls_last=True),
+                "number",
+            )[:CHUNKS_SHOWN]
+        )
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    chunk.number,
+                    chunk.get_status_display(),
+                    chunk.attempts,
+                    chunk.worker or "-",
+                    _when(chunk.started_at),
+                    _when(chunk.finished_at),
+                    chunk.products_done,
+                    chunk.products_failed,
+                    chunk.last_error or "-",
+                )
+                for chunk in chunks
+            ),
+        )
+        if not rows:
+            return "No chunks: the run had nothing to recompute."
+        shown = (
+            f"All {obj.chunks_total:,} chunks"
+            if obj.chunks_total <= CHUNKS_SHOWN
+            else f"{CHUNKS_SHOWN} of {obj.chunks_total:,} chunks"
+        )
+        return format_html(
+            "<p>{}: those with an error first, then the latest started.</p>"
+            "<table><thead><tr><th>#</th><th>Status</th><th>Attempts</th>"
+            "<th>Worker</th><th>Started</th><th>Finished</th><th>Products done</th>"
+            "<th>Failed</th><th>Last error</th></tr></thead><tbody>{}</tbody></table>",
+            shown,
+            rows,
+        )

@@ -1,0 +1,191 @@
+"""What stats adds to the catalog's product and category pages (through catalog.admin.hooks).
+
+On products: stock status and completeness columns, a read-only "Statistics" block, the
+"Recompute statistics" button, and a bulk-run action; on categories, a bulk-run action.
+"""
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import reverse
+from django.utils.html import format_html
+
+from catalog.admin.hooks import AdminExtension, category_admin_extensions, product_admin_extensions
+from catalog.models import Category, Product
+from config.admin import ObjectAction
+from stats.batch.requests import product_stats_request
+from stats.bulk.services import BulkRunError, bulk_run_progress
+from stats.bulk.tasks import bulk_run_launch
+from stats.formatting import format_duration, format_scope
+from stats.models import BulkRun, ProductStaleness, ProductStats
+
+#: Starting a run is cheap (chunks of ids) but its work is hours of the one rate-limited
+#: queue, so it is a permission of its own rather than part of editing the catalog.
+START_BULK_RUN = "stats.add_bulkrun"
+
+
+def _stats(obj: Product) -> ProductStats | None:
+    try:
+        return obj.stats
+    except ProductStats.DoesNotExist:
+        return None
+
+
+@admin.display(description="Stock status")
+def stats_stock_status(obj: Product) -> str:
+    stats = _stats(obj)
+    return stats.get_stock_status_display() if stats else "-"
+
+
+@admin.display(description="Completeness")
+def stats_completeness(obj: Product) -> str:
+    stats = _stats(obj)
+    return f"{stats.completeness}%" if stats else "-"
+
+
+@admin.display(description="Price range")
+def stats_price_range(obj: Product) -> str:
+    stats = _stats(obj)
+    if not stats or stats.price_min is None:
+        return "-"
+    return f"{stats.price_min} - {stats.price_max} (average {stats.price_avg})"
+
+
+@admin.display(description="Total stock")
+def stats_total_stock(obj: Product) -> str:
+    stats = _stats(obj)
+    return f"{stats.total_stock} in {stats.variant_count} variants" if stats else "-"
+
+
+@admin.display(description="Editor saves")
+def stats_save_count(obj: Product) -> str:
+    stats = _stats(obj)
+    return str(stats.save_count) if stats else "-"
+
+
+@admin.display(description="Freshness")
+def stats_freshness(obj: Product) -> str:
+    stats = _stats(obj)
+    computed = (
+        f"computed {stats.computed_at:%Y-%m-%d %H:%M:%S} from version "
+        f"{stats.computed_version} (product is at version {obj.version})"
+        if stats
+        else "not computed yet"
+    )
+    try:
+        stale_since = obj.staleness.stale_since
+    except ProductStaleness.DoesNotExist:
+        return computed
+    return f"{computed}; recompute queued since {stale_since:%Y-%m-%d %H:%M:%S}"
+
+
+def recompute_stats_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+    """Queue one product on the batched path: the editor never waits for a recompute.
+
+    POST only (a prefetched or crawled link must not queue work). The mark is written
+    first, in this request's transaction, so the sweep recomputes the product even if
+    the message is lost; it does not count as an editor save. The message goes out
+    after commit, and a broker outage is logged instead of becoming a 500.
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if not model_admin.has_change_permission(request):
+        raise PermissionDenied
+    product = model_admin.get_object(request, unquote(object_id))
+    if product is None:
+        raise Http404(f"No product with ID {object_id!r}.")
+    if not model_admin.has_change_permission(request, product):
+        raise PermissionDenied
+    with transaction.atomic():
+        product_stats_request(product_ids=[product.pk], count_save=False)
+    model_admin.message_user(
+        request,
+        f"Statistics of {product.sku} queued; they update within "
+        f"{settings.STATS_BATCH_FLUSH_INTERVAL} seconds.",
+        messages.SUCCESS,
+    )
+    return model_admin.change_page_redirect(product.pk)
+
+
+def start_bulk_runs(model_admin, request: HttpRequest, scopes: list[dict]) -> None:
+    """Start one run per scope; its chunks are published once the run is committed."""
+    for scope in scopes:
+        try:
+            run = bulk_run_launch(
+                trigger=BulkRun.Trigger.EDITOR, started_by=request.user, **scope
+            ).run
+        except BulkRunError as exc:
+            model_admin.message_user(request, str(exc), messages.ERROR)
+            continue
+        url = reverse(
+            "admin:stats_bulkrun_change", args=[run.pk], current_app=model_admin.admin_site.name
+        )
+        model_admin.message_user(
+            request,
+            format_html(
+                'Bulk run <a href="{}">{}</a> started: {}, {} products in {} chunks, ETA {}.',
+                url,
+                run.pk,
+                format_scope(run),
+                f"{run.products_total:,}",
+                f"{run.chunks_total:,}",
+                format_duration(bulk_run_progress(run).eta_seconds),
+            ),
+            messages.SUCCESS,
+        )
+
+
+@admin.action(description="Recompute statistics of the selected products (bulk run)")
+def start_bulk_run_for_products(model_admin, request: HttpRequest, queryset: QuerySet) -> None:
+    product_ids = list(queryset.order_by().values_list("id", flat=True))
+    start_bulk_runs(
+        model_admin, request, [{"scope": BulkRun.Scope.PRODUCTS, "product_ids": product_ids}]
+    )
+
+
+@admin.action(description="Recompute statistics of the selected categories (bulk run)")
+def start_bulk_run_for_categories(
+    model_admin, request: HttpRequest, queryset: QuerySet[Category]
+) -> None:
+    start_bulk_runs(
+        model_admin, request, [{"scope": BulkRun.Scope.CATEGORY, "category": c} for c in queryset]
+    )
+
+
+product_admin_extensions.append(
+    AdminExtension(
+        list_columns=[stats_stock_status, stats_completeness],
+        list_select_related=["stats", "staleness"],
+        fieldset=(
+            "Statistics (computed by the workers)",
+            [
+                stats_stock_status,
+                stats_price_range,
+                stats_total_stock,
+                stats_completeness,
+                stats_save_count,
+                stats_freshness,
+            ],
+        ),
+        actions=[start_bulk_run_for_products],
+        actions_permission=START_BULK_RUN,
+        object_actions=[
+            ObjectAction(
+                slug="recompute-stats",
+                label="Recompute statistics",
+                title="Queue a recompute of this product's statistics",
+                view=recompute_stats_view,
+                shown=lambda model_admin, request, obj: model_admin.has_change_permission(
+                    request, obj
+                ),
+            )
+        ],
+    )
+)
+category_admin_extensions.append(
+    AdminExtension(actions=[start_bulk_run_for_categories], actions_permission=START_BULK_RUN)
+)

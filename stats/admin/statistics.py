@@ -1,0 +1,45 @@
+"""Read-only pages of the computed figures (Statistics > Product / Category statistics)."""
+
+from django.contrib import admin
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest
+
+from config.admin import ReadOnlyAdmin
+from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
+from stats.models import CategoryStats, ProductStaleness, ProductStats
+
+
+@admin.register(ProductStats)
+class ProductStatsAdmin(ReadOnlyAdmin):
+    """Statistics are computed by the workers; an edit here would be overwritten anyway."""
+
+    list_display = [
+        "product",
+        *(name for name in PRODUCT_FIGURES if name != "category_id"),
+        "save_count",
+        "is_stale",
+        "computed_at",
+    ]
+    list_select_related = ["product"]
+    list_filter = ["stock_status"]
+    search_fields = ["product__sku", "product__name"]
+    ordering = ["-computed_at"]
+    list_per_page = 50
+    # An exact COUNT(*) over 100,000 rows on every page view is wasted work.
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProductStats]:
+        stale = ProductStaleness.objects.filter(product_id=OuterRef("product_id"))
+        return super().get_queryset(request).annotate(_is_stale=Exists(stale))
+
+    @admin.display(description="Stale", boolean=True, ordering="_is_stale")
+    def is_stale(self, obj: ProductStats) -> bool:
+        return obj._is_stale
+
+
+@admin.register(CategoryStats)
+class CategoryStatsAdmin(ReadOnlyAdmin):
+    list_display = ["category", *CATEGORY_FIGURES, "computed_at"]
+    list_select_related = ["category"]
+    search_fields = ["category__name", "category__slug"]
+    ordering = ["category__name"]

@@ -1,0 +1,10 @@
+"""The batched path: an editor's save becomes a message, buffered and de-duplicated by
+celery-batches on the batch worker, recomputed 100 requests or 5 minutes at a time.
+
+- ``message``: a save request's message (encode, read, validate; its version).
+- ``requests``: asking for fresh statistics (mark stale now, publish once on commit).
+- ``tasks``: publishing a request and the batch, sweep and category-refresh tasks.
+- ``services``: what one flushed batch does (``product_stats_batch_process``).
+- ``consumer``, ``acks``, ``watchdog``, ``control``, ``worker``: how the batch worker
+  buffers, acks, keeps flushing, reports its buffer, and is configured.
+"""

@@ -1,0 +1,59 @@
+"""What one flushed batch does: each product recomputed once, however often it was saved."""
+
+import logging
+import time
+from collections.abc import Iterable
+
+from django.utils import timezone
+
+from stats.models import BatchFlush
+from stats.recompute.marks import category_stats_mark_stale
+from stats.recompute.products import RecomputeResult, product_stats_recompute
+
+logger = logging.getLogger(__name__)
+
+
+def product_stats_batch_process(
+    *,
+    product_ids: Iterable[int],
+    category_ids: Iterable[int] = (),
+    requests: int,
+    rejected: int = 0,
+    worker: str = "",
+) -> RecomputeResult:
+    """Recompute one flushed batch: the de-duplication happens here.
+
+    ``category_ids`` are the categories of products deleted since they were queued (the
+    deleted product's statistics row, which remembered its category, is gone). Category
+    statistics are only marked here and refreshed periodically (``CategoryStaleness``
+    says why). The batch is recorded as a ``BatchFlush`` whatever happens, because
+    celery-batches acks the whole batch even when it raised: a failure is logged and the
+    products keep their stale marks for the sweep.
+    """
+    started = time.monotonic()
+    distinct = sorted(set(product_ids))
+    result = RecomputeResult()
+    try:
+        result = product_stats_recompute(product_ids=distinct, defer_categories=True)
+        category_stats_mark_stale(category_ids=category_ids)
+    except Exception:
+        logger.exception(
+            "Batch of %d requests (%d products) failed; they stay stale for the sweep.",
+            requests,
+            len(distinct),
+        )
+        result = RecomputeResult(failed=len(distinct))
+    finally:
+        BatchFlush.objects.create(
+            flushed_at=timezone.now(),
+            worker=worker[:255],
+            requests=requests,
+            rejected=rejected,
+            products=len(distinct),
+            computed=result.computed,
+            skipped_current=result.skipped_current,
+            missing=result.missing,
+            failed=result.failed,
+            duration_ms=round((time.monotonic() - started) * 1000),
+        )
+    return result

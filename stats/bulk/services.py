@@ -1,0 +1,274 @@
+"""Bulk recompute runs: plan a run as chunks, process one chunk, cancel, estimate.
+
+Celery-free like every service: ``stats.bulk.tasks`` publishes one rate-limited message
+per chunk and calls ``bulk_chunk_process``. The database is the source of truth: a chunk's
+status, changed under a row lock, is what makes a redelivered or duplicated message
+harmless (a finished chunk is never counted twice).
+"""
+
+import enum
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from catalog.models import Category, Product
+from catalog.selectors import category_subtrees, category_tree
+from stats.models import BulkChunk, BulkRun
+from stats.recompute.products import product_stats_recompute
+
+logger = logging.getLogger(__name__)
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600}
+
+
+class BulkRunError(ValueError):
+    """A user-facing reason why a run cannot be started."""
+
+
+class ChunkOutcome(enum.Enum):
+    DONE = "done"
+    RETRY = "retry"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # finished already, or its run was cancelled
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    percent: int
+    chunks_left: int
+    eta_seconds: int | None
+
+
+def seconds_per_task(rate_limit: str) -> float:
+    """Seconds between two tasks at a Celery rate limit such as ``30/h`` (0: no limit)."""
+    if not rate_limit:
+        return 0.0
+    count, _, period = rate_limit.partition("/")
+    return _PERIODS.get(period or "s", 1) / float(count)
+
+
+def bulk_run_progress(run: BulkRun) -> RunProgress:
+    """Progress and the time left, from the chunks left and the rate limit."""
+    finished = run.chunks_total - run.chunks_left
+    percent = 100 if not run.chunks_total else round(100 * finished / run.chunks_total)
+    eta = None
+    if run.is_active:
+        eta = round(run.chunks_left * seconds_per_task(run.rate_limit))
+    return RunProgress(percent=percent, chunks_left=run.chunks_left, eta_seconds=eta)
+
+
+def _scope_products(scope: str, category: Category | None) -> QuerySet[Product]:
+    products = Product.objects.order_by("id")
+    if scope == BulkRun.Scope.CATEGORY:
+        return products.filter(category_id__in=category_subtrees([category.pk], category_tree()))
+    return products
+
+
+def _id_chunks(products: QuerySet[Product], size: int) -> Iterator[list[int]]:
+    """Keyset pagination: one chunk of ids in memory at a time, however large the catalog."""
+    last = 0
+    while True:
+        ids = list(products.filter(id__gt=last).values_list("id", flat=True)[:size])
+        if not ids:
+            return
+        yield ids
+        last = ids[-1]
+
+
+@transaction.atomic
+def bulk_run_start(
+    *,
+    trigger: str,
+    scope: str,
+    category: Category | None = None,
+    product_ids: Iterable[int] | None = None,
+    started_by=None,
+    chunk_size: int | None = None,
+) -> BulkRun:
+    """Create a run and its chunks; the caller publishes the chunks after commit."""
+    if chunk_size is None:
+        chunk_size = settings.STATS_BULK_CHUNK_SIZE
+    if chunk_size < 1:
+        raise BulkRunError("The chunk size must be at least 1.")
+    ids = None
+    if scope == BulkRun.Scope.CATEGORY and category is None:
+        raise BulkRunError("A category run needs a category.")
+    if scope == BulkRun.Scope.PRODUCTS:
+        ids = sorted(set(product_ids or []))
+        if not ids:
+            raise BulkRunError("Select at least one product.")
+        found = set(Product.objects.filter(id__in=ids).values_list("id", flat=True))
+        unknown = [pid for pid in ids if pid not in found]
+        if unknown:
+            shown = ", ".join(map(str, unknown[:10])) + (" ..." if len(unknown) > 10 else "")
+            raise BulkRunError(f"Unknown product IDs: {shown}")
+    run = BulkRun.objects.create(
+        trigger=trigger,
+        scope=scope,
+        category=category,
+        started_by=started_by,
+        chunk_size=chunk_size,
+        rate_limit=settings.STATS_BULK_RATE_LIMIT,
+    )
+    chunks, total, number = [], 0, 0
+    # A selection is already in memory (and checked): slice it rather than sending the
+    # whole id list back to the database once per chunk.
+    id_chunks = (
+        (ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size))
+        if ids is not None
+        else _id_chunks(_scope_products(scope, category), chunk_size)
+    )
+    for number, chunk_ids in enumerate(id_chunks, start=1):
+        chunks.append(BulkChunk(run=run, number=number, product_ids=chunk_ids))
+        total += len(chunk_ids)
+        if len(chunks) >= 500:
+            BulkChunk.objects.bulk_create(chunks)
+            chunks = []
+    BulkChunk.objects.bulk_create(chunks)
+    run.chunks_total, run.products_total = number, total
+    if number == 0:
+        run.status, run.finished_at = BulkRun.Status.DONE, timezone.now()
+    run.save(update_fields=["chunks_total", "products_total", "status", "finished_at"])
+    return run
+
+
+def bulk_run_start_scheduled() -> BulkRun | None:
+    """The nightly whole-catalog run, unless a run is still queued or running."""
+    with transaction.atomic():
+        # Lock the newest run row so two schedulers cannot both see "nothing active".
+        list(BulkRun.objects.select_for_update().order_by("-id")[:1])
+        if BulkRun.objects.filter(status__in=BulkRun.ACTIVE).exists():
+            logger.info("Scheduled bulk run skipped: a run is still queued or running.")
+            return None
+        return bulk_run_start(trigger=BulkRun.Trigger.SCHEDULE, scope=BulkRun.Scope.ALL)
+
+
+def bulk_chunks_unpublished(*, run_id: int | None = None, limit: int = 5000) -> list[int]:
+    """Pending chunks whose message never reached the broker (e.g. it was down)."""
+    chunks = BulkChunk.objects.filter(
+        status=BulkChunk.Status.PENDING,
+        published_at__isnull=True,
+        run__status__in=BulkRun.ACTIVE,
+    )
+    if run_id is not None:
+        chunks = chunks.filter(run_id=run_id)
+    return list(chunks.order_by("run_id", "number").values_list("id", flat=True)[:limit])
+
+
+def bulk_chunks_mark_published(*, chunk_ids: list[int]) -> None:
+    BulkChunk.objects.filter(id__in=chunk_ids).update(published_at=timezone.now())
+
+
+def _finish_if_complete(run: BulkRun) -> None:
+    run.refresh_from_db()
+    if run.chunks_left > 0 or not run.is_active:
+        return
+    run.status = BulkRun.Status.FAILED if run.chunks_failed else BulkRun.Status.DONE
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "finished_at"])
+
+
+def _count(run_id: int, **increments: int) -> None:
+    BulkRun.objects.filter(pk=run_id).update(
+        **{field: F(field) + n for field, n in increments.items() if n}
+    )
+
+
+def bulk_chunk_process(*, chunk_id: int, worker: str = "") -> ChunkOutcome:
+    """Recompute one chunk; idempotent, so a redelivered message does no harm.
+
+    A chunk that raises goes back to pending for another attempt (the caller re-queues
+    it) until ``STATS_BULK_MAX_ATTEMPTS``, then it is counted as failed: never dropped.
+    """
+    with transaction.atomic():
+        chunk = (
+            BulkChunk.objects.select_for_update().select_related("run").filter(pk=chunk_id).first()
+        )
+        if chunk is None:  # its run was deleted, or the message is not ours
+            logger.error("Bulk chunk %s does not exist; message dropped.", chunk_id)
+            return ChunkOutcome.SKIPPED
+        run = chunk.run
+        if chunk.status in BulkChunk.FINISHED:
+            return ChunkOutcome.SKIPPED
+        if run.status == BulkRun.Status.CANCELLED:
+            chunk.status, chunk.finished_at = BulkChunk.Status.CANCELLED, timezone.now()
+            chunk.save(update_fields=["status", "finished_at"])
+            _count(run.pk, chunks_cancelled=1)
+            return ChunkOutcome.SKIPPED
+        now = timezone.now()
+        chunk.status, chunk.started_at, chunk.worker = BulkChunk.Status.RUNNING, now, worker[:255]
+        chunk.attempts += 1
+        chunk.save(update_fields=["status", "started_at", "worker", "attempts"])
+        BulkRun.objects.filter(pk=run.pk, status=BulkRun.Status.QUEUED).update(
+            status=BulkRun.Status.RUNNING, started_at=now
+        )
+    try:
+        result = product_stats_recompute(
+            product_ids=chunk.product_ids, force=True, defer_categories=True
+        )
+    except Exception as exc:
+        return _chunk_failed(chunk_id, exc)
+    with transaction.atomic():
+        chunk = BulkChunk.objects.select_for_update().get(pk=chunk_id)
+        if chunk.status != BulkChunk.Status.RUNNING:
+            return ChunkOutcome.SKIPPED  # finished by a concurrent duplicate
+        done = result.computed + result.skipped_current + result.missing
+        chunk.status, chunk.finished_at = BulkChunk.Status.DONE, timezone.now()
+        chunk.products_done, chunk.products_failed = done, result.failed
+        chunk.save(update_fields=["status", "finished_at", "products_done", "products_failed"])
+        _count(chunk.run_id, chunks_done=1, products_done=done, products_failed=result.failed)
+        _finish_if_complete(BulkRun.objects.select_for_update().get(pk=chunk.run_id))
+    return ChunkOutcome.DONE
+
+
+def _chunk_failed(chunk_id: int, exc: Exception) -> ChunkOutcome:
+    with transaction.atomic():
+        chunk = BulkChunk.objects.select_for_update().get(pk=chunk_id)
+        if chunk.status != BulkChunk.Status.RUNNING:
+            return ChunkOutcome.SKIPPED
+        chunk.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if chunk.attempts < settings.STATS_BULK_MAX_ATTEMPTS:
+            logger.warning(
+                "Bulk chunk %s failed (attempt %s), retrying: %s",
+                chunk_id,
+                chunk.attempts,
+                chunk.last_error,
+            )
+            chunk.status = BulkChunk.Status.PENDING
+            chunk.save(update_fields=["status", "last_error"])
+            return ChunkOutcome.RETRY
+        logger.error(
+            "Bulk chunk %s failed for good after %s attempts: %s",
+            chunk_id,
+            chunk.attempts,
+            chunk.last_error,
+        )
+        chunk.status, chunk.finished_at = BulkChunk.Status.FAILED, timezone.now()
+        chunk.products_failed = len(chunk.product_ids)
+        chunk.save(update_fields=["status", "finished_at", "products_failed", "last_error"])
+        _count(chunk.run_id, chunks_failed=1, products_failed=chunk.products_failed)
+        _finish_if_complete(BulkRun.objects.select_for_update().get(pk=chunk.run_id))
+    return ChunkOutcome.FAILED
+
+
+@transaction.atomic
+def bulk_run_cancel(*, run_id: int) -> BulkRun:
+    """Stop a run: its pending chunks are cancelled now; their messages do no work."""
+    run = BulkRun.objects.select_for_update().get(pk=run_id)
+    if not run.is_active:
+        raise BulkRunError(
+            f"Run {run_id} is {run.get_status_display().lower()}: nothing to cancel."
+        )
+    cancelled = BulkChunk.objects.filter(run=run, status=BulkChunk.Status.PENDING).update(
+        status=BulkChunk.Status.CANCELLED, finished_at=timezone.now()
+    )
+    run.chunks_cancelled = F("chunks_cancelled") + cancelled
+    run.status, run.finished_at = BulkRun.Status.CANCELLED, timezone.now()
+    run.save(update_fields=["chunks_cancelled", "status", "finished_at"])
+    run.refresh_from_db()
+    return run

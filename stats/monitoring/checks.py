@@ -1,0 +1,105 @@
+"""The alerts, thresholds from settings. Unknown figures give "unknown", not "ok"."""
+
+from django.conf import settings
+
+from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from stats.monitoring.snapshot import (
+    CRITICAL,
+    OK,
+    UNKNOWN,
+    WARNING,
+    BatchBuffer,
+    Check,
+    QueueFigures,
+    Snapshot,
+)
+
+
+def monitoring_checks(snapshot: Snapshot) -> list[Check]:
+    """Every check of a snapshot, in the order the faces list them."""
+    checks = [*_bulk_checks(snapshot.queues.get(QUEUE_STATS_BULK))]
+    checks += _batch_checks(snapshot.queues.get(QUEUE_STATS_BATCH), snapshot.batch_buffers)
+    for name, limit in (
+        (QUEUE_STATS_BATCH, settings.STATS_MONITOR_BATCH_QUEUE_MAX),
+        (QUEUE_STATS_BULK, settings.STATS_MONITOR_BULK_QUEUE_MAX),
+    ):
+        queue = snapshot.queues.get(name)
+        if queue is None or queue.ready is None:
+            checks.append(Check(f"{name} depth", UNKNOWN, "ready count unknown"))
+        elif queue.ready > limit:
+            checks.append(Check(f"{name} depth", WARNING, f"{queue.ready} ready > {limit}"))
+        else:
+            checks.append(Check(f"{name} depth", OK, f"{queue.ready} ready (max {limit})"))
+    checks.append(_stale_check(snapshot.oldest_stale_seconds, snapshot.stale_products))
+    return checks
+
+
+def _bulk_checks(queue: QueueFigures | None) -> list[Check]:
+    name = "bulk worker"
+    if queue is None or queue.consumers is None:
+        return [Check(name, UNKNOWN, "consumer count unknown")]
+    if queue.consumers == 0:
+        return [Check(name, CRITICAL, "no consumer on the bulk queue: bulk runs are stalled")]
+    if queue.active_consumers is not None and queue.active_consumers > 1:
+        return [
+            Check(
+                name,
+                CRITICAL,
+                f"{queue.active_consumers} active consumers: the rate limit is doubled "
+                "(queue without x-single-active-consumer?)",
+            )
+        ]
+    if queue.consumers > 1 and queue.active_consumers is None:
+        return [
+            Check(
+                name,
+                UNKNOWN,
+                f"{queue.consumers} consumers; whether only one is active (rate limit not "
+                "doubled) is known only to the management API",
+            )
+        ]
+    checks = [Check(name, OK, f"{queue.consumers} consumer(s), one active")]
+    if settings.STATS_MONITOR_EXPECT_BULK_STANDBY and queue.consumers < 2:
+        checks.append(Check("bulk standby", WARNING, "no standby bulk worker attached"))
+    elif queue.consumers >= 2:
+        checks.append(Check("bulk standby", OK, f"{queue.consumers - 1} standby"))
+    return checks
+
+
+def _batch_checks(queue: QueueFigures | None, buffers: list[BatchBuffer] | None) -> list[Check]:
+    checks = []
+    if queue is None or queue.consumers is None:
+        checks.append(Check("batch worker", UNKNOWN, "consumer count unknown"))
+    elif queue.consumers == 0:
+        checks.append(Check("batch worker", CRITICAL, "no consumer on the batch queue"))
+    else:
+        checks.append(Check("batch worker", OK, f"{queue.consumers} consumer(s)"))
+    if buffers is None:
+        checks.append(Check("batch flush", UNKNOWN, "workers did not answer"))
+        return checks
+    stuck = [b for b in buffers if b.buffered and (b.oldest_wait or 0) > 2 * b.flush_interval]
+    for buffer in stuck:
+        checks.append(
+            Check(
+                "batch flush",
+                CRITICAL,
+                f"{buffer.worker} holds {buffer.buffered} requests, the oldest unflushed for "
+                f"{buffer.oldest_wait:.0f} s (> 2 x {buffer.flush_interval:.0f} s): "
+                "stuck flush timer?",
+            )
+        )
+    if not stuck:
+        total = sum(b.buffered for b in buffers)
+        checks.append(Check("batch flush", OK, f"{total} buffered in {len(buffers)} worker(s)"))
+    return checks
+
+
+def _stale_check(oldest: float | None, count: int) -> Check:
+    if oldest is None:
+        return Check("stale statistics", OK, "no stale product")
+    message = f"{count} stale product(s), oldest {oldest:.0f} s"
+    if oldest > settings.STATS_MONITOR_STALE_CRITICAL:
+        return Check("stale statistics", CRITICAL, message)
+    if oldest > settings.STATS_MONITOR_STALE_WARNING:
+        return Check("stale statistics", WARNING, message)
+    return Check("stale statistics", OK, message)

@@ -1,0 +1,99 @@
+"""The snapshot as Prometheus text (``/metrics``)."""
+
+from prometheus_client import CollectorRegistry, Gauge, generate_latest
+
+from stats.monitoring.snapshot import SEVERITY, Snapshot
+
+
+def snapshot_metrics(snapshot: Snapshot) -> bytes:
+    """The snapshot as Prometheus gauges; unknown figures are left out, never 0."""
+    registry = CollectorRegistry()
+    queue_labels = ["queue"]
+    gauges = {
+        "ready": Gauge(
+            "catalog_queue_ready_messages", "Ready messages", queue_labels, registry=registry
+        ),
+        "unacked": Gauge(
+            "catalog_queue_unacked_messages",
+            "Unacked messages (buffered, held, running)",
+            queue_labels,
+            registry=registry,
+        ),
+        "consumers": Gauge(
+            "catalog_queue_consumers", "Consumers attached", queue_labels, registry=registry
+        ),
+        "active_consumers": Gauge(
+            "catalog_queue_active_consumers",
+            "Consumers receiving messages",
+            queue_labels,
+            registry=registry,
+        ),
+    }
+    for queue in snapshot.queues.values():
+        for attribute, gauge in gauges.items():
+            value = getattr(queue, attribute)
+            if value is not None:
+                gauge.labels(queue=queue.name).set(value)
+    buffered = Gauge(
+        "catalog_batch_buffered_requests",
+        "Requests buffered by a batch worker",
+        ["worker"],
+        registry=registry,
+    )
+    oldest_wait = Gauge(
+        "catalog_batch_oldest_wait_seconds",
+        "Seconds the oldest buffered request has waited (alert above 2 x the flush interval)",
+        ["worker"],
+        registry=registry,
+    )
+    since_flush = Gauge(
+        "catalog_batch_seconds_since_flush",
+        "Seconds since a batch worker last flushed",
+        ["worker"],
+        registry=registry,
+    )
+    for buffer in snapshot.batch_buffers or []:
+        buffered.labels(worker=buffer.worker).set(buffer.buffered)
+        if buffer.seconds_since_flush is not None:
+            since_flush.labels(worker=buffer.worker).set(buffer.seconds_since_flush)
+        if buffer.oldest_wait is not None:
+            oldest_wait.labels(worker=buffer.worker).set(buffer.oldest_wait)
+    run = snapshot.bulk_run or {}
+    Gauge(
+        "catalog_bulk_run_active", "1 while a bulk run is queued or running", registry=registry
+    ).set(1 if run else 0)
+    progress = Gauge(
+        "catalog_bulk_run_progress_ratio",
+        "Finished share of the active bulk run",
+        registry=registry,
+    )
+    eta = Gauge(
+        "catalog_bulk_run_eta_seconds",
+        "Estimated seconds left in the active bulk run",
+        registry=registry,
+    )
+    if run:
+        progress.set(run["percent"] / 100)
+        if run["eta_seconds"] is not None:
+            eta.set(run["eta_seconds"])
+    Gauge(
+        "catalog_stale_products",
+        "Products whose statistics wait for a recompute",
+        registry=registry,
+    ).set(snapshot.stale_products)
+    oldest = Gauge(
+        "catalog_stale_oldest_seconds", "Age of the oldest stale mark", registry=registry
+    )
+    if snapshot.oldest_stale_seconds is not None:
+        oldest.set(snapshot.oldest_stale_seconds)
+    check = Gauge(
+        "catalog_check_status",
+        "0 ok, 1 warning or unknown, 2 critical",
+        ["check"],
+        registry=registry,
+    )
+    for item in snapshot.checks:
+        check.labels(check=item.name).set(
+            max(SEVERITY[item.status], check.labels(check=item.name)._value.get())
+        )
+    return generate_latest(registry)

@@ -1,0 +1,90 @@
+"""A snapshot from the database's figures and the broker's and workers', and the chart's samples.
+
+Celery-free: the broker and worker figures are passed in by ``stats.monitoring.probes``.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Min
+from django.utils import timezone
+
+from stats.bulk.services import bulk_run_progress
+from stats.models import BulkRun, CategoryStaleness, ProductStaleness, QueueSample
+from stats.monitoring.checks import monitoring_checks
+from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
+
+
+def monitoring_snapshot(
+    *,
+    queues: dict[str, QueueFigures],
+    broker_source: str,
+    batch_buffers: list[BatchBuffer] | None,
+) -> Snapshot:
+    """Gather the database's figures around the broker's and workers', and judge them."""
+    now = timezone.now()
+    oldest = ProductStaleness.objects.aggregate(oldest=Min("stale_since"))["oldest"]
+    run = BulkRun.objects.filter(status__in=BulkRun.ACTIVE).order_by("created_at").first()
+    snapshot = Snapshot(
+        taken_at=now,
+        broker_source=broker_source,
+        queues=queues,
+        batch_buffers=batch_buffers,
+        bulk_run=_bulk_run_figures(run) if run else None,
+        stale_products=ProductStaleness.objects.count(),
+        oldest_stale_seconds=(now - oldest).total_seconds() if oldest else None,
+        stale_categories=CategoryStaleness.objects.count(),
+    )
+    snapshot.checks = monitoring_checks(snapshot)
+    return snapshot
+
+
+def _bulk_run_figures(run: BulkRun) -> dict[str, Any]:
+    progress = bulk_run_progress(run)
+    return {
+        "id": run.pk,
+        "status": run.status,
+        "scope": run.get_scope_display(),
+        "percent": progress.percent,
+        "chunks_total": run.chunks_total,
+        "chunks_done": run.chunks_done,
+        "chunks_failed": run.chunks_failed,
+        "products_done": run.products_done,
+        "products_total": run.products_total,
+        "eta_seconds": progress.eta_seconds,
+    }
+
+
+def monitoring_samples_record(snapshot: Snapshot) -> int:
+    """Store one row per queue (beat runs this every minute) and prune old rows."""
+    QueueSample.objects.bulk_create(
+        [
+            QueueSample(
+                taken_at=snapshot.taken_at,
+                queue=queue.name,
+                ready=queue.ready,
+                unacked=queue.unacked,
+                consumers=queue.consumers,
+                stale_products=snapshot.stale_products,
+            )
+            for queue in snapshot.queues.values()
+        ]
+    )
+    cutoff = snapshot.taken_at - timedelta(hours=settings.STATS_MONITOR_SAMPLE_RETENTION_HOURS)
+    QueueSample.objects.filter(taken_at__lt=cutoff).delete()
+    return len(snapshot.queues)
+
+
+def monitoring_samples_series(*, hours: int = 24) -> dict[str, list[tuple[datetime, int | None]]]:
+    """Per queue: (time, ready) over the last hours; plus "stale products" once."""
+    since = timezone.now() - timedelta(hours=hours)
+    series: dict[str, list[tuple[datetime, int | None]]] = {}
+    stale: dict[datetime, int] = {}
+    for taken_at, queue, ready, stale_count in QueueSample.objects.filter(
+        taken_at__gte=since
+    ).values_list("taken_at", "queue", "ready", "stale_products"):
+        series.setdefault(queue, []).append((taken_at, ready))
+        stale[taken_at] = stale_count
+    series["stale products"] = sorted(stale.items())
+    return series

@@ -1,0 +1,90 @@
+"""What one monitoring snapshot holds; every face renders the same snapshot, so they agree."""
+
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
+SEVERITY = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 1}
+
+
+@dataclass
+class QueueFigures:
+    name: str
+    source: str
+    ready: int | None = None
+    unacked: int | None = None
+    consumers: int | None = None
+    #: Consumers that receive messages: 1 under single active consumer, else all of them.
+    active_consumers: int | None = None
+    single_active_consumer: bool | None = None
+    publish_rate: float | None = None
+    ack_rate: float | None = None
+    oldest_message_age: float | None = None
+    error: str = ""
+
+
+@dataclass
+class BatchBuffer:
+    worker: str
+    task: str
+    buffered: int
+    last_flush_at: float | None
+    started_at: float | None
+    flush_interval: float
+    flush_every: int
+    #: When the buffer last went from empty to holding a request (wall clock).
+    buffered_since: float | None = None
+
+    @property
+    def seconds_since_flush(self) -> float | None:
+        since = self.last_flush_at or self.started_at
+        return None if since is None else max(0.0, time.time() - since)
+
+    @property
+    def oldest_wait(self) -> float | None:
+        """Seconds the oldest buffered request has waited: a working timer flushes it within
+        one interval. Not the time since the last flush: after a quiet spell that is long
+        while the request that just re-armed the timer is seconds old."""
+        if self.buffered_since is None:
+            return self.seconds_since_flush
+        return max(0.0, time.time() - self.buffered_since)
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    message: str
+
+
+@dataclass
+class Snapshot:
+    taken_at: datetime
+    broker_source: str
+    queues: dict[str, QueueFigures]
+    #: None when the workers could not be asked (no reply at all is [] ).
+    batch_buffers: list[BatchBuffer] | None
+    bulk_run: dict[str, Any] | None
+    stale_products: int
+    oldest_stale_seconds: float | None
+    stale_categories: int
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return max((c.status for c in self.checks), key=SEVERITY.get, default=OK)
+
+    @property
+    def exit_code(self) -> int:
+        """Nagios convention: 0 ok, 1 warning, 2 critical."""
+        return {OK: 0, WARNING: 1, UNKNOWN: 1, CRITICAL: 2}[self.status]
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["taken_at"] = self.taken_at.isoformat()
+        data["status"] = self.status
+        for buffer, raw in zip(self.batch_buffers or [], data["batch_buffers"] or [], strict=True):
+            raw["seconds_since_flush"] = buffer.seconds_since_flush
+        return data

@@ -1,0 +1,89 @@
+"""The broker's figures per queue: RabbitMQ's management API, or a passive declare."""
+
+import base64
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from typing import Any
+
+from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from stats.monitoring.snapshot import QueueFigures
+
+MONITORED_QUEUES = (QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_DEFAULT)
+
+
+def queues_from_management_api(
+    url: str, vhost: str = "/", names: tuple[str, ...] | list[str] = MONITORED_QUEUES
+) -> dict[str, QueueFigures]:
+    """Everything RabbitMQ knows, from its management plugin's HTTP API."""
+    parsed = urllib.parse.urlsplit(url)
+    base = f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 15672}{parsed.path.rstrip('/')}"
+    auth = base64.b64encode(
+        f"{urllib.parse.unquote(parsed.username or 'guest')}:"
+        f"{urllib.parse.unquote(parsed.password or 'guest')}".encode()
+    ).decode()
+    figures = {}
+    for name in names:
+        path = f"/api/queues/{urllib.parse.quote(vhost, safe='')}/{urllib.parse.quote(name)}"
+        request = urllib.request.Request(base + path, headers={"Authorization": f"Basic {auth}"})
+        try:
+            with urllib.request.urlopen(request, timeout=3) as response:
+                info = json.load(response)
+        except urllib.error.HTTPError as exc:
+            error = "not declared yet" if exc.code == 404 else f"HTTP {exc.code}"
+            figures[name] = QueueFigures(name, "management", error=error)
+            continue
+        except (OSError, ValueError) as exc:
+            figures[name] = QueueFigures(name, "management", error=f"unreachable: {exc}")
+            continue
+        figures[name] = _from_management(name, info)
+    return figures
+
+
+def _from_management(name: str, info: dict[str, Any]) -> QueueFigures:
+    stats = info.get("message_stats") or {}
+    sac = bool((info.get("arguments") or {}).get("x-single-active-consumer"))
+    consumers = info.get("consumers")
+    details = info.get("consumer_details") or []
+    if consumers is None:  # a queue RabbitMQ has not emitted statistics for yet
+        active = None
+    elif sac:
+        active = sum(1 for c in details if c.get("active", True)) if details else min(consumers, 1)
+    else:
+        active = consumers
+    head = info.get("head_message_timestamp")
+    return QueueFigures(
+        name=name,
+        source="management",
+        ready=info.get("messages_ready"),
+        unacked=info.get("messages_unacknowledged"),
+        consumers=consumers,
+        active_consumers=active,
+        single_active_consumer=sac,
+        publish_rate=(stats.get("publish_details") or {}).get("rate"),
+        ack_rate=(stats.get("ack_details") or {}).get("rate"),
+        oldest_message_age=max(0.0, time.time() - head) if head else None,
+    )
+
+
+def queues_from_passive_declare(
+    declare: Callable[[str], tuple[int, int]], *, source: str, counts_consumers: bool
+) -> dict[str, QueueFigures]:
+    """Ready messages (and consumers over AMQP) by declaring each queue passively."""
+    figures = {}
+    for name in MONITORED_QUEUES:
+        try:
+            ready, consumers = declare(name)
+        except Exception as exc:
+            figures[name] = QueueFigures(name, source, error=f"{type(exc).__name__}: {exc}")
+            continue
+        figures[name] = QueueFigures(
+            name,
+            source,
+            ready=ready,
+            consumers=consumers if counts_consumers else None,
+        )
+    return figures

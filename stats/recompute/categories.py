@@ -1,0 +1,160 @@
+"""Category statistics: figures over each category's whole subtree, rolled up in one pass.
+
+Computed from the catalog tables (not from product statistics). Their rows are locked
+before the catalog is read, so of two overlapping recomputes the later one reads what the
+earlier one read or newer, and a slower, older computation never overwrites a fresher one.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import timezone
+
+from catalog.models import Product, Variant
+from catalog.selectors import (
+    Tree,
+    category_children,
+    category_subtrees,
+    category_tree,
+    category_with_ancestors,
+)
+from stats.figures import CATEGORY_FIGURES
+from stats.models import CategoryStaleness, CategoryStats
+from stats.recompute.sql import db_datetime, upsert_rows
+
+
+@transaction.atomic
+def category_stats_recompute(*, category_ids: Iterable[int]) -> int:
+    """Recompute the categories and all their ancestors; return how many rows were written.
+
+    For changes a product recompute cannot see: a category moved to another parent (call
+    it with the old and the new parent), a product deleted (with its last category).
+    """
+    return category_stats_write(category_ids=set(category_ids), now=timezone.now())
+
+
+@transaction.atomic
+def category_stats_refresh_stale() -> int:
+    """Recompute the categories marked stale (and their ancestors); clear those marks.
+
+    A mark re-set while this runs has a new token and survives for the next refresh.
+    """
+    marks = dict(CategoryStaleness.objects.values_list("category_id", "token"))
+    if not marks:
+        return 0
+    written = category_stats_write(category_ids=set(marks), now=timezone.now())
+    still_current = Q()
+    for category_id, token in marks.items():
+        still_current |= Q(category_id=category_id, token=token)
+    CategoryStaleness.objects.filter(still_current).delete()
+    return written
+
+
+@transaction.atomic
+def category_stats_recompute_all() -> int:
+    """Recompute every category (after a bulk import, or as a nightly consistency pass)."""
+    return category_stats_write(category_ids=None, now=timezone.now())
+
+
+def category_stats_write(*, category_ids: set[int] | None, now: datetime) -> int:
+    """Write CategoryStats for ``category_ids`` plus ancestors (None: every category)."""
+    tree = category_tree()
+    targets = set(tree) if category_ids is None else category_with_ancestors(category_ids, tree)
+    if not targets:
+        return 0
+    # Lock the existing rows, then create the missing ones (id order both times), before
+    # reading the catalog: see the module docstring.
+    existing = set(
+        CategoryStats.objects.select_for_update()
+        .filter(category_id__in=targets)
+        .order_by("category_id")
+        .values_list("category_id", flat=True)
+    )
+    if targets - existing:
+        CategoryStats.objects.bulk_create(
+            [CategoryStats(category_id=cid, computed_at=now) for cid in sorted(targets - existing)],
+            ignore_conflicts=True,
+        )
+    children = category_children(tree)
+    scope = category_subtrees(targets, tree)
+    totals = _subtree_totals(targets, children, _direct_category_figures(scope, tree))
+    computed_at = db_datetime(now, CategoryStats)
+    upsert_rows(
+        CategoryStats,
+        ["category_id", *CATEGORY_FIGURES, "computed_at"],
+        [
+            (cid, *(totals[cid][name] for name in CATEGORY_FIGURES), computed_at)
+            for cid in sorted(targets)
+        ],
+        key="category_id",
+        update=[*CATEGORY_FIGURES, "computed_at"],
+    )
+    return len(targets)
+
+
+def _direct_category_figures(scope: set[int], tree: Tree) -> dict[int, dict[str, Any]]:
+    """Figures of the products sitting directly in each category: two grouped queries."""
+    whole_tree = len(scope) == len(tree)
+    products = Product.objects.filter(category__isnull=False).order_by()
+    variants = Variant.objects.filter(product__category__isnull=False).order_by()
+    if not whole_tree:
+        products = products.filter(category_id__in=scope)
+        variants = variants.filter(product__category_id__in=scope)
+    direct: dict[int, dict[str, Any]] = {}
+    for row in products.values("category_id").annotate(
+        product_count=Count("id"),
+        published_count=Count("id", filter=Q(status=Product.Status.PUBLISHED)),
+        draft_count=Count("id", filter=Q(status=Product.Status.DRAFT)),
+    ):
+        direct[row.pop("category_id")] = row
+    for row in variants.values("product__category_id").annotate(
+        price_min=Min("price"), price_max=Max("price"), total_stock=Sum("stock")
+    ):
+        direct.setdefault(row.pop("product__category_id"), {}).update(row)
+    return direct
+
+
+def _subtree_totals(
+    targets: set[int], children: dict[int, list[int]], direct: dict[int, dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """Roll the direct figures up the tree: a node's total is its own plus its children's.
+
+    One post-order pass over the targets' subtrees (each node visited once); counts, sums,
+    minima and maxima combine exactly, so nothing is ever an average of averages.
+    """
+    totals: dict[int, dict[str, Any]] = {}
+    entered: set[int] = set()
+    stack = [(node, False) for node in targets]
+    while stack:
+        node, children_done = stack.pop()
+        if node in totals:
+            continue
+        if children_done:
+            result: dict[str, Any] = {name: None for name in CATEGORY_FIGURES}
+            _combine(result, direct.get(node, {}))
+            for child in children.get(node, ()):
+                _combine(result, totals.get(child, {}))  # absent only inside a cycle
+            totals[node] = result
+        elif node not in entered:  # a cycle in bad data must not loop forever
+            entered.add(node)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children.get(node, ()))
+    return {node: totals[node] for node in targets}
+
+
+def _combine(into: dict[str, Any], part: dict[str, Any]) -> None:
+    """Counts and sums add up (absent is 0), minima and maxima pick (absent is None)."""
+    for name in ("product_count", "published_count", "draft_count", "total_stock"):
+        into[name] = (into[name] or 0) + (part.get(name) or 0)
+    into["price_min"] = _pick(min, into["price_min"], part.get("price_min"))
+    into["price_max"] = _pick(max, into["price_max"], part.get("price_max"))
+
+
+def _pick(choose: Any, a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    if a is None or b is None:
+        return b if a is None else a
+    return choose(a, b)

@@ -1,0 +1,81 @@
+"""Raw SQL helpers for the recompute's hot statements (MariaDB, SQLite, PostgreSQL).
+
+A batch runs a handful of statements per 100 saves; building them with the ORM cost more
+than the database spent answering them (bench/README.md), so the recompute writes SQL.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Model
+
+CENT = Decimal("0.01")
+
+
+def table(model: type[Model]) -> str:
+    return connections[router.db_for_write(model)].ops.quote_name(model._meta.db_table)
+
+
+def placeholders(values: Iterable[Any]) -> str:
+    return ", ".join("%s" for _ in values)
+
+
+def upsert_rows(
+    model: type[Model], columns: list[str], rows: list[tuple], *, key: str, update: list[str]
+) -> None:
+    """INSERT ... ON DUPLICATE KEY UPDATE (MariaDB) / ON CONFLICT DO UPDATE (SQLite).
+
+    Values must already be in the database's form (see ``db_datetime``). One statement
+    unless the backend caps the number of parameters (Django's SQLite limit), as
+    ``bulk_create`` does.
+    """
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "mysql":
+        conflict = "ON DUPLICATE KEY UPDATE " + ", ".join(f"{c} = VALUES({c})" for c in update)
+    else:
+        conflict = f"ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(
+            f"{c} = excluded.{c}" for c in update
+        )
+    row_sql = f"({placeholders(columns)})"
+    per_statement = len(rows)
+    if connection.features.max_query_params:
+        per_statement = max(1, connection.features.max_query_params // len(columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            part = rows[start : start + per_statement]
+            cursor.execute(
+                f"INSERT INTO {table(model)} ({', '.join(columns)}) "
+                f"VALUES {', '.join([row_sql] * len(part))} {conflict}",
+                [value for row in part for value in row],
+            )
+
+
+def add_per_product(
+    cursor: Any, model: type[Model], column: str, sign: str, amounts: dict[int, int]
+) -> None:
+    """``column = column +/- amount`` per product, in one UPDATE for the whole chunk."""
+    branches = " ".join("WHEN %s THEN %s" for _ in amounts)
+    params = [value for pair in amounts.items() for value in pair]
+    cursor.execute(
+        f"UPDATE {table(model)} SET {column} = {column} {sign} "
+        f"CASE product_id {branches} ELSE 0 END "
+        f"WHERE product_id IN ({placeholders(amounts)})",
+        params + list(amounts),
+    )
+
+
+def db_datetime(value: datetime, model: type[Model]) -> Any:
+    connection = connections[router.db_for_write(model)]
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def db_decimal(value: Any) -> Decimal | None:
+    """A money figure from raw SQL: MariaDB gives Decimal, SQLite a float (cents exact)."""
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value)).quantize(CENT)

@@ -1,0 +1,54 @@
+"""The backstop: products whose stale mark outlived the batch that should have cleared it."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from stats.models import BatchFlush
+from stats.recompute.categories import category_stats_recompute_all
+from stats.recompute.products import RecomputeResult, product_stats_recompute
+from stats.selectors import stale_products
+
+logger = logging.getLogger(__name__)
+
+
+def product_stats_sweep_stale(
+    *,
+    older_than: timedelta | None = None,
+    chunk_size: int | None = None,
+    max_chunks: int | None = None,
+) -> RecomputeResult:
+    """Recompute products stale for longer than a batch should take.
+
+    A stale mark older than the flush interval plus a margin means its request was lost
+    (broker outage, killed worker, failed batch). Work is bounded per sweep so a large
+    backlog is caught up over several sweeps instead of one endless task. Category
+    statistics are refreshed in full at the end, which also repairs those of products
+    deleted while their request was lost.
+    """
+    older_than = older_than or timedelta(
+        seconds=settings.STATS_BATCH_FLUSH_INTERVAL + settings.STATS_STALE_MARGIN
+    )
+    chunk_size = chunk_size or settings.STATS_STALE_SWEEP_CHUNK
+    max_chunks = max_chunks or settings.STATS_STALE_SWEEP_MAX_CHUNKS
+    result = RecomputeResult()
+    seen: set[int] = set()
+    for _ in range(max_chunks):
+        ids = [
+            pid
+            for pid in stale_products(older_than=older_than, limit=chunk_size + len(seen))
+            if pid not in seen
+        ][:chunk_size]
+        if not ids:
+            break
+        seen.update(ids)  # a product that fails again keeps its mark: do not loop on it
+        result += product_stats_recompute(product_ids=ids)
+    result += RecomputeResult(categories=category_stats_recompute_all())
+    BatchFlush.objects.filter(
+        flushed_at__lt=timezone.now() - timedelta(days=settings.STATS_BATCH_FLUSH_RETENTION_DAYS)
+    ).delete()
+    if result.computed or result.failed:
+        logger.info("Stale sweep: %s", result)
+    return result

@@ -1,0 +1,43 @@
+"""Shared by the worker tests and the soak: editor saves; stored vs from-scratch statistics."""
+
+from catalog.models import Category, Product
+from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
+from stats.models import CategoryStats, ProductStaleness, ProductStats
+from testkit.reference import category_stats_from_scratch, product_stats_from_scratch
+
+
+def statistics_errors() -> list[str]:
+    """Every product or category whose stored figures differ from the reference."""
+    errors = []
+    stored = {s.product_id: s for s in ProductStats.objects.all()}
+    for product_id in Product.objects.values_list("id", flat=True):
+        expected, version = product_stats_from_scratch(product_id=product_id)
+        row = stored.get(product_id)
+        if row is None:
+            errors.append(f"product {product_id}: no statistics")
+            continue
+        got = {name: getattr(row, name) for name in PRODUCT_FIGURES}
+        if got != dict(expected) or row.computed_version != version:
+            errors.append(
+                f"product {product_id}: {got} (v{row.computed_version}) != {expected} (v{version})"
+            )
+    stored_categories = {s.category_id: s for s in CategoryStats.objects.all()}
+    for category_id in Category.objects.values_list("id", flat=True):
+        expected = category_stats_from_scratch(category_id=category_id)
+        row = stored_categories.get(category_id)
+        got = {name: getattr(row, name) for name in CATEGORY_FIGURES} if row else None
+        if got != dict(expected):
+            errors.append(f"category {category_id}: {got} != {expected}")
+    return errors
+
+
+def all_statistics_correct() -> bool:
+    return not statistics_errors() and not ProductStaleness.objects.exists()
+
+
+def save_variants(products, times: int) -> None:
+    """``times`` editor saves, round robin over ``products``: each one request on the queue."""
+    for index in range(times):
+        variant = products[index % len(products)].variants.first()
+        variant.stock = index + 1
+        variant.save()  # one transaction: one editor save, one request

@@ -1,0 +1,91 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
+
+from stats.models import QueueSample
+from stats.monitoring.probes import take_snapshot
+from stats.monitoring.services import monitoring_samples_record
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "metrics-token-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def _token(settings):
+    settings.METRICS_TOKEN = TOKEN
+
+
+def test_healthz_answers_anyone(client):
+    response = client.get(reverse("healthz"))
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+def test_readyz_is_503_with_reasons_when_no_worker_consumes(client, broker_url):
+    response = client.get(reverse("readyz"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 503  # no worker runs during unit tests
+    assert "no consumer on stats.batch" in response.json()["reasons"]
+
+
+def test_readyz_tells_anonymous_probes_only_the_status(client, broker_url):
+    response = client.get(reverse("readyz"))
+    assert (response.status_code, response.json()) == (503, {"status": "unavailable"})
+
+
+@pytest.mark.parametrize("url_name", ["metrics", "ops-status"])
+@pytest.mark.parametrize("header", [None, "Bearer wrong-token", f"Basic {TOKEN}"])
+def test_metrics_and_status_refuse_without_the_token(client, url_name, header):
+    kwargs = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = client.get(reverse(url_name), **kwargs)
+    assert response.status_code == 401
+    assert response.json()["error"] == "unauthorized"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_metrics_with_the_token_parse_as_prometheus_text(client, broker_url):
+    response = client.get(reverse("metrics"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 200
+    families = {f.name: f for f in text_string_to_metric_families(response.content.decode())}
+    ready = {s.labels["queue"]: s.value for s in families["catalog_queue_ready_messages"].samples}
+    assert {"stats.batch", "stats.bulk", "default"} <= set(ready)
+    assert "catalog_stale_products" in families
+    assert "catalog_check_status" in families
+
+
+def test_status_json_for_staff_with_the_ops_permission(client, broker_url, editor):
+    client.force_login(editor)
+    assert client.get(reverse("ops-status")).status_code == 401
+    editor.user_permissions.add(Permission.objects.get(codename="view_ops"))
+    editor = type(editor).objects.get(pk=editor.pk)  # drop the permission cache
+    client.force_login(editor)
+    response = client.get(reverse("ops-status"))
+    assert response.status_code == 200
+    assert {"queues", "checks", "status", "stale_products"} <= set(response.json())
+
+
+def test_ops_page_needs_the_ops_permission(editor_client):
+    assert editor_client.get(reverse("admin:stats_opsdashboard_changelist")).status_code == 403
+
+
+def test_ops_page_shows_figures_checks_and_the_chart(admin_client, broker_url):
+    monitoring_samples_record(take_snapshot(worker_timeout=0.2))
+    page = admin_client.get(reverse("admin:stats_opsdashboard_changelist"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "stats.batch" in html and "Checks" in html
+    assert "<svg" in html and "<polyline" in html
+    partial = admin_client.get(reverse("admin:stats_opsdashboard_changelist"), {"partial": 1})
+    assert "<svg" not in partial.content.decode() and "stats.batch" in partial.content.decode()
+
+
+def test_samples_are_pruned_after_the_retention(settings, broker_url):
+    settings.STATS_MONITOR_SAMPLE_RETENTION_HOURS = 24
+    QueueSample.objects.create(
+        taken_at=timezone.now() - timedelta(hours=25), queue="stats.batch", stale_products=0
+    )
+    written = monitoring_samples_record(take_snapshot(worker_timeout=0.2))
+    assert written == QueueSample.objects.count() == 3

@@ -1,0 +1,583 @@
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections, transaction
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+
+from catalog.models import Product, Variant
+from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
+from stats.models import CategoryStats, ProductStaleness, ProductStats
+from stats.recompute import categories as recompute_categories
+from stats.recompute import products as recompute_products
+from stats.recompute.categories import category_stats_recompute, category_stats_recompute_all
+from stats.recompute.marks import category_stats_mark_stale, product_stats_mark_stale
+from stats.recompute.products import RecomputeResult, product_stats_recompute
+from testkit.reference import (
+    category_stats_from_scratch,
+    product_stats_from_scratch,
+    product_stats_recompute_loop,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _no_pending_saves() -> None:
+    """Start a scenario with no stale marks.
+
+    The catalog's receivers mark a product at every factory save; tests that count saves
+    count only the marks they make themselves.
+    """
+    ProductStaleness.objects.all().delete()
+
+
+def _stored(product_id: int) -> dict:
+    stats = ProductStats.objects.get(product_id=product_id)
+    return {name: getattr(stats, name) for name in PRODUCT_FIGURES}
+
+
+def _stored_category(category_id: int) -> dict:
+    stats = CategoryStats.objects.get(category_id=category_id)
+    return {name: getattr(stats, name) for name in CATEGORY_FIGURES}
+
+
+def _mixed_catalog(product_factory, variant_factory, category_factory) -> list[Product]:
+    """Products covering every branch: no variants, zero stock, low stock, no category..."""
+    shoes = category_factory()
+    boots = category_factory(parent=shoes)
+    bare = product_factory(category=shoes, description="")
+    zero = product_factory(category=boots, status=Product.Status.PUBLISHED)
+    variant_factory(product=zero, stock=0, price=Decimal("10.00"))
+    variant_factory(product=zero, stock=0, price=Decimal("10.01"), size="", colour="")
+    low = product_factory(category=boots, description="x" * 150)
+    variant_factory(product=low, stock=2, price=Decimal("0.01"))
+    variant_factory(product=low, stock=3, price=Decimal("0.02"))
+    plenty = product_factory(category=None, description="y" * 500)
+    for price in ("19.99", "5.00", "7.35"):
+        variant_factory(product=plenty, stock=40, price=Decimal(price))
+    return [bare, zero, low, plenty]
+
+
+def test_recompute_equals_the_from_scratch_computation(
+    product_factory, variant_factory, category_factory
+):
+    products = _mixed_catalog(product_factory, variant_factory, category_factory)
+
+    result = product_stats_recompute(product_ids=[p.pk for p in products])
+
+    assert result.computed == 4
+    for product in products:
+        expected, version = product_stats_from_scratch(product_id=product.pk)
+        assert _stored(product.pk) == expected
+        assert ProductStats.objects.get(pk=product.pk).computed_version == version
+
+
+def test_recompute_covers_empty_and_zero_stock_edge_cases(
+    product_factory, variant_factory, category_factory
+):
+    bare, zero, low, plenty = _mixed_catalog(product_factory, variant_factory, category_factory)
+
+    product_stats_recompute(product_ids=[bare.pk, zero.pk, low.pk, plenty.pk])
+
+    stats = {s.product_id: s for s in ProductStats.objects.all()}
+    assert (stats[bare.pk].variant_count, stats[bare.pk].price_avg) == (0, None)
+    assert stats[bare.pk].stock_status == ProductStats.StockStatus.OUT
+    assert stats[zero.pk].stock_status == ProductStats.StockStatus.OUT
+    assert stats[zero.pk].price_avg == Decimal("10.01")  # 10.005 rounds half up
+    assert stats[low.pk].stock_status == ProductStats.StockStatus.LOW
+    assert stats[plenty.pk].stock_status == ProductStats.StockStatus.IN
+    assert stats[plenty.pk].price_avg == Decimal("10.78")
+
+
+def test_low_stock_threshold_comes_from_settings(settings, product_factory, variant_factory):
+    settings.STATS_LOW_STOCK_THRESHOLD = 50
+    product = product_factory()
+    variant_factory(product=product, stock=40)
+
+    product_stats_recompute(product_ids=[product.pk])
+
+    assert ProductStats.objects.get(pk=product.pk).stock_status == ProductStats.StockStatus.LOW
+
+
+def test_category_stats_cover_all_descendants(product_factory, variant_factory, category_factory):
+    root = category_factory()
+    child = category_factory(parent=root)
+    grandchild = category_factory(parent=child)
+    other_root = category_factory()
+    in_root = product_factory(category=root, status=Product.Status.PUBLISHED)
+    variant_factory(product=in_root, price=Decimal("50.00"), stock=1)
+    deep = product_factory(category=grandchild)
+    variant_factory(product=deep, price=Decimal("2.50"), stock=7)
+    variant_factory(product=deep, price=Decimal("99.00"), stock=0)
+    product_factory(category=other_root)
+
+    result = product_stats_recompute(product_ids=[deep.pk])
+
+    # Only the touched branch: grandchild and its ancestors.
+    assert result.categories == 3
+    assert not CategoryStats.objects.filter(category=other_root).exists()
+    assert _stored_category(root.pk) == {
+        "product_count": 2,
+        "published_count": 1,
+        "draft_count": 1,
+        "price_min": Decimal("2.50"),
+        "price_max": Decimal("99.00"),
+        "total_stock": 8,
+    }
+    for category in (root, child, grandchild):
+        assert _stored_category(category.pk) == category_stats_from_scratch(category_id=category.pk)
+
+
+def test_moving_a_product_refreshes_its_old_category(product_factory, category_factory):
+    old, new = category_factory(), category_factory()
+    product = product_factory(category=old)
+    product_stats_recompute(product_ids=[product.pk])
+    assert _stored_category(old.pk)["product_count"] == 1
+
+    Product.objects.filter(pk=product.pk).update(category=new, version=F("version") + 1)
+    product_stats_recompute(product_ids=[product.pk])
+
+    assert _stored_category(old.pk)["product_count"] == 0
+    assert _stored_category(new.pk)["product_count"] == 1
+
+
+def test_category_recompute_all_matches_from_scratch(
+    product_factory, variant_factory, category_factory
+):
+    _mixed_catalog(product_factory, variant_factory, category_factory)
+    empty = category_factory()
+
+    written = category_stats_recompute_all()
+
+    assert written == CategoryStats.objects.count() >= 3
+    for stats in CategoryStats.objects.all():
+        assert _stored_category(stats.category_id) == category_stats_from_scratch(
+            category_id=stats.category_id
+        )
+    assert _stored_category(empty.pk)["product_count"] == 0
+
+
+def test_category_recompute_includes_ancestors(category_factory, product_factory):
+    root = category_factory()
+    leaf = category_factory(parent=root)
+    product_factory(category=leaf)
+
+    assert category_stats_recompute(category_ids=[leaf.pk]) == 2
+    assert _stored_category(root.pk)["product_count"] == 1
+
+
+def test_current_products_are_skipped(product_factory, variant_factory):
+    product = variant_factory().product
+    product_stats_recompute(product_ids=[product.pk])
+
+    with CaptureQueriesContext(connection) as queries:
+        result = product_stats_recompute(product_ids=[product.pk])
+
+    assert result == RecomputeResult(skipped_current=1)
+    assert not any(q["sql"].lstrip().upper().startswith("INSERT") for q in queries)
+
+
+def test_a_newer_version_or_a_stale_mark_is_recomputed(product_factory):
+    first, second = product_factory(), product_factory()
+    product_stats_recompute(product_ids=[first.pk, second.pk])
+    Product.objects.filter(pk=first.pk).update(version=F("version") + 1)
+    product_stats_mark_stale(product_ids=[second.pk])
+
+    result = product_stats_recompute(product_ids=[first.pk, second.pk])
+
+    assert result.computed == 2
+    first.refresh_from_db()
+    assert ProductStats.objects.get(pk=first.pk).computed_version == first.version
+
+
+def test_force_recomputes_current_products(product_factory):
+    product = product_factory()
+    product_stats_recompute(product_ids=[product.pk])
+
+    assert product_stats_recompute(product_ids=[product.pk], force=True).computed == 1
+
+
+def test_deleted_product_is_counted_missing(product_factory):
+    kept, gone = product_factory(), product_factory()
+    product_stats_mark_stale(product_ids=[kept.pk, gone.pk])
+    gone_id = gone.pk
+    gone.delete()
+
+    result = product_stats_recompute(product_ids=[kept.pk, gone_id])
+
+    assert (result.computed, result.missing) == (1, 1)
+    assert not ProductStaleness.objects.exists()
+
+
+def test_mark_keeps_the_earliest_stale_since_and_counts_saves(product_factory):
+    product = product_factory()
+    _no_pending_saves()
+    product_stats_mark_stale(product_ids=[product.pk])
+    first = ProductStaleness.objects.get(pk=product.pk)
+
+    product_stats_mark_stale(product_ids=[product.pk, product.pk])  # one save, listed twice
+    product_stats_mark_stale(product_ids=[product.pk])
+
+    mark = ProductStaleness.objects.get(pk=product.pk)
+    assert (mark.stale_since, mark.token) == (first.stale_since, first.token)
+    assert mark.pending_saves == 3
+
+
+def test_save_count_accumulates_over_recomputes(product_factory):
+    product = product_factory()
+    _no_pending_saves()
+    product_stats_mark_stale(product_ids=[product.pk])
+    product_stats_mark_stale(product_ids=[product.pk])
+    product_stats_recompute(product_ids=[product.pk])
+    assert ProductStats.objects.get(pk=product.pk).save_count == 2
+
+    product_stats_mark_stale(product_ids=[product.pk])
+    product_stats_recompute(product_ids=[product.pk])
+    product_stats_recompute(product_ids=[product.pk], force=True)  # no save: no count
+
+    assert ProductStats.objects.get(pk=product.pk).save_count == 3
+    assert not ProductStaleness.objects.exists()
+
+
+def test_a_mark_that_does_not_count_a_save_forces_a_recompute_and_no_save(product_factory):
+    product, other = product_factory.create_batch(2)
+    _no_pending_saves()
+    product_stats_recompute(product_ids=[product.pk, other.pk])  # current: nothing due
+    product_stats_mark_stale(product_ids=[other.pk])  # an editor save, pending
+    before = ProductStaleness.objects.get(pk=other.pk)
+
+    product_stats_mark_stale(product_ids=[product.pk, other.pk], count_save=False)
+
+    assert ProductStaleness.objects.get(pk=product.pk).pending_saves == 0
+    again = ProductStaleness.objects.get(pk=other.pk)  # an existing mark is left as it was
+    assert (again.token, again.stale_since, again.pending_saves) == (
+        before.token,
+        before.stale_since,
+        1,
+    )
+    assert product_stats_recompute(product_ids=[product.pk, other.pk]).computed == 2
+    assert ProductStats.objects.get(pk=product.pk).save_count == 0
+    assert ProductStats.objects.get(pk=other.pk).save_count == 1
+    assert not ProductStaleness.objects.exists()
+
+
+def _during_recompute(monkeypatch, action) -> None:
+    """Run ``action`` between the recompute's reads and its claim of the marks."""
+    original = recompute_products._recompute_inputs
+
+    def reads_then_act(product_ids):
+        figures = original(product_ids)
+        action()
+        return figures
+
+    monkeypatch.setattr(recompute_products, "_recompute_inputs", reads_then_act)
+
+
+def test_a_save_during_recompute_keeps_the_product_stale(monkeypatch, product_factory):
+    product = product_factory()
+    _no_pending_saves()
+    product_stats_mark_stale(product_ids=[product.pk])
+    _during_recompute(monkeypatch, lambda: product_stats_mark_stale(product_ids=[product.pk]))
+
+    product_stats_recompute(product_ids=[product.pk])
+
+    mark = ProductStaleness.objects.get(pk=product.pk)
+    assert mark.pending_saves == 1  # the save the figures may not show
+    assert ProductStats.objects.get(pk=product.pk).save_count == 1
+
+    monkeypatch.undo()
+    product_stats_recompute(product_ids=[product.pk])
+    assert not ProductStaleness.objects.exists()
+    assert ProductStats.objects.get(pk=product.pk).save_count == 2
+
+
+def test_a_mark_recreated_during_recompute_is_left_alone(monkeypatch, product_factory):
+    product = product_factory()
+    _no_pending_saves()
+    product_stats_mark_stale(product_ids=[product.pk])
+
+    def concurrent_claim_then_new_save():
+        # What another worker's recompute and a new editor save would leave behind.
+        ProductStaleness.objects.filter(pk=product.pk).delete()
+        product_stats_mark_stale(product_ids=[product.pk])
+
+    _during_recompute(monkeypatch, concurrent_claim_then_new_save)
+
+    product_stats_recompute(product_ids=[product.pk])
+
+    assert ProductStaleness.objects.get(pk=product.pk).pending_saves == 1
+    # The first save was the other worker's to count.
+    assert ProductStats.objects.get(pk=product.pk).save_count == 0
+
+
+def test_recompute_twice_gives_the_same_rows(product_factory, variant_factory, category_factory):
+    products = _mixed_catalog(product_factory, variant_factory, category_factory)
+    ids = [p.pk for p in products]
+    product_stats_mark_stale(product_ids=ids)
+
+    product_stats_recompute(product_ids=ids)
+    first = list(ProductStats.objects.order_by("pk").values())
+    first_categories = list(CategoryStats.objects.order_by("pk").values())
+    again = product_stats_recompute(product_ids=ids, force=True)
+
+    assert again.computed == 4
+
+    def without_time(rows):
+        return [{k: v for k, v in row.items() if k != "computed_at"} for row in rows]
+
+    assert without_time(ProductStats.objects.order_by("pk").values()) == without_time(first)
+    assert without_time(CategoryStats.objects.order_by("pk").values()) == without_time(
+        first_categories
+    )
+
+
+def test_loop_baseline_writes_the_same_rows(product_factory, variant_factory, category_factory):
+    products = _mixed_catalog(product_factory, variant_factory, category_factory)
+    ids = [p.pk for p in products]
+    _no_pending_saves()
+    product_stats_mark_stale(product_ids=ids)
+
+    loop = product_stats_recompute_loop(product_ids=ids)
+    looped = {p.pk: _stored(p.pk) for p in products}
+    looped_categories = {s.pk: _stored_category(s.pk) for s in CategoryStats.objects.all()}
+    ProductStats.objects.all().delete()
+    CategoryStats.objects.all().delete()
+    product_stats_mark_stale(product_ids=ids)
+    fast = product_stats_recompute(product_ids=ids)
+
+    assert (loop.computed, loop.categories) == (fast.computed, fast.categories) == (4, 2)
+    assert {p.pk: _stored(p.pk) for p in products} == looped
+    assert {s.pk: _stored_category(s.pk) for s in CategoryStats.objects.all()} == looped_categories
+    assert set(ProductStats.objects.values_list("save_count", flat=True)) == {1}
+
+
+def test_a_failing_product_is_isolated_and_stays_stale(monkeypatch, product_factory):
+    products = product_factory.create_batch(5)
+    _no_pending_saves()
+    bad = products[3]
+    original = recompute_products._product_stats_row
+
+    def fail_for_one(product, computed_at):
+        if product.id == bad.pk:
+            raise ValueError("cannot score this product")
+        return original(product, computed_at)
+
+    monkeypatch.setattr(recompute_products, "_product_stats_row", fail_for_one)
+
+    result = product_stats_recompute(product_ids=[p.pk for p in products])
+
+    assert (result.computed, result.failed) == (4, 1)
+    assert not ProductStats.objects.filter(pk=bad.pk).exists()
+    assert list(ProductStaleness.objects.values_list("product_id", "pending_saves")) == [
+        (bad.pk, 0)
+    ]
+
+
+def _catalog_of(size: int, categories: list) -> list[int]:
+    """``size`` products with two variants each, inserted in bulk, all marked stale."""
+    start = Product.objects.count()
+    Product.objects.bulk_create(
+        Product(
+            sku=f"BULK-{start + n:06d}",
+            name=f"Bulk {n}",
+            slug=f"bulk-{start + n}",
+            description="d" * (n % 250),
+            category=categories[n % len(categories)],
+            status=Product.Status.PUBLISHED if n % 3 else Product.Status.DRAFT,
+        )
+        for n in range(size)
+    )
+    ids = list(
+        Product.objects.filter(sku__startswith="BULK-")
+        .order_by("id")
+        .values_list("id", flat=True)[start : start + size]
+    )
+    Variant.objects.bulk_create(
+        Variant(
+            product_id=pid,
+            sku=f"BV-{pid}-{k}",
+            size="M" if k else "",
+            price=Decimal(pid % 97) + Decimal("0.99"),
+            stock=(pid + k) % 9,
+        )
+        for pid in ids
+        for k in range(2)
+    )
+    product_stats_mark_stale(product_ids=ids)
+    return ids
+
+
+def _recompute_queries(ids: list[int]) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        result = product_stats_recompute(product_ids=ids)
+    assert result.computed == len(ids)
+    print(f"{len(ids)} products: {len(queries)} queries")
+    for query in queries:
+        print("   ", query["sql"][:110])
+    return len(queries)
+
+
+def test_query_count_does_not_grow_with_the_number_of_products(monkeypatch, category_factory):
+    if connection.vendor == "sqlite":
+        # Django 5.2 assumes SQLite's historic 999-parameter limit and splits bulk inserts
+        # into batches of 999 // columns rows; the bundled SQLite (3.32+) allows 32,766.
+        # MariaDB never splits, so this makes SQLite measure what production runs.
+        monkeypatch.setattr(connection.features, "max_query_params", 32766)
+
+    def tree():  # a fresh tree per run, so both runs create their category rows
+        root = category_factory()
+        return root, [category_factory(parent=category_factory(parent=root)) for _ in range(4)]
+
+    few = _recompute_queries(_catalog_of(10, tree()[1]))
+    root, leaves = tree()
+    many = _recompute_queries(_catalog_of(1000, leaves))
+
+    assert few == many <= 20
+    sample = ProductStats.objects.order_by("?")[:5]
+    for stats in sample:
+        assert (
+            _stored(stats.product_id) == product_stats_from_scratch(product_id=stats.product_id)[0]
+        )
+    assert _stored_category(root.pk) == category_stats_from_scratch(category_id=root.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_recomputes_count_each_save_once(monkeypatch):
+    if connection.vendor != "mysql":
+        pytest.skip("row locks are what is tested; SQLite serialises whole transactions")
+    # bulk_create sends no post_save: a committed factory save would queue a real task.
+    Product.objects.bulk_create([Product(sku="RACE-1", name="Race", slug="race")])
+    product = Product.objects.get(sku="RACE-1")
+    for _ in range(3):
+        product_stats_mark_stale(product_ids=[product.pk])
+    both_have_read = threading.Barrier(2, timeout=20)
+    original = recompute_products._recompute_inputs
+
+    def reads_then_wait(product_ids):
+        figures = original(product_ids)
+        both_have_read.wait()  # both read the same mark before either claims it
+        return figures
+
+    monkeypatch.setattr(recompute_products, "_recompute_inputs", reads_then_wait)
+    results: list[RecomputeResult] = []
+    errors: list[BaseException] = []
+
+    def worker():
+        try:
+            results.append(product_stats_recompute(product_ids=[product.pk]))
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors
+    assert [r.computed for r in results] == [1, 1]
+    assert ProductStats.objects.get(pk=product.pk).save_count == 3
+    assert not ProductStaleness.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_save_racing_a_recompute_neither_deadlocks_nor_is_lost(monkeypatch):
+    if connection.vendor != "mysql":
+        pytest.skip("row locks are what is tested; SQLite serialises whole transactions")
+    Product.objects.bulk_create([Product(sku="RACE-2", name="Race", slug="race-2")])
+    product = Product.objects.get(sku="RACE-2")
+    product_stats_mark_stale(product_ids=[product.pk])
+    recompute_has_read = threading.Event()
+    editor_has_written = threading.Event()
+    original = recompute_products._recompute_inputs
+
+    def reads_then_let_the_editor_in(product_ids):
+        figures = original(product_ids)
+        recompute_has_read.set()
+        assert editor_has_written.wait(20)
+        return figures
+
+    monkeypatch.setattr(recompute_products, "_recompute_inputs", reads_then_let_the_editor_in)
+    errors: list[BaseException] = []
+
+    def editor():
+        # The receivers' order: write the product, then mark it, in one transaction.
+        try:
+            assert recompute_has_read.wait(20)
+            with transaction.atomic():
+                Product.objects.filter(pk=product.pk).update(version=F("version") + 1)
+                product_stats_mark_stale(product_ids=[product.pk])
+                editor_has_written.set()  # the recompute now waits for this commit
+        except BaseException as exc:
+            errors.append(exc)
+            editor_has_written.set()
+        finally:
+            connections.close_all()
+
+    def recompute():
+        try:
+            product_stats_recompute(product_ids=[product.pk])
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=editor), threading.Thread(target=recompute)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not errors
+    # The first save is counted; the racing one keeps the product stale for the next run.
+    assert ProductStats.objects.get(pk=product.pk).save_count == 1
+    assert ProductStaleness.objects.get(pk=product.pk).pending_saves == 1
+    product_stats_recompute(product_ids=[product.pk])
+    product.refresh_from_db()
+    stats = ProductStats.objects.get(pk=product.pk)
+    assert (stats.save_count, stats.computed_version) == (2, product.version)
+
+
+def test_a_batch_defers_categories_to_the_periodic_refresh(product_factory, variant_factory):
+    from stats.batch.services import product_stats_batch_process
+    from stats.models import BatchFlush, CategoryStaleness
+    from stats.recompute.categories import category_stats_refresh_stale
+
+    product = variant_factory(price=Decimal("7.00")).product
+    CategoryStats.objects.all().delete()
+
+    result = product_stats_batch_process(product_ids=[product.pk] * 3, requests=3, worker="w")
+
+    assert result.computed == 1 and result.categories == 0
+    assert BatchFlush.objects.get().products == 1
+    assert set(CategoryStaleness.objects.values_list("category_id", flat=True)) == {
+        product.category_id
+    }
+    assert not CategoryStats.objects.exists()
+    assert category_stats_refresh_stale() >= 1
+    assert not CategoryStaleness.objects.exists()
+    assert _stored_category(product.category_id) == dict(
+        category_stats_from_scratch(category_id=product.category_id)
+    )
+
+
+def test_a_category_marked_during_a_refresh_stays_marked(monkeypatch, product_factory):
+    from stats.models import CategoryStaleness
+
+    category = product_factory().category
+    category_stats_mark_stale(category_ids=[category.pk])
+    write = recompute_categories.category_stats_write
+
+    def write_then_a_batch_marks_again(**kwargs):
+        written = write(**kwargs)
+        category_stats_mark_stale(category_ids=[category.pk])  # new token
+        return written
+
+    monkeypatch.setattr(
+        recompute_categories, "category_stats_write", write_then_a_batch_marks_again
+    )
+    recompute_categories.category_stats_refresh_stale()
+    assert CategoryStaleness.objects.filter(category=category).exists()
