@@ -14,7 +14,8 @@ Each figure is a ratio against a baseline measured in the same run:
 2. save events per second absorbed by one batch worker (-c 1) when each batch holds 100
    distinct stale products, against a worker running one plain task per save that does
    the same work per event (the product recomputed, its categories only marked for the
-   periodic refresh);
+   periodic refresh), and as a percentage of the ceiling: one bare py-amqp consumer
+   draining the same messages (bench/amqp_ceiling.py);
 3. recompute time per product, set-based vs the per-product ORM loop.
 """
 
@@ -41,6 +42,7 @@ from django.db.models import Count
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.test import Client
 
+from bench.amqp_ceiling import drain
 from catalog.models import Product, Variant
 from catalog.services import catalog_seed, product_versions_bump
 from config.celery import QUEUE_DEFAULT, QUEUE_STATS_BATCH, app
@@ -122,8 +124,8 @@ def bench_save_overhead(saves: int) -> None:
     print(f"   overhead: {(ratio - 1) * 100:+.1f}% per save (ratio {ratio:.3f})")
 
 
-def _cpu_by_process(worker: WorkerProcess) -> dict[str, float]:
-    """CPU seconds so far of the worker's processes, RabbitMQ and MariaDB (Linux /proc)."""
+def _cpu_by_process(main_pid: int, role: str) -> dict[str, float]:
+    """CPU seconds so far of ``main_pid`` and its children, RabbitMQ and MariaDB (Linux /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
     found: dict[str, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -136,13 +138,20 @@ def _cpu_by_process(worker: WorkerProcess) -> dict[str, float]:
         fields = text[text.rindex(")") + 2 :].split()
         parent, cpu = int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
         label = {"beam.smp": "RabbitMQ", "mariadbd": "MariaDB"}.get(name)
-        if pid == worker.process.pid:
-            label = "worker main process"
-        elif parent == worker.process.pid:
-            label = "worker pool process"
+        if pid == main_pid:
+            label = f"{role} main process"
+        elif parent == main_pid:
+            label = f"{role} pool process"
         if label:
             found[label] = found.get(label, 0.0) + cpu
     return found
+
+
+def _per_event(before: dict[str, float], after: dict[str, float], events: int) -> str:
+    return ", ".join(
+        f"{label} {(after[label] - before.get(label, 0.0)) / events * 1e6:.0f} us"
+        for label in sorted(after)
+    )
 
 
 def _drain(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> tuple[float, str]:
@@ -155,7 +164,7 @@ def _drain(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> tuple[
     # shrinking table: polling with the sample's 10,000 ids in an IN list cost MariaDB
     # CPU every 50 ms, taken from the worker being measured on the same two cores.
     others = ProductStaleness.objects.exclude(product_id__in=ids).count()
-    cpu_before = _cpu_by_process(worker)
+    cpu_before = _cpu_by_process(worker.process.pid, "worker")
     start = time.perf_counter()
     app.control.add_consumer(queue, destination=[worker.hostname], reply=True)
     while ProductStaleness.objects.count() > others:
@@ -163,13 +172,33 @@ def _drain(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> tuple[
         if time.perf_counter() - start > 600:
             raise TimeoutError(worker.log()[-3000:])
     elapsed = time.perf_counter() - start
-    cpu = _cpu_by_process(worker)
+    cpu = _cpu_by_process(worker.process.pid, "worker")
     worker.stop()
-    per_event = ", ".join(
-        f"{label} {(cpu[label] - cpu_before.get(label, 0.0)) / len(ids) * 1e6:.0f} us"
-        for label in sorted(cpu)
+    return elapsed, _per_event(cpu_before, cpu, len(ids))
+
+
+def _drain_bare(ids: list[int], flush_every: int) -> tuple[float, str]:
+    """Seconds for one bare py-amqp consumer to drain ``ids`` save requests, and its CPU."""
+    purge_queue(QUEUE_STATS_BATCH)
+    for pid in ids:
+        queue_product_stats(product_id=pid)
+    with app.connection_for_read() as conn:  # the broker, vhost and login the workers use
+        broker = {
+            "host": conn.host,
+            "userid": conn.userid,
+            "password": conn.password,
+            "virtual_host": conn.virtual_host,
+        }
+    cpu_before = _cpu_by_process(os.getpid(), "consumer")
+    elapsed = drain(
+        **broker,
+        queue=QUEUE_STATS_BATCH,
+        count=len(ids),
+        prefetch=2 * flush_every,  # the batch worker's (config.celery.prefetch_multiplier_for)
+        ack_every=flush_every,
     )
-    return elapsed, per_event
+    cpu = _cpu_by_process(os.getpid(), "consumer")
+    return elapsed, _per_event(cpu_before, cpu, len(ids))
 
 
 def bench_worker_throughput(events: int, baseline_events: int, concurrency: int) -> None:
@@ -181,6 +210,15 @@ def bench_worker_throughput(events: int, baseline_events: int, concurrency: int)
     # the measurement then counted. DEBUG off, as deployed (no query log in the worker).
     env = {"STATS_BATCH_FLUSH_EVERY": "100", "STATS_BATCH_FLUSH_INTERVAL": "60", "DEBUG": "false"}
     print(f"\n2. Worker throughput; each batch holds 100 distinct stale products, -c {concurrency}")
+
+    # The ceiling first, then the two workers: each figure is measured next to the one
+    # it is compared with.
+    elapsed, cpu = _drain_bare(ids, flush_every=int(env["STATS_BATCH_FLUSH_EVERY"]))
+    ceiling = len(ids) / elapsed
+    print(f"   {'bare py-amqp consumer':26} {ceiling:8.0f} events/s ({len(ids):,} events)")
+    print(f"   {'':26} no Celery, no database: decode, one multiple ack per 100")
+    print(f"   {'':26} CPU per event: {cpu}")
+
     rates = {}
     for name, queue, publish, sample in [
         (
@@ -214,6 +252,7 @@ def bench_worker_throughput(events: int, baseline_events: int, concurrency: int)
         print(f"   {'':26} CPU per event: {cpu}")
     batched, single = rates.values()
     print(f"   batched / one task per save: {batched / single:.1f}x (both defer categories)")
+    print(f"   batched / bare consumer:     {batched / ceiling:.0%} of the ceiling")
 
 
 def bench_recompute(size: int, repeat: int) -> None:
