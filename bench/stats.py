@@ -7,6 +7,9 @@ Needs MariaDB and RabbitMQ (the targets are stated for them) and its own databas
     CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// \\
         .venv/bin/python bench/stats.py
 
+On a machine others use too, give it a RabbitMQ vhost of its own as well (``rabbitmqctl
+add_vhost bench``, then ``.../5672/bench`` and ``RABBITMQ_VHOST=bench``): it purges its queues.
+
 Each figure is a ratio against a baseline measured in the same run:
 1. admin saves per second (product + 3 variant inlines, through the real admin view)
    with the statistics receivers connected (mark stale, bump version, publish) and
@@ -24,6 +27,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -274,6 +278,23 @@ def bench_recompute(size: int, repeat: int) -> None:
     print(f"   ratio: {slow / fast:.1f}x faster set-based")
 
 
+def _machine() -> str:
+    nproc = len(os.sched_getaffinity(0))  # what `nproc` prints
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return f"nproc {nproc} (of {os.cpu_count()} CPUs), {model}"
+
+
+def _rabbitmq_version() -> str:
+    with app.connection_for_read() as conn:
+        conn.ensure_connection(max_retries=1)
+        version = conn.connection.server_properties.get("version", "?")
+    return version.decode() if isinstance(version, bytes) else version
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Statistics benchmark (see module docstring).")
     parser.add_argument("--catalog", type=int, default=20_000, help="products in the catalog")
@@ -299,8 +320,10 @@ def main() -> None:
         product_stats_recompute(product_ids=chunk)
     print(
         f"catalog: {len(ids):,} products, {Variant.objects.count():,} variants; "
-        f"{os.cpu_count()} CPUs; MariaDB {connection.mysql_server_info}"
+        f"MariaDB {connection.mysql_server_info}, RabbitMQ {_rabbitmq_version()}"
     )
+    # Absolute figures only mean something with the machine they came from.
+    print(f"machine: {_machine()}; {datetime.now().astimezone():%Y-%m-%d %H:%M %z}")
 
     if "1" in parts:
         bench_save_overhead(args.saves)
