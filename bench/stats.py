@@ -301,7 +301,7 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=400, help="admin saves per configuration")
     parser.add_argument("--events", type=int, default=10_000, help="save events, batched")
     parser.add_argument(
-        "--baseline-events", type=int, default=1_000, help="save events, one task each"
+        "--baseline-events", type=int, default=3_000, help="save events, one task each"
     )
     parser.add_argument("--recompute", type=int, default=1_000, help="products for part 3")
     parser.add_argument("--concurrency", type=int, default=1, help="-c of the part-2 workers")
