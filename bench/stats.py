@@ -7,12 +7,18 @@ Needs MariaDB and RabbitMQ (the targets are stated for them) and its own databas
     CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672// \\
         .venv/bin/python bench/stats.py
 
+On a machine others use too, give it a RabbitMQ vhost of its own as well (``rabbitmqctl
+add_vhost bench``, then ``.../5672/bench`` and ``RABBITMQ_VHOST=bench``): it purges its queues.
+
 Each figure is a ratio against a baseline measured in the same run:
 1. admin saves per second (product + 3 variant inlines, through the real admin view)
    with the statistics receivers connected (mark stale, bump version, publish) and
    disconnected;
 2. save events per second absorbed by one batch worker (-c 1) when each batch holds 100
-   distinct stale products, against a worker running one plain task per save;
+   distinct stale products, against a worker running one plain task per save that does
+   the same work per event (the product recomputed, its categories only marked for the
+   periodic refresh), and as a percentage of the ceiling: one bare py-amqp consumer
+   draining the same messages (bench/amqp_ceiling.py);
 3. recompute time per product, set-based vs the per-product ORM loop.
 """
 
@@ -21,6 +27,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,6 +46,7 @@ from django.db.models import Count
 from django.db.models.signals import post_delete
 from django.test import Client
 
+from bench.amqp_ceiling import drain
 from catalog.models import Product, Variant
 from catalog.services import catalog_seed, product_versions_bump
 from catalog.signals import product_changed
@@ -47,6 +55,7 @@ from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH
 from stats import receivers
 from stats.batch.tasks import queue_product_stats
 from stats.models import BatchFlush, ProductStaleness
+from stats.recompute.categories import category_stats_refresh_stale
 from stats.recompute.marks import product_stats_mark_stale
 from stats.recompute.products import product_stats_recompute
 from testkit.admin_forms import product_fields, product_form, variant_row
@@ -118,8 +127,8 @@ def bench_save_overhead(saves: int) -> None:
     print(f"   overhead: {(ratio - 1) * 100:+.1f}% per save (ratio {ratio:.3f})")
 
 
-def _cpu_by_process(worker: WorkerProcess) -> dict[str, float]:
-    """CPU seconds so far of the worker's processes, RabbitMQ and MariaDB (Linux /proc)."""
+def _cpu_by_process(main_pid: int, role: str) -> dict[str, float]:
+    """CPU seconds so far of ``main_pid`` and its children, RabbitMQ and MariaDB (Linux /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
     found: dict[str, float] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -132,13 +141,20 @@ def _cpu_by_process(worker: WorkerProcess) -> dict[str, float]:
         fields = text[text.rindex(")") + 2 :].split()
         parent, cpu = int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
         label = {"beam.smp": "RabbitMQ", "mariadbd": "MariaDB"}.get(name)
-        if pid == worker.process.pid:
-            label = "worker main process"
-        elif parent == worker.process.pid:
-            label = "worker pool process"
+        if pid == main_pid:
+            label = f"{role} main process"
+        elif parent == main_pid:
+            label = f"{role} pool process"
         if label:
             found[label] = found.get(label, 0.0) + cpu
     return found
+
+
+def _per_event(before: dict[str, float], after: dict[str, float], events: int) -> str:
+    return ", ".join(
+        f"{label} {(after[label] - before.get(label, 0.0)) / events * 1e6:.0f} us"
+        for label in sorted(after)
+    )
 
 
 def _drain(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> tuple[float, str]:
@@ -151,7 +167,7 @@ def _drain(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> tuple[
     # shrinking table: polling with the sample's 10,000 ids in an IN list cost MariaDB
     # CPU every 50 ms, taken from the worker being measured on the same two cores.
     others = ProductStaleness.objects.exclude(product_id__in=ids).count()
-    cpu_before = _cpu_by_process(worker)
+    cpu_before = _cpu_by_process(worker.process.pid, "worker")
     start = time.perf_counter()
     app.control.add_consumer(queue, destination=[worker.hostname], reply=True)
     while ProductStaleness.objects.count() > others:
@@ -159,13 +175,33 @@ def _drain(worker: WorkerProcess, queue: str, publish, ids: list[int]) -> tuple[
         if time.perf_counter() - start > 600:
             raise TimeoutError(worker.log()[-3000:])
     elapsed = time.perf_counter() - start
-    cpu = _cpu_by_process(worker)
+    cpu = _cpu_by_process(worker.process.pid, "worker")
     worker.stop()
-    per_event = ", ".join(
-        f"{label} {(cpu[label] - cpu_before.get(label, 0.0)) / len(ids) * 1e6:.0f} us"
-        for label in sorted(cpu)
+    return elapsed, _per_event(cpu_before, cpu, len(ids))
+
+
+def _drain_bare(ids: list[int], flush_every: int) -> tuple[float, str]:
+    """Seconds for one bare py-amqp consumer to drain ``ids`` save requests, and its CPU."""
+    purge_queue(QUEUE_STATS_BATCH)
+    for pid in ids:
+        queue_product_stats(product_id=pid)
+    with app.connection_for_read() as conn:  # the broker, vhost and login the workers use
+        broker = {
+            "host": conn.host,
+            "userid": conn.userid,
+            "password": conn.password,
+            "virtual_host": conn.virtual_host,
+        }
+    cpu_before = _cpu_by_process(os.getpid(), "consumer")
+    elapsed = drain(
+        **broker,
+        queue=QUEUE_STATS_BATCH,
+        count=len(ids),
+        prefetch=2 * flush_every,  # as stats.batch.worker sets it
+        ack_every=flush_every,
     )
-    return elapsed, per_event
+    cpu = _cpu_by_process(os.getpid(), "consumer")
+    return elapsed, _per_event(cpu_before, cpu, len(ids))
 
 
 def bench_worker_throughput(events: int, baseline_events: int, concurrency: int) -> None:
@@ -177,6 +213,15 @@ def bench_worker_throughput(events: int, baseline_events: int, concurrency: int)
     # the measurement then counted. DEBUG off, as deployed (no query log in the worker).
     env = {"STATS_BATCH_FLUSH_EVERY": "100", "STATS_BATCH_FLUSH_INTERVAL": "60", "DEBUG": "false"}
     print(f"\n2. Worker throughput; each batch holds 100 distinct stale products, -c {concurrency}")
+
+    # The ceiling first, then the two workers: each figure is measured next to the one
+    # it is compared with.
+    elapsed, cpu = _drain_bare(ids, flush_every=int(env["STATS_BATCH_FLUSH_EVERY"]))
+    ceiling = len(ids) / elapsed
+    print(f"   {'bare py-amqp consumer':26} {ceiling:8.0f} events/s ({len(ids):,} events)")
+    print(f"   {'':26} no Celery, no database: decode, one multiple ack per 100")
+    print(f"   {'':26} CPU per event: {cpu}")
+
     rates = {}
     for name, queue, publish, sample in [
         (
@@ -194,6 +239,7 @@ def bench_worker_throughput(events: int, baseline_events: int, concurrency: int)
     ]:
         purge_queue(queue)
         _make_stale(sample)
+        category_stats_refresh_stale()  # both start with no category marked
         BatchFlush.objects.all().delete()
         worker = WorkerProcess(
             queues=[queue],
@@ -208,7 +254,8 @@ def bench_worker_throughput(events: int, baseline_events: int, concurrency: int)
         print(f"   {name:26} {rates[name]:8.0f} events/s ({len(sample):,} events{detail})")
         print(f"   {'':26} CPU per event: {cpu}")
     batched, single = rates.values()
-    print(f"   ratio: {batched / single:.1f}x")
+    print(f"   batched / one task per save: {batched / single:.1f}x (both defer categories)")
+    print(f"   batched / bare consumer:     {batched / ceiling:.0%} of the ceiling")
 
 
 def bench_recompute(size: int, repeat: int) -> None:
@@ -230,13 +277,30 @@ def bench_recompute(size: int, repeat: int) -> None:
     print(f"   ratio: {slow / fast:.1f}x faster set-based")
 
 
+def _machine() -> str:
+    nproc = len(os.sched_getaffinity(0))  # what `nproc` prints
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return f"nproc {nproc} (of {os.cpu_count()} CPUs), {model}"
+
+
+def _rabbitmq_version() -> str:
+    with app.connection_for_read() as conn:
+        conn.ensure_connection(max_retries=1)
+        version = conn.connection.server_properties.get("version", "?")
+    return version.decode() if isinstance(version, bytes) else version
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Statistics benchmark (see module docstring).")
     parser.add_argument("--catalog", type=int, default=20_000, help="products in the catalog")
     parser.add_argument("--saves", type=int, default=400, help="admin saves per configuration")
     parser.add_argument("--events", type=int, default=10_000, help="save events, batched")
     parser.add_argument(
-        "--baseline-events", type=int, default=1_000, help="save events, one task each"
+        "--baseline-events", type=int, default=3_000, help="save events, one task each"
     )
     parser.add_argument("--recompute", type=int, default=1_000, help="products for part 3")
     parser.add_argument("--concurrency", type=int, default=1, help="-c of the part-2 workers")
@@ -255,8 +319,10 @@ def main() -> None:
         product_stats_recompute(product_ids=chunk)
     print(
         f"catalog: {len(ids):,} products, {Variant.objects.count():,} variants; "
-        f"{os.cpu_count()} CPUs; MariaDB {connection.mysql_server_info}"
+        f"MariaDB {connection.mysql_server_info}, RabbitMQ {_rabbitmq_version()}"
     )
+    # Absolute figures only mean something with the machine they came from.
+    print(f"machine: {_machine()}; {datetime.now().astimezone():%Y-%m-%d %H:%M %z}")
 
     if "1" in parts:
         bench_save_overhead(args.saves)
