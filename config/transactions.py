@@ -14,15 +14,12 @@ in it are still handed on, which is harmless for what the project collects (a ve
 bump or a recompute request too many, both idempotent).
 """
 
-import logging
 import threading
 import weakref
 from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.db import transaction
-
-logger = logging.getLogger(__name__)
 
 
 class _Collector:
@@ -37,6 +34,8 @@ class _Collector:
         self.__qualname__ = owner.name
 
     def __call__(self) -> None:
+        if self.spent:  # forgotten (PerTransaction.forget_all)
+            return
         self.spent = True
         self._on_commit(self.items)
 
