@@ -15,7 +15,9 @@ from catalog.signals import product_changed
 from config.transactions import PerTransaction
 
 #: Products changed in the current transaction (their version is bumped already).
-changed_products = PerTransaction("catalog: products changed in this transaction")
+changed_products: PerTransaction[int] = PerTransaction(
+    "catalog: products changed in this transaction"
+)
 
 
 def _announce(product_id: int) -> None:
