@@ -54,4 +54,5 @@ def category_saved(sender: type, instance: Category, raw: bool = False, **kwargs
         return
     old_parent_id = getattr(instance, "_stats_old_parent_id", None)
     if kwargs.get("created") or old_parent_id != instance.parent_id:
-        category_stats_mark_stale(category_ids={instance.pk, old_parent_id} - {None})
+        ids = (instance.pk, old_parent_id)
+        category_stats_mark_stale(category_ids={i for i in ids if i is not None})
