@@ -34,7 +34,8 @@ def product_saving(sender: type, instance: Product, raw: bool = False, **kwargs:
         return
     if changed_products.add(instance.pk):
         instance.version += 1
-        instance._catalog_first_change = True
+        # A note on this instance only, not a model attribute: product_saved pops it.
+        instance.__dict__["_catalog_first_change"] = True
 
 
 def product_saved(
