@@ -35,7 +35,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# The apps, not tests (configured in pyproject.toml); settings load with no services.
+# mypy over the apps, not tests (pyproject.toml); settings load with no services.
 typecheck: $(STAMP)
 	DJANGO_ENV=test $(VENV)/bin/mypy
 
@@ -43,7 +43,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(STAMP) lint
+test: $(STAMP) lint typecheck
 	scripts/system-deps.sh browser
 	RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) scripts/rabbitmq-management.sh
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
