@@ -10,7 +10,7 @@ TEST_BROKER_URL ?= amqp://guest:guest@127.0.0.1:5672//
 TEST_RABBITMQ_MANAGEMENT_URL ?= http://guest:guest@127.0.0.1:15672
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite lint format install clean
+.PHONY: run test test-sqlite lint typecheck format install clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	scripts/system-deps.sh
@@ -35,11 +35,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# mypy over the apps, not tests (pyproject.toml); settings load with no services.
+typecheck: $(STAMP)
+	DJANGO_ENV=test $(VENV)/bin/mypy
+
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(STAMP) lint
+test: $(STAMP) lint typecheck
 	scripts/system-deps.sh browser
 	RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) scripts/rabbitmq-management.sh
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
@@ -52,4 +56,4 @@ test-sqlite: $(STAMP)
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache *.egg-info

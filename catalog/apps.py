@@ -1,5 +1,8 @@
+from collections.abc import Callable
+
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models import Model
+from django.db.models.signals import ModelSignal, post_delete, post_save, pre_save
 
 
 class CatalogConfig(AppConfig):
@@ -10,7 +13,7 @@ class CatalogConfig(AppConfig):
         from catalog import receivers
         from catalog.models import Product, Variant
 
-        connections = [
+        connections: list[tuple[ModelSignal, Callable[..., None], type[Model]]] = [
             (pre_save, receivers.product_saving, Product),
             (post_save, receivers.product_saved, Product),
             (post_save, receivers.variant_saved, Variant),

@@ -15,7 +15,9 @@ from catalog.signals import product_changed
 from config.transactions import PerTransaction
 
 #: Products changed in the current transaction (their version is bumped already).
-changed_products = PerTransaction("catalog: products changed in this transaction")
+changed_products: PerTransaction[int] = PerTransaction(
+    "catalog: products changed in this transaction"
+)
 
 
 def _announce(product_id: int) -> None:
@@ -32,7 +34,8 @@ def product_saving(sender: type, instance: Product, raw: bool = False, **kwargs:
         return
     if changed_products.add(instance.pk):
         instance.version += 1
-        instance._catalog_first_change = True
+        # A note on this instance only, not a model attribute: product_saved pops it.
+        instance.__dict__["_catalog_first_change"] = True
 
 
 def product_saved(

@@ -2,12 +2,17 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
+
+if TYPE_CHECKING:
+    # The mixins here are only ever mixed into a ModelAdmin: type-check them as one.
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,7 +47,7 @@ class ObjectAction:
         return self.slug.replace("-", "_")
 
 
-class ObjectActionsMixin:
+class ObjectActionsMixin(_ModelAdmin):
     """Serves ``get_object_actions()`` and hands them to the change page.
 
     The URL of each action is named ``<app>_<model>_<slug with underscores>``; the change
@@ -56,12 +61,12 @@ class ObjectActionsMixin:
     def render_change_form(
         self,
         request: HttpRequest,
-        context: dict,
+        context: dict[str, Any],
         add: bool = False,
         change: bool = False,
         form_url: str = "",
         obj: Any = None,
-    ) -> TemplateResponse:
+    ) -> HttpResponse:
         shown = []
         for action in self.get_object_actions():
             visible = obj is not None and action.shown(self, request, obj)
@@ -75,8 +80,8 @@ class ObjectActionsMixin:
     def _object_action_name(self, slug: str) -> str:
         return f"{self.opts.app_label}_{self.opts.model_name}_{slug.replace('-', '_')}"
 
-    def get_urls(self):
-        def bound(action: ObjectAction):
+    def get_urls(self) -> list[URLPattern]:
+        def bound(action: ObjectAction) -> Callable[[HttpRequest, str], HttpResponse]:
             def view(request: HttpRequest, object_id: str) -> HttpResponse:
                 return action.view(self, request, object_id)
 

@@ -5,6 +5,8 @@ status 1; everything else becomes a traceback, which is noise to an operator who
 database or broker is simply not reachable.
 """
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, InterfaceError
 from kombu.exceptions import OperationalError as BrokerError
@@ -16,7 +18,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 class ServiceCommand(BaseCommand):
-    def execute(self, *args, **options):
+    def execute(self, *args: Any, **options: Any) -> str | None:
         try:
             return super().execute(*args, **options)
         except (DatabaseError, InterfaceError) as exc:

@@ -17,17 +17,20 @@ bump or a recompute request too many, both idempotent).
 import threading
 import weakref
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import transaction
 
+#: What a collector is keyed by (product ids, for the project's collectors).
+KeyT = TypeVar("KeyT", bound=Hashable)
 
-class _Collector:
+
+class _Collector(Generic[KeyT]):
     def __init__(
-        self, owner: "PerTransaction", on_commit: Callable[[dict[Hashable, Any]], None]
+        self, owner: "PerTransaction[KeyT]", on_commit: Callable[[dict[KeyT, Any]], None]
     ) -> None:
         self.owner = owner
-        self.items: dict[Hashable, Any] = {}
+        self.items: dict[KeyT, Any] = {}
         self.spent = False
         self._on_commit = on_commit
         # Django's robust on_commit logs a failure with the callback's __qualname__.
@@ -40,24 +43,24 @@ class _Collector:
         self._on_commit(self.items)
 
 
-class PerTransaction:
+class PerTransaction(Generic[KeyT]):
     """Keys added during one transaction; ``on_commit`` receives them all once it commits.
 
     Outside a transaction (autocommit) every ``add`` is its own transaction: the callback
     runs at once with that one key.
     """
 
-    _instances: "weakref.WeakSet[PerTransaction]" = weakref.WeakSet()
+    _instances: "weakref.WeakSet[PerTransaction[Any]]" = weakref.WeakSet()
 
     def __init__(
-        self, name: str, on_commit: Callable[[dict[Hashable, Any]], None] | None = None
+        self, name: str, on_commit: Callable[[dict[KeyT, Any]], None] | None = None
     ) -> None:
         self.name = name
         self._on_commit = on_commit or (lambda items: None)
         self._local = threading.local()
         PerTransaction._instances.add(self)
 
-    def add(self, key: Hashable, value: Any = None, *, using: str | None = None) -> bool:
+    def add(self, key: KeyT, value: Any = None, *, using: str | None = None) -> bool:
         """Record ``key``; True if it is new in this transaction.
 
         A value that is not None replaces the key's earlier value (a product saved, then
@@ -73,7 +76,7 @@ class PerTransaction:
             transaction.on_commit(collector, using=using, robust=True)  # runs now
         return True
 
-    def items_in(self, callbacks: list[Callable[[], Any]]) -> dict[Hashable, Any]:
+    def items_in(self, callbacks: list[Callable[[], Any]]) -> dict[KeyT, Any]:
         """What this collector holds among captured on-commit callbacks (tests capture them)."""
         return {
             key: value
@@ -96,7 +99,7 @@ class PerTransaction:
             if collector is not None:
                 collector.spent = True
 
-    def _current(self, using: str | None) -> _Collector:
+    def _current(self, using: str | None) -> _Collector[KeyT]:
         connection = transaction.get_connection(using)
         ref = getattr(self._local, connection.alias, None)
         collector = ref() if ref is not None else None

@@ -1,5 +1,9 @@
+from collections.abc import Callable
+
 from django.apps import AppConfig
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import Signal
 
 
 class StatsConfig(AppConfig):
@@ -11,7 +15,7 @@ class StatsConfig(AppConfig):
         from catalog.signals import product_changed, products_bulk_changed
         from stats import receivers
 
-        connections = [
+        connections: list[tuple[Signal, Callable[..., None], type[Model] | None]] = [
             (product_changed, receivers.product_changed, None),
             (post_delete, receivers.product_deleted, Product),
             (products_bulk_changed, receivers.products_bulk_changed, None),

@@ -36,7 +36,8 @@ def category_saving(sender: type, instance: Category, raw: bool = False, **kwarg
     """Remember the parent a category had, for ``category_saved`` (categories rarely change)."""
     if raw or instance._state.adding:
         return
-    instance._stats_old_parent_id = (
+    # A note on this instance only: stats declares nothing on the catalog's model.
+    instance.__dict__["_stats_old_parent_id"] = (
         Category.objects.filter(pk=instance.pk).values_list("parent_id", flat=True).first()
     )
 
@@ -54,4 +55,5 @@ def category_saved(sender: type, instance: Category, raw: bool = False, **kwargs
         return
     old_parent_id = getattr(instance, "_stats_old_parent_id", None)
     if kwargs.get("created") or old_parent_id != instance.parent_id:
-        category_stats_mark_stale(category_ids={instance.pk, old_parent_id} - {None})
+        ids = (instance.pk, old_parent_id)
+        category_stats_mark_stale(category_ids={i for i in ids if i is not None})

@@ -15,7 +15,7 @@ Columns and read-only fields are plain functions of the object, decorated with
 ``(model_admin, request, queryset)``; buttons are ``config.admin.ObjectAction``.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,11 +51,11 @@ class ExtensibleAdmin(ObjectActionsMixin):
     #: The registry this admin reads (one of the lists above).
     extensions: list[AdminExtension] = []
 
-    def get_list_display(self, request: HttpRequest):
+    def get_list_display(self, request: HttpRequest) -> list[str | Callable[[Any], Any]]:
         columns = [c for e in self.extensions for c in e.list_columns]
         return [*super().get_list_display(request), *columns]
 
-    def get_list_select_related(self, request: HttpRequest):
+    def get_list_select_related(self, request: HttpRequest) -> bool | list[str] | tuple[str, ...]:
         base = super().get_list_select_related(request)
         extra = [name for e in self.extensions for name in e.list_select_related]
         if not extra:
@@ -67,11 +67,15 @@ class ExtensibleAdmin(ObjectActionsMixin):
             return []
         return [f for e in self.extensions if e.fieldset for f in e.fieldset[1]]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None):
+    def get_readonly_fields(  # type: ignore[override]  # callables too, as Django allows
+        self, request: HttpRequest, obj: Any = None
+    ) -> list[str | Callable[[Any], Any]]:
         return [*super().get_readonly_fields(request, obj), *self._extension_fields(obj)]
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None):
-        fieldsets = list(super().get_fieldsets(request, obj))
+    def get_fieldsets(  # type: ignore[override]  # callables in "fields" too, as Django allows
+        self, request: HttpRequest, obj: Any = None
+    ) -> list[tuple[Any, Mapping[str, Any]]]:
+        fieldsets: list[tuple[Any, Mapping[str, Any]]] = list(super().get_fieldsets(request, obj))
         added = self._extension_fields(obj)
         if not added:
             return fieldsets
@@ -86,7 +90,9 @@ class ExtensibleAdmin(ObjectActionsMixin):
                 fieldsets.append((title, {"fields": list(functions)}))
         return fieldsets
 
-    def get_actions(self, request: HttpRequest):
+    def get_actions(
+        self, request: HttpRequest
+    ) -> dict[str, tuple[Callable[..., Any], str, str] | None]:
         actions = super().get_actions(request)
         for extension in self.extensions:
             if extension.actions_permission and not request.user.has_perm(

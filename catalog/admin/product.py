@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING, Any, TypedDict
+
 from django import forms
 from django.contrib import admin
 from django.db import models
@@ -14,8 +16,20 @@ from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.models import Product, Variant
 from catalog.selectors import product_last_editors
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _VariantCount(TypedDict):
+    """What ``ProductAdmin.get_queryset`` annotates each product with."""
+
+    _variant_count: int
+
+
 #: Size of the variant admin's text inputs: the admin's default (610px) is far too wide.
-NARROW_TEXT = {models.CharField: {"widget": forms.TextInput(attrs={"size": 16})}}
+NARROW_TEXT: dict[type[models.Field], dict[str, Any]] = {
+    models.CharField: {"widget": forms.TextInput(attrs={"size": 16})}
+}
 
 
 class VariantInline(admin.TabularInline):
@@ -64,7 +78,7 @@ class ProductAdmin(ExtensibleAdmin, HistoryAdmin):
         )
 
     @admin.display(description="Variants")
-    def variant_count(self, obj: Product) -> int:
+    def variant_count(self, obj: "WithAnnotations[Product, _VariantCount]") -> int:
         return obj._variant_count
 
     @admin.display(description="Last changed by")

@@ -1,5 +1,7 @@
 """Statistics > Bulk recompute runs: watch a run's progress and chunks, cancel it."""
 
+from datetime import datetime
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -17,13 +19,13 @@ from stats.models import BulkChunk, BulkRun
 #: Chunk rows shown on a run's page: a whole-catalog run has thousands.
 CHUNKS_SHOWN = 50
 
-_PROGRESS_COLOURS = {
+_PROGRESS_COLOURS: dict[str, str] = {
     BulkRun.Status.FAILED: "#c0392b",
     BulkRun.Status.CANCELLED: "#7f8c8d",
 }
 
 
-def _when(value) -> str:
+def _when(value: datetime | None) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}" if value else "-"
 
 

@@ -4,6 +4,8 @@ On products: stock status and completeness columns, a read-only "Statistics" blo
 "Recompute statistics" button, and a bulk-run action; on categories, a bulk-run action.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -16,7 +18,7 @@ from django.utils.html import format_html
 
 from catalog.admin.hooks import AdminExtension, category_admin_extensions, product_admin_extensions
 from catalog.models import Category, Product
-from config.admin import ObjectAction
+from config.admin import ObjectAction, ObjectActionsMixin
 from stats.batch.requests import product_stats_request
 from stats.bulk.services import BulkRunError, bulk_run_progress
 from stats.bulk.tasks import bulk_run_launch
@@ -83,7 +85,9 @@ def stats_freshness(obj: Product) -> str:
     return f"{computed}; recompute queued since {stale_since:%Y-%m-%d %H:%M:%S}"
 
 
-def recompute_stats_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
+def recompute_stats_view(
+    model_admin: ObjectActionsMixin, request: HttpRequest, object_id: str
+) -> HttpResponse:
     """Queue one product on the batched path: the editor never waits for a recompute.
 
     POST only (a prefetched or crawled link must not queue work). The mark is written
@@ -111,7 +115,9 @@ def recompute_stats_view(model_admin, request: HttpRequest, object_id: str) -> H
     return model_admin.change_page_redirect(product.pk)
 
 
-def start_bulk_runs(model_admin, request: HttpRequest, scopes: list[dict]) -> None:
+def start_bulk_runs(
+    model_admin: admin.ModelAdmin, request: HttpRequest, scopes: list[dict[str, Any]]
+) -> None:
     """Start one run per scope; its chunks are published once the run is committed."""
     for scope in scopes:
         try:
@@ -140,7 +146,9 @@ def start_bulk_runs(model_admin, request: HttpRequest, scopes: list[dict]) -> No
 
 
 @admin.action(description="Recompute statistics of the selected products (bulk run)")
-def start_bulk_run_for_products(model_admin, request: HttpRequest, queryset: QuerySet) -> None:
+def start_bulk_run_for_products(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Product]
+) -> None:
     product_ids = list(queryset.order_by().values_list("id", flat=True))
     start_bulk_runs(
         model_admin, request, [{"scope": BulkRun.Scope.PRODUCTS, "product_ids": product_ids}]
@@ -149,7 +157,7 @@ def start_bulk_run_for_products(model_admin, request: HttpRequest, queryset: Que
 
 @admin.action(description="Recompute statistics of the selected categories (bulk run)")
 def start_bulk_run_for_categories(
-    model_admin, request: HttpRequest, queryset: QuerySet[Category]
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Category]
 ) -> None:
     start_bulk_runs(
         model_admin, request, [{"scope": BulkRun.Scope.CATEGORY, "category": c} for c in queryset]

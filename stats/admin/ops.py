@@ -1,6 +1,7 @@
 """Statistics > Queues & workers: the monitoring snapshot, live, and a 24-hour chart."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -24,7 +25,9 @@ class OpsDashboardAdmin(ReadOnlyAdmin):
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.has_perm("stats.view_ops")
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         snapshot = take_snapshot()

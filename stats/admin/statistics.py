@@ -1,5 +1,7 @@
 """Read-only pages of the computed figures (Statistics > Product / Category statistics)."""
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
@@ -7,6 +9,15 @@ from django.http import HttpRequest
 from config.admin import ReadOnlyAdmin
 from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
 from stats.models import CategoryStats, ProductStaleness, ProductStats
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Staleness(TypedDict):
+    """What ``ProductStatsAdmin.get_queryset`` annotates each row with."""
+
+    _is_stale: bool
 
 
 @admin.register(ProductStats)
@@ -33,7 +44,7 @@ class ProductStatsAdmin(ReadOnlyAdmin):
         return super().get_queryset(request).annotate(_is_stale=Exists(stale))
 
     @admin.display(description="Stale", boolean=True, ordering="_is_stale")
-    def is_stale(self, obj: ProductStats) -> bool:
+    def is_stale(self, obj: "WithAnnotations[ProductStats, _Staleness]") -> bool:
         return obj._is_stale
 
 

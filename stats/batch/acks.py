@@ -6,6 +6,7 @@
 """
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from amqp import Channel as AMQPChannel
@@ -64,7 +65,7 @@ def ack_ledger(channel: Any) -> AckLedger | None:
     return _ledger
 
 
-def ack_batch(requests: list["BufferedRequest"], errors: tuple) -> None:
+def ack_batch(requests: list["BufferedRequest"], errors: tuple[type[BaseException], ...]) -> None:
     """Ack a returned batch: one multiple ack when the ledger allows it, else one by one."""
     last = max(requests, key=lambda r: r.message.delivery_tag)
     ledger = ack_ledger(last.message.channel)
@@ -84,9 +85,9 @@ class RecordOtherDeliveries(bootsteps.StartStopStep):
     Runs after the Tasks step on every consumer (re)start, which rebuilds the strategies.
     """
 
-    requires = {"celery.worker.consumer.tasks:Tasks"}
+    requires = ("celery.worker.consumer.tasks:Tasks",)
 
-    def start(self, parent) -> None:
+    def start(self, parent: Any) -> None:
         from stats.batch.consumer import LeanBatches
 
         for name, strategy in list(parent.strategies.items()):
@@ -94,8 +95,8 @@ class RecordOtherDeliveries(bootsteps.StartStopStep):
                 parent.strategies[name] = _recording(strategy)
 
 
-def _recording(strategy):
-    def record_then_handle(message, *args, **kwargs):
+def _recording(strategy: Callable[..., Any]) -> Callable[..., Any]:
+    def record_then_handle(message: Any, *args: Any, **kwargs: Any) -> Any:
         ledger = ack_ledger(message.channel)
         if ledger is not None:
             ledger.record_other(message)

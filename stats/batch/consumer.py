@@ -7,6 +7,7 @@ with one frame where ``stats.batch.acks`` shows it is safe.
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from celery_batches import Batches, SimpleRequest
@@ -48,20 +49,24 @@ class LeanBatches(Batches):
     """
 
     abstract = True
+    #: celery-batches' flush timer entry, None while nothing is buffered (set by Batches).
+    _tref: Any
 
     def __init__(self) -> None:
         super().__init__()
         self.started_at = time.time()
         self.last_flush_at: float | None = None
 
-    def Strategy(self, task: Batches, app: Any, consumer: Any):
+    def Strategy(self, task: Batches, app: Any, consumer: Any) -> Callable[..., None]:
         self._pool = consumer.pool
         self._connection_errors = consumer.connection_errors
         hostname = consumer.hostname
         timer = consumer.timer
         buffer = self._buffer
 
-        def task_message_handler(message, body, ack, reject, callbacks, **kwargs) -> None:
+        def task_message_handler(
+            message: Any, body: Any, ack: Any, reject: Any, callbacks: Any, **kwargs: Any
+        ) -> None:
             try:
                 args, kw = read_body(message)
                 request_id = message.headers["id"]

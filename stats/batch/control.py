@@ -5,6 +5,8 @@ the worker only RabbitMQ's unacked count hints at them. Imported with the batch 
 every worker that loads them answers it (``stats.monitoring.probes`` asks).
 """
 
+from typing import Any
+
 from celery.worker.control import inspect_command
 from celery_batches import Batches
 
@@ -12,7 +14,7 @@ from stats.batch.consumer import buffered_since
 
 
 @inspect_command(name="batch_buffer")
-def batch_buffer(state, **kwargs) -> dict:
+def batch_buffer(state: Any, **kwargs: Any) -> dict[str, dict[str, Any]]:
     """Buffers of the Batches tasks, from workers that consume their queue only.
 
     Every worker loads every task, so a bulk worker would otherwise report an empty

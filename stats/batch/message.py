@@ -14,7 +14,7 @@ Celery-free: ``stats.batch.tasks`` publishes what ``encode`` builds and
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def read_body(message: Any) -> tuple[Any, Any]:
     return args, kwargs
 
 
-def _positive_id(value: Any) -> bool:
+def _positive_id(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 

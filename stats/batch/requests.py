@@ -8,8 +8,7 @@ logged, not raised: the save has committed and its mark lets the periodic sweep 
 """
 
 import logging
-from collections.abc import Hashable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from config.transactions import PerTransaction
 from stats.recompute.marks import product_stats_mark_stale
@@ -17,7 +16,7 @@ from stats.recompute.marks import product_stats_mark_stale
 logger = logging.getLogger(__name__)
 
 
-def _publish(requests: dict[Hashable, Any]) -> None:
+def _publish(requests: dict[int, int | None]) -> None:
     from stats.batch.tasks import queue_product_stats
 
     for sent, (product_id, category_id) in enumerate(sorted(requests.items())):

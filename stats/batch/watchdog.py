@@ -3,6 +3,7 @@
 import logging
 import time
 from itertools import count
+from typing import Any
 
 from celery import bootsteps
 from celery_batches import Batches, consume_queue
@@ -28,13 +29,13 @@ class BatchFlushWatchdog(bootsteps.StartStopStep):
       interval is flushed at once and its timer re-armed, with an error in the log.
     """
 
-    requires = {"celery.worker.consumer.tasks:Tasks"}
+    requires = ("celery.worker.consumer.tasks:Tasks",)
 
-    def __init__(self, parent, **kwargs) -> None:
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
-        self.tref = None
+        self.tref: Any = None
 
-    def start(self, parent) -> None:
+    def start(self, parent: Any) -> None:
         tasks = [t for t in parent.app.tasks.values() if isinstance(t, Batches)]
         if not tasks:
             return
@@ -43,7 +44,7 @@ class BatchFlushWatchdog(bootsteps.StartStopStep):
         every = max(1.0, min(float(t.flush_interval) for t in tasks))
         self.tref = parent.timer.call_repeatedly(every, self.check, (parent, tasks))
 
-    def forget_previous_connection(self, parent, task: Batches) -> None:
+    def forget_previous_connection(self, parent: Any, task: Batches) -> None:
         channel = parent.task_consumer.channel if parent.task_consumer else None
         dropped = 0
         for queue in (task._buffer, task._pending):
@@ -69,12 +70,12 @@ class BatchFlushWatchdog(bootsteps.StartStopStep):
                 dropped,
             )
 
-    def stop(self, parent) -> None:
+    def stop(self, parent: Any) -> None:
         if self.tref is not None:
             self.tref.cancel()
             self.tref = None
 
-    def check(self, parent, tasks) -> None:
+    def check(self, parent: Any, tasks: list[Batches]) -> None:
         now = time.time()
         for task in tasks:
             since = buffered_since.get(task.name)

@@ -7,6 +7,7 @@ it only ever flushes on the timer, in prefetch-sized batches. Celery 5 ignores
 """
 
 import math
+from typing import TYPE_CHECKING, Any
 
 from celery.signals import worker_init
 from django.conf import settings
@@ -14,19 +15,22 @@ from django.conf import settings
 from config.celery import app
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 
+if TYPE_CHECKING:
+    from celery.worker import WorkController
+
 
 def batch_prefetch_multiplier(concurrency: int) -> int:
     """The prefetch multiplier that lets ``concurrency`` processes hold two full batches."""
     return max(1, math.ceil(2 * settings.STATS_BATCH_FLUSH_EVERY / max(1, concurrency)))
 
 
-def consumed_queues(worker) -> set[str]:
+def consumed_queues(worker: "WorkController") -> set[str]:
     """The queues a starting worker consumes (``-Q``), or every declared queue."""
     return set(worker.app.amqp.queues.consume_from or worker.app.amqp.queues)
 
 
 @worker_init.connect
-def _batch_worker_prefetch(sender, **kwargs) -> None:
+def _batch_worker_prefetch(sender: Any, **kwargs: Any) -> None:
     # worker_init fires once the queues and concurrency are known and before the consumer
     # (which reads prefetch_multiplier) is built. A worker that also consumed the bulk
     # queue is refused by stats.bulk.worker.

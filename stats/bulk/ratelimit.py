@@ -8,12 +8,19 @@ first two chunks started about 1 s apart at a rate of one per 3 s.
 """
 
 from time import monotonic
+from typing import Any
 
 from celery.worker.consumer import Consumer
 from kombu.utils.limits import TokenBucket
 
 
 class SteadyTokenBucket(TokenBucket):
+    # Set by TokenBucket.__init__; its stubs leave out the private count and type the
+    # rate and clock as their None class defaults.
+    _tokens: float
+    fill_rate: float
+    timestamp: float
+
     def _get_tokens(self) -> float:
         now = monotonic()
         if self._tokens < self.capacity:
@@ -26,6 +33,6 @@ class SteadyTokenBucket(TokenBucket):
 
 
 class SteadyRateConsumer(Consumer):
-    def bucket_for_task(self, type_, *args, **kwargs):
-        limit = super().bucket_for_task(type_, *args, **kwargs)
+    def bucket_for_task(self, type: Any, *args: Any, **kwargs: Any) -> SteadyTokenBucket | None:
+        limit = super().bucket_for_task(type, *args, **kwargs)
         return SteadyTokenBucket(limit.fill_rate, capacity=limit.capacity) if limit else None

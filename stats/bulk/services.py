@@ -10,6 +10,7 @@ import enum
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +21,9 @@ from catalog.models import Category, Product
 from catalog.selectors import category_subtrees, category_tree
 from stats.models import BulkChunk, BulkRun
 from stats.recompute.products import product_stats_recompute
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +69,7 @@ def bulk_run_progress(run: BulkRun) -> RunProgress:
 def _scope_products(scope: str, category: Category | None) -> QuerySet[Product]:
     products = Product.objects.order_by("id")
     if scope == BulkRun.Scope.CATEGORY:
+        assert category is not None, "bulk_run_start refuses a category run without one"
         return products.filter(category_id__in=category_subtrees([category.pk], category_tree()))
     return products
 
@@ -87,7 +92,7 @@ def bulk_run_start(
     scope: str,
     category: Category | None = None,
     product_ids: Iterable[int] | None = None,
-    started_by=None,
+    started_by: "User | None" = None,
     chunk_size: int | None = None,
 ) -> BulkRun:
     """Create a run and its chunks; the caller publishes the chunks after commit."""

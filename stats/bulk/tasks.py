@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from celery import Task
 from django.conf import settings
 from django.db import transaction
 
@@ -31,7 +32,7 @@ def publish_bulk_chunks(*, run_id: int | None = None) -> int:
     while chunk_ids := bulk_chunks_unpublished(run_id=run_id):
         with app.producer_or_acquire() as producer:
             for chunk_id in chunk_ids:
-                bulk_chunk.apply_async(args=[chunk_id], producer=producer)
+                bulk_chunk.apply_async(args=(chunk_id,), producer=producer)
         bulk_chunks_mark_published(chunk_ids=chunk_ids)
         sent += len(chunk_ids)
     return sent
@@ -82,7 +83,7 @@ def bulk_run_launch(**start: Any) -> Launch:
     soft_time_limit=settings.STATS_BULK_TIME_LIMIT - 30,
     ignore_result=True,
 )
-def bulk_chunk(self, chunk_id: int) -> None:
+def bulk_chunk(self: Task, chunk_id: int) -> None:
     from stats.bulk.services import ChunkOutcome, bulk_chunk_process
 
     if not isinstance(chunk_id, int) or isinstance(chunk_id, bool):
@@ -92,7 +93,7 @@ def bulk_chunk(self, chunk_id: int) -> None:
     if outcome is ChunkOutcome.RETRY:
         # Back of the queue, not retry(countdown=...): ETA messages would sit in the bulk
         # worker's memory, and the database already records the attempt.
-        bulk_chunk.apply_async(args=[chunk_id])
+        bulk_chunk.apply_async(args=(chunk_id,))
 
 
 @app.task(name=TASK_BULK_NIGHTLY, ignore_result=True)

@@ -9,6 +9,7 @@ batches and a prefetch of 1 here, so that is refused too.
 """
 
 import logging
+from typing import Any
 
 from celery.signals import worker_init
 
@@ -38,7 +39,7 @@ def check_bulk_worker(queues: set[str], concurrency: int) -> None:
 
 
 @worker_init.connect
-def _bulk_worker_rules(sender, **kwargs) -> None:
+def _bulk_worker_rules(sender: Any, **kwargs: Any) -> None:
     queues = consumed_queues(sender)
     try:
         check_bulk_worker(queues, sender.concurrency)

@@ -1,5 +1,7 @@
 """The Celery-facing half of monitoring: ask the broker and the workers, build a snapshot."""
 
+from typing import Any
+
 from django.conf import settings
 
 from config.celery import app
@@ -20,7 +22,9 @@ def broker_queues() -> tuple[str, dict[str, QueueFigures]]:
     def declare(name: str) -> tuple[int, int]:
         with app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1, timeout=3)
-            channel = conn.channel()  # a failed passive declare closes its channel
+            # The transport's own channel (py-amqp's or kombu's virtual one): kombu types
+            # it as the bare StdChannel, which declares neither method used here.
+            channel: Any = conn.channel()  # a failed passive declare closes its channel
             try:
                 _, ready, consumers = channel.queue_declare(name, passive=True)
             finally:
@@ -59,8 +63,8 @@ def consumers_from_workers(queues: dict[str, QueueFigures], timeout: float) -> N
         return
     counts: dict[str, int] = {}
     for worker_queues in replies.values():
-        for queue in worker_queues or []:
-            counts[queue.get("name")] = counts.get(queue.get("name"), 0) + 1
+        for declared in worker_queues or []:
+            counts[declared.get("name")] = counts.get(declared.get("name"), 0) + 1
     for name, queue in queues.items():
         if queue.consumers is None and not queue.error:
             queue.consumers = queue.active_consumers = counts.get(name, 0)

@@ -74,7 +74,7 @@ class Snapshot:
 
     @property
     def status(self) -> str:
-        return max((c.status for c in self.checks), key=SEVERITY.get, default=OK)
+        return max((c.status for c in self.checks), key=SEVERITY.__getitem__, default=OK)
 
     @property
     def exit_code(self) -> int:

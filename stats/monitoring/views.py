@@ -5,6 +5,7 @@ status need the ``METRICS_TOKEN`` bearer token or a staff session with ``stats.v
 """
 
 import hmac
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -61,12 +62,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
         if queue.error:
             reasons.append(f"broker ({source}) queue {name}: {queue.error}")
     for name in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
-        queue = queues.get(name)
-        if queue is not None and queue.consumers == 0:
+        consumed = queues.get(name)
+        if consumed is not None and consumed.consumers == 0:
             reasons.append(f"no consumer on {name}")
     # Probes get the status code; the reasons (what is down, which broker) only go to
     # callers allowed to see ops figures, so anonymous callers learn nothing else.
-    body = {"status": "unavailable" if reasons else "ready"}
+    body: dict[str, Any] = {"status": "unavailable" if reasons else "ready"}
     if _authorized(request):
         body |= {"reasons": reasons, "broker": source}
     return JsonResponse(body, status=503 if reasons else 200)

@@ -130,12 +130,16 @@ def _recompute_chunk(ids: list[int], *, force: bool, defer_categories: bool) -> 
             key="product_id",
             update=_UPDATED,
         )
-        touched = {product.category_id for product in due}
-        touched |= {product.stored_category_id for product in due}
+        touched = {
+            category_id
+            for product in due
+            for category_id in (product.category_id, product.stored_category_id)
+            if category_id is not None
+        }
         if defer_categories:
-            category_stats_mark_stale(category_ids=touched - {None})
+            category_stats_mark_stale(category_ids=touched)
         else:
-            categories = category_stats_write(category_ids=touched - {None}, now=now)
+            categories = category_stats_write(category_ids=touched, now=now)
     marks_claim({product.id: product.mark for product in due if product.mark is not None})
     return RecomputeResult(
         computed=len(due),

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import CommandError, CommandParser
 
 from catalog.services import catalog_seed
@@ -12,7 +14,7 @@ class Command(ServiceCommand):
             "--products", type=int, default=1000, help="How many demo products (default 1000)."
         )
 
-    def handle(self, *args, products: int, **options) -> None:
+    def handle(self, *args: Any, products: int, **options: Any) -> None:
         if products < 0:
             raise CommandError("--products must be zero or more.")
 

@@ -1,3 +1,5 @@
+from typing import Any
+
 from config.commands import ServiceCommand
 from editors.services import demo_admin_ensure
 
@@ -5,7 +7,7 @@ from editors.services import demo_admin_ensure
 class Command(ServiceCommand):
     help = "Create the demo superuser 'admin' once and print its password (only that once)."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         password = demo_admin_ensure()
         if password is None:
             self.stdout.write("Demo admin 'admin' already exists (password printed at creation).")

@@ -1,5 +1,6 @@
 import getpass
 import sys
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -19,7 +20,9 @@ class Command(ServiceCommand):
             help="Read the password from standard input instead of prompting.",
         )
 
-    def handle(self, *args, username: str, email: str, password_stdin: bool, **options) -> None:
+    def handle(
+        self, *args: Any, username: str, email: str, password_stdin: bool, **options: Any
+    ) -> None:
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:

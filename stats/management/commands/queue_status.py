@@ -1,5 +1,6 @@
 import json
 import time
+from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
@@ -78,7 +79,7 @@ class Command(ServiceCommand):
             "--watch", type=float, metavar="SECONDS", help="Refresh every SECONDS until Ctrl-C."
         )
 
-    def handle(self, *args, json: bool, watch: float | None, **options) -> None:
+    def handle(self, *args: Any, json: bool, watch: float | None, **options: Any) -> None:
         from stats.monitoring.probes import take_snapshot
 
         if watch is not None and watch <= 0:

@@ -6,6 +6,7 @@ button in the admin would start, so ops and editors see one list of runs.
 
 import argparse
 import time
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
@@ -93,19 +94,19 @@ class Command(ServiceCommand):
 
     def handle(
         self,
-        *args,
+        *args: Any,
         category: str | None,
         products: list[int] | None,
         chunk_size: int | None,
         wait: bool,
         poll: float,
-        **options,
+        **options: Any,
     ) -> None:
         if chunk_size is not None and chunk_size < 1:
             # Checked here: the service reads a falsy size as "use the default".
             raise CommandError("--chunk-size must be at least 1.")
         # argparse has made sure exactly one of --all, --category, --products was given.
-        scope_kwargs: dict = {"scope": BulkRun.Scope.ALL}
+        scope_kwargs: dict[str, Any] = {"scope": BulkRun.Scope.ALL}
         if category is not None:
             found = Category.objects.filter(slug=category).first()
             if found is None:
