@@ -34,6 +34,18 @@ def database_url_for_subprocess() -> str:
     return f"mysql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
 
 
+def broker_vhost() -> str:
+    """The RabbitMQ virtual host this process publishes to (``/`` for ``amqp://host//``)."""
+    with app.connection_for_write() as conn:
+        return conn.virtual_host
+
+
+def declare_queue(name: str) -> None:
+    """Declare one of the app's queues as its workers do: a fresh broker has none."""
+    with app.connection_for_write() as conn:
+        app.amqp.queues[name].bind(conn.default_channel).declare()
+
+
 def purge_queue(name: str) -> None:
     """Declare the queue as the app does, then drop whatever an earlier test left in it."""
     with app.connection_for_write() as conn:
@@ -164,11 +176,17 @@ def unreachable_broker() -> Iterator[None]:
 
 
 def rabbitmqctl_queues() -> dict[str, dict[str, int]]:
-    """``rabbitmqctl list_queues``: ready, unacked and consumers, as RabbitMQ itself counts."""
+    """``rabbitmqctl list_queues``: ready, unacked and consumers, as RabbitMQ itself counts.
+
+    Of the tests' own vhost: without ``-p`` rabbitmqctl lists the default vhost ``/``,
+    which may be another run's.
+    """
     output = subprocess.run(
         [
             "rabbitmqctl",
             "list_queues",
+            "-p",
+            broker_vhost(),
             "-q",
             "--no-table-headers",
             "name",

@@ -43,7 +43,24 @@ def _database_error() -> str | None:
     return None
 
 
+def _vhost_mismatch() -> str | None:
+    """The management API is asked about RABBITMQ_VHOST: it must be the broker URL's vhost."""
+    if not settings.CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
+        return None
+    from kombu import Connection
+
+    vhost = Connection(settings.CELERY_BROKER_URL).virtual_host
+    if vhost == settings.RABBITMQ_VHOST:
+        return None
+    return (
+        f"RABBITMQ_VHOST={settings.RABBITMQ_VHOST!r} but the broker URL's vhost is {vhost!r}: "
+        f"monitoring would report another vhost's queues. Set RABBITMQ_VHOST={vhost}."
+    )
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
+    if mismatch := _vhost_mismatch():
+        pytest.exit(mismatch, returncode=4)
     if not IN_CI:
         return
     # CI must prove the behaviour against the real services, never skip it.

@@ -29,6 +29,7 @@ from stats.monitoring.snapshot import CRITICAL, OK, QueueFigures, Snapshot
 from stats.monitoring.sources import MONITORED_QUEUES, queues_from_management_api
 from testkit.workers import (
     WorkerProcess,
+    broker_vhost,
     purge_queue,
     queue_counts,
     rabbitmqctl_queues,
@@ -38,7 +39,7 @@ from tests.conftest import IN_CI
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
-MANAGEMENT_URL = "http://guest:guest@127.0.0.1:15672"
+DEFAULT_MANAGEMENT_URL = "http://guest:guest@127.0.0.1:15672"
 STATS_SETTLE = 30  # seconds: several of the management API's 5 s statistics rounds
 MISSING_CHUNK = 2_000_000_000  # a bulk message nobody consumes in these tests
 
@@ -91,16 +92,25 @@ def workers(broker_url):
 
 @pytest.fixture
 def management(workers, settings):
-    """The management API as the snapshot's source; skips locally (fails in CI) without it."""
-    error = _management_error(MANAGEMENT_URL)
+    """The management API as the snapshot's source; skips locally (fails in CI) without it.
+
+    It reports on the vhost the tests publish to: ``/`` may be another run's.
+    """
+    url = settings.RABBITMQ_MANAGEMENT_URL or DEFAULT_MANAGEMENT_URL
+    error = _management_error(url)
     if error:
-        message = f"RabbitMQ management API unreachable at {MANAGEMENT_URL}: {error}"
+        message = f"RabbitMQ management API unreachable at {url}: {error}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    settings.RABBITMQ_MANAGEMENT_URL = MANAGEMENT_URL
-    settings.RABBITMQ_VHOST = "/"
-    return MANAGEMENT_URL
+    settings.RABBITMQ_MANAGEMENT_URL = url
+    settings.RABBITMQ_VHOST = broker_vhost()
+    return url
+
+
+def _management_queues(url: str, names=MONITORED_QUEUES) -> dict[str, QueueFigures]:
+    """The management API's figures for the tests' own vhost."""
+    return queues_from_management_api(url, broker_vhost(), names)
 
 
 def _batch_worker(interval: int = 600) -> WorkerProcess:
@@ -128,7 +138,7 @@ def _figures(queue: QueueFigures) -> tuple:
 def _wait_for_no_batch_consumer(url: str) -> None:
     """A worker killed by the previous test stays counted until the next statistics round."""
     wait_for(
-        lambda: queues_from_management_api(url)[QUEUE_STATS_BATCH].consumers == 0,
+        lambda: _management_queues(url)[QUEUE_STATS_BATCH].consumers == 0,
         timeout=STATS_SETTLE,
         interval=0.5,
         message="the management API to count no consumer on stats.batch",
@@ -224,9 +234,9 @@ def test_management_figures_match_rabbitmqctl_for_every_queue(management, worker
     compared = {}
 
     def agree() -> bool:
-        before = queues_from_management_api(management)
+        before = _management_queues(management)
         compared["rabbitmqctl"] = rabbitmqctl_queues()
-        after = queues_from_management_api(management)
+        after = _management_queues(management)
         compared["management"] = {name: _figures(after[name]) for name in MONITORED_QUEUES}
         return all(
             _figures(before[name])
@@ -315,7 +325,7 @@ def test_two_consumers_on_a_queue_without_single_active_consumer_double_the_rate
         figures: dict[str, QueueFigures] = {}
 
         def both_counted() -> bool:
-            figures.update(queues_from_management_api(management, names=[name]))
+            figures.update(_management_queues(management, names=[name]))
             return figures[name].consumers == 2
 
         wait_for(both_counted, timeout=STATS_SETTLE, interval=0.5, message="two consumers")
