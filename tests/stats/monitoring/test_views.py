@@ -7,8 +7,10 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from stats.models import QueueSample
-from stats.monitoring.probes import take_snapshot
+from stats.monitoring.probes import broker_queues, take_snapshot
 from stats.monitoring.services import monitoring_samples_record
+from stats.monitoring.sources import MONITORED_QUEUES
+from testkit.workers import declare_queue, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -20,18 +22,33 @@ def _token(settings):
     settings.METRICS_TOKEN = TOKEN
 
 
+@pytest.fixture
+def declared_queues(broker_url):
+    """The monitored queues exist, as on a broker whose workers have started once, and the
+    broker reports on them: a fresh broker has no queue, and the management API has no
+    figures for a new queue until its next statistics round (every ~5 s)."""
+    for name in MONITORED_QUEUES:
+        declare_queue(name)
+    wait_for(
+        lambda: all(q.ready is not None for q in broker_queues()[1].values()),
+        timeout=30,
+        interval=0.5,
+        message=f"the broker's figures for {', '.join(MONITORED_QUEUES)}",
+    )
+
+
 def test_healthz_answers_anyone(client):
     response = client.get(reverse("healthz"))
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
-def test_readyz_is_503_with_reasons_when_no_worker_consumes(client, broker_url):
+def test_readyz_is_503_with_reasons_when_no_worker_consumes(client, declared_queues):
     response = client.get(reverse("readyz"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 503  # no worker runs during unit tests
     assert "no consumer on stats.batch" in response.json()["reasons"]
 
 
-def test_readyz_tells_anonymous_probes_only_the_status(client, broker_url):
+def test_readyz_tells_anonymous_probes_only_the_status(client, declared_queues):
     response = client.get(reverse("readyz"))
     assert (response.status_code, response.json()) == (503, {"status": "unavailable"})
 
@@ -46,7 +63,7 @@ def test_metrics_and_status_refuse_without_the_token(client, url_name, header):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
-def test_metrics_with_the_token_parse_as_prometheus_text(client, broker_url):
+def test_metrics_with_the_token_parse_as_prometheus_text(client, declared_queues):
     response = client.get(reverse("metrics"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 200
     families = {f.name: f for f in text_string_to_metric_families(response.content.decode())}
