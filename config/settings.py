@@ -201,9 +201,10 @@ if IS_PRODUCTION:
 SESSION_COOKIE_HTTPONLY = True
 
 # --- Celery ------------------------------------------------------------------------------
-# Default: kombu's filesystem transport under var/broker (no server needed).
+# Default: kombu's filesystem transport under var/broker (no server needed); the host is
+# ignored but named, or kombu warns "No hostname was supplied" on every connection.
 # RabbitMQ: amqp://guest:guest@127.0.0.1:5672//
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
 BROKER_DIR = VAR_DIR / "broker"
 # Publishing (an editor's save queues a recompute after commit) gives up quickly when the
 # broker is down: the save has committed and its stale mark lets the sweep catch up, so
