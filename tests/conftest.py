@@ -1,7 +1,11 @@
 """Shared fixtures. Real services: MariaDB through pytest-django, RabbitMQ through kombu.
 
-Under ``CI=true`` an unreachable service stops the run with a failure; locally a
-test that needs a missing broker is skipped with the reason.
+A test that needs MariaDB or RabbitMQ themselves says so with a marker (``integration``,
+``mariadb``, ``rabbitmq``: see setup.cfg); the others run on whatever the settings name,
+SQLite and the embedded broker included. Under ``CI=true`` a service that a selected test
+needs and that is not configured or unreachable stops the run with a failure; locally
+such a test is skipped with the reason. A lane without a service deselects its tests
+(``-m``, see the Makefile) instead of skipping them.
 """
 
 import os
@@ -58,19 +62,57 @@ def _vhost_mismatch() -> str | None:
     )
 
 
+#: The services a marker stands for.
+MARKER_SERVICES = {
+    "integration": ("MariaDB", "RabbitMQ"),
+    "mariadb": ("MariaDB",),
+    "rabbitmq": ("RabbitMQ",),
+}
+
+
+def _services_needed(item: pytest.Item) -> set[str]:
+    return {
+        service
+        for marker, services in MARKER_SERVICES.items()
+        if item.get_closest_marker(marker)
+        for service in services
+    }
+
+
+def _not_configured(service: str) -> str | None:
+    if service == "MariaDB" and settings.DATABASES["default"]["ENGINE"] != (
+        "django.db.backends.mysql"
+    ):
+        return "the tests are not configured for MariaDB (DATABASE_URL)"
+    if service == "RabbitMQ" and not settings.CELERY_BROKER_URL.startswith("amqp"):
+        return "the tests are not configured for RabbitMQ (CELERY_BROKER_URL)"
+    return None
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     if mismatch := _vhost_mismatch():
         pytest.exit(mismatch, returncode=4)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under CI=true, every service a selected test needs must be there: never skip it."""
     if not IN_CI:
         return
-    # CI must prove the behaviour against the real services, never skip it.
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.mysql":
-        pytest.exit("CI=true but the tests are not configured for MariaDB.", returncode=3)
-    if not settings.CELERY_BROKER_URL.startswith("amqp"):
-        pytest.exit("CI=true but the tests are not configured for RabbitMQ.", returncode=3)
-    for name, error in (("RabbitMQ", _broker_error()), ("MariaDB", _database_error())):
+    needed = set().union(*(_services_needed(item) for item in session.items))
+    for service in sorted(needed):
+        if reason := _not_configured(service):
+            pytest.exit(f"CI=true but {reason}.", returncode=3)
+        error = _database_error() if service == "MariaDB" else _broker_error()
         if error:
-            pytest.exit(f"CI=true and {name} is unreachable: {error}", returncode=3)
+            pytest.exit(f"CI=true and {service} is unreachable: {error}", returncode=3)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for service in sorted(_services_needed(item)):
+        if reason := _not_configured(service):
+            # Under CI the run has already stopped (pytest_collection_finish).
+            markers = " and ".join(f"not {m}" for m in MARKER_SERVICES)
+            pytest.skip(f"needs {service}: {reason}; a lane without it runs -m '{markers}'")
 
 
 @pytest.fixture

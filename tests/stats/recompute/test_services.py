@@ -442,10 +442,9 @@ def test_query_count_does_not_grow_with_the_number_of_products(monkeypatch, cate
     assert _stored_category(root.pk) == category_stats_from_scratch(category_id=root.pk)
 
 
+@pytest.mark.mariadb  # row locks are what is tested; SQLite serialises whole transactions
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_recomputes_count_each_save_once(monkeypatch):
-    if connection.vendor != "mysql":
-        pytest.skip("row locks are what is tested; SQLite serialises whole transactions")
     # bulk_create sends no post_save: a committed factory save would queue a real task.
     Product.objects.bulk_create([Product(sku="RACE-1", name="Race", slug="race")])
     product = Product.objects.get(sku="RACE-1")
@@ -483,10 +482,9 @@ def test_two_concurrent_recomputes_count_each_save_once(monkeypatch):
     assert not ProductStaleness.objects.exists()
 
 
+@pytest.mark.mariadb  # row locks are what is tested; SQLite serialises whole transactions
 @pytest.mark.django_db(transaction=True)
 def test_an_editor_save_racing_a_recompute_neither_deadlocks_nor_is_lost(monkeypatch):
-    if connection.vendor != "mysql":
-        pytest.skip("row locks are what is tested; SQLite serialises whole transactions")
     Product.objects.bulk_create([Product(sku="RACE-2", name="Race", slug="race-2")])
     product = Product.objects.get(sku="RACE-2")
     product_stats_mark_stale(product_ids=[product.pk])
