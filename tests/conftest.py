@@ -92,6 +92,13 @@ def _not_configured(service: str) -> str | None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     if mismatch := _vhost_mismatch():
         pytest.exit(mismatch, returncode=4)
+    # Hashing a password the production way takes ~0.5 s here and most tests log a user
+    # in: hash the tests' own users fast (what Django's testing docs advise), and keep
+    # the configured hashers after it, so passwords that commands hash are still checked.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
