@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # Markers of the tests that need MariaDB or RabbitMQ themselves (see setup.cfg).
 NEEDS_SERVICES := integration or mariadb or rabbitmq
 
-.PHONY: run test test-sqlite lint typecheck format install clean
+.PHONY: run test test-sqlite test-fast lint typecheck format install clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	scripts/system-deps.sh
@@ -58,6 +58,13 @@ test: $(STAMP) lint typecheck
 test-sqlite: $(STAMP)
 	DJANGO_ENV=test CATALOG_VAR_DIR=$(CURDIR)/var/test DATABASE_URL= CELERY_BROKER_URL= \
 		RABBITMQ_MANAGEMENT_URL= $(VENV)/bin/pytest -m "not ($(NEEDS_SERVICES))" $(PYTEST_ARGS)
+
+# Unit tests in under a minute: no MariaDB, RabbitMQ, worker processes, browser or slow
+# test (SQLite and the embedded broker, in a var directory of its own).
+test-fast: $(STAMP)
+	DJANGO_ENV=test CATALOG_VAR_DIR=$(CURDIR)/var/test-fast DATABASE_URL= CELERY_BROKER_URL= \
+		RABBITMQ_MANAGEMENT_URL= \
+		$(VENV)/bin/pytest -m "not ($(NEEDS_SERVICES) or browser or slow)" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache *.egg-info

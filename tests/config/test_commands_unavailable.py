@@ -10,6 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NOWHERE_DB = "mysql://root@127.0.0.1:1/catalog"  # nothing listens on port 1
 
+pytestmark = pytest.mark.slow  # a fresh Python and Django per command: ~1 s each
+
 
 def _manage(*args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(

@@ -67,6 +67,7 @@ def test_metrics_and_status_refuse_without_the_token(client, url_name, header):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.slow  # the snapshot waits up to 2 s for workers' replies
 def test_metrics_with_the_token_parse_as_prometheus_text(client, declared_queues):
     response = client.get(reverse("metrics"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     assert response.status_code == 200
@@ -77,6 +78,7 @@ def test_metrics_with_the_token_parse_as_prometheus_text(client, declared_queues
     assert "catalog_check_status" in families
 
 
+@pytest.mark.slow  # the snapshot waits up to 2 s for workers' replies
 def test_status_json_for_staff_with_the_ops_permission(client, broker_url, editor):
     client.force_login(editor)
     assert client.get(reverse("ops-status")).status_code == 401
@@ -92,6 +94,7 @@ def test_ops_page_needs_the_ops_permission(editor_client):
     assert editor_client.get(reverse("admin:stats_opsdashboard_changelist")).status_code == 403
 
 
+@pytest.mark.slow  # the snapshot waits up to 2 s for workers' replies
 def test_ops_page_shows_figures_checks_and_the_chart(admin_client, broker_url):
     monitoring_samples_record(take_snapshot(worker_timeout=0.2))
     page = admin_client.get(reverse("admin:stats_opsdashboard_changelist"))
