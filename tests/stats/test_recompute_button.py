@@ -14,6 +14,7 @@ from config.queues import QUEUE_STATS_BATCH, TASK_PRODUCT_STATS_BATCH
 from config.transactions import PerTransaction
 from stats.models import ProductStaleness, ProductStats
 from stats.recompute.products import product_stats_recompute
+from testkit.workers import wait_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,19 +45,24 @@ def _change_url(product: Product) -> str:
 def _batch_messages(*, expected: int, timeout: float = 5) -> list[tuple[str, list]]:
     """Take (task name, args) of the messages in the batch queue, waiting for ``expected``."""
     taken: list[tuple[str, list]] = []
-    deadline = time.monotonic() + timeout
     with app.connection_for_write() as conn:
         queue = app.amqp.queues[QUEUE_STATS_BATCH].bind(conn.default_channel)
-        while len(taken) < expected and time.monotonic() < deadline:
-            message = queue.get(no_ack=True)
-            if message is None:
-                time.sleep(0.05)
-                continue
-            args, _kwargs, _embed = message.decode()
-            taken.append((message.headers["task"], args))
-        time.sleep(0.2)  # anything beyond what was expected would show up here
-        while (message := queue.get(no_ack=True)) is not None:
-            taken.append((message.headers["task"], message.decode()[0]))
+
+        def take_all() -> bool:
+            while (message := queue.get(no_ack=True)) is not None:
+                taken.append((message.headers["task"], message.decode()[0]))
+            return len(taken) >= expected
+
+        wait_for(
+            take_all,
+            timeout=timeout,
+            interval=0.05,
+            message=f"{expected} message(s) on {QUEUE_STATS_BATCH}",
+        )
+        # A deliberate wait, not a condition: it gives any message beyond those expected
+        # time to arrive, so that the caller's comparison sees it.
+        time.sleep(0.2)
+        take_all()
     return taken
 
 

@@ -2,7 +2,7 @@
 
 import logging
 import signal
-import time
+from datetime import timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from config.queues import QUEUE_STATS_BATCH
 from stats.batch.tasks import category_stats_refresh, stale_sweep
 from stats.models import BatchFlush, CategoryStaleness, ProductStaleness
 from stats.recompute.products import product_stats_recompute
+from stats.selectors import stale_products
 from testkit.checks import all_statistics_correct, save_variants, statistics_errors
 from testkit.workers import (
     WorkerProcess,
@@ -138,7 +139,12 @@ def test_a_save_while_the_broker_is_unreachable_succeeds_and_the_sweep_catches_u
 
     # The backstop (beat sends it every STATS_STALE_SWEEP_INTERVAL) once the broker is
     # back: it takes marks older than the flush interval plus the margin (0 here).
-    time.sleep(INTERVAL + 0.5)
+    swept_after = timedelta(seconds=INTERVAL)
+    wait_for(
+        lambda: products[0].pk in stale_products(older_than=swept_after, limit=10),
+        timeout=INTERVAL + 10,
+        message="the stale mark to be old enough for the sweep",
+    )
     stale_sweep.delay()
     wait_for(all_statistics_correct, timeout=30, message="the sweep recomputed it")
     assert not BatchFlush.objects.exists(), "the lost request must not have reached a batch"

@@ -93,6 +93,8 @@ def test_2000_queued_chunks_stay_on_the_broker_with_at_most_one_unacked(
     bulk_worker(rate="1/m")  # runs one chunk, then holds the next waiting for a token
 
     wait_for(lambda: _run(run).chunks_done >= 1, timeout=30, message="first chunk")
+    # A deliberate sampling over 5 s, not a wait for a condition: what is proved is that
+    # the worker does NOT take more of the backlog while it waits for a token.
     for _ in range(5):
         queue = rabbitmqctl_queues()[QUEUE_STATS_BULK]
         assert queue["unacked"] <= 1, queue
