@@ -20,7 +20,11 @@ from stats.recompute.products import product_stats_recompute
 from testkit.checks import save_variants, statistics_errors
 from testkit.workers import purge_queue, rabbitmqctl_queues, wait_for
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.restarts_broker,
+    pytest.mark.django_db(transaction=True),
+]
 
 INTERVAL = 3
 
