@@ -5,7 +5,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.urls import URLPattern, path, reverse
 
 if TYPE_CHECKING:
@@ -28,18 +36,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def _always(model_admin: Any, request: HttpRequest, obj: Any) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class ObjectAction:
     """A POST-only button on a change page, served at ``<object id>/<slug>/``.
 
-    ``view(model_admin, request, object_id)`` answers the POST; ``shown(model_admin,
-    request, obj)`` says whether the button appears (its view still checks permissions).
+    ``permitted(model_admin, request, obj)`` is asked first with ``obj=None`` (so a user
+    without the permission learns nothing about which ids exist), then with the object;
+    ``view(model_admin, request, obj)`` answers the POST once both said yes. The button
+    appears where ``permitted`` and ``shown`` (the object's state) both say yes.
     """
 
     slug: str
     label: str
-    view: Callable[[Any, HttpRequest, str], HttpResponse]
-    shown: Callable[[Any, HttpRequest, Any], bool]
+    view: Callable[[Any, HttpRequest, Any], HttpResponse]
+    permitted: Callable[[Any, HttpRequest, Any], bool]
+    shown: Callable[[Any, HttpRequest, Any], bool] = _always
     title: str = ""
 
     @property
@@ -69,7 +84,11 @@ class ObjectActionsMixin(_ModelAdmin):
     ) -> HttpResponse:
         shown = []
         for action in self.get_object_actions():
-            visible = obj is not None and action.shown(self, request, obj)
+            visible = (
+                obj is not None
+                and action.permitted(self, request, obj)
+                and action.shown(self, request, obj)
+            )
             url = self.object_action_url(action.slug, obj.pk) if visible else None
             context[f"{action.name}_url"] = url
             if url:
@@ -83,7 +102,17 @@ class ObjectActionsMixin(_ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         def bound(action: ObjectAction) -> Callable[[HttpRequest, str], HttpResponse]:
             def view(request: HttpRequest, object_id: str) -> HttpResponse:
-                return action.view(self, request, object_id)
+                # POST only: a link a crawler or a prefetching browser follows must not act.
+                if request.method != "POST":
+                    return HttpResponseNotAllowed(["POST"])
+                if not action.permitted(self, request, None):
+                    raise PermissionDenied
+                obj = self.get_object(request, unquote(object_id))
+                if obj is None:
+                    raise Http404(f"No {self.opts.verbose_name} with ID {object_id!r}.")
+                if not action.permitted(self, request, obj):
+                    raise PermissionDenied
+                return action.view(self, request, obj)
 
             return view
 

@@ -3,10 +3,8 @@
 from datetime import datetime
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -95,21 +93,13 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
                 slug="cancel",
                 label="Cancel run",
                 view=BulkRunAdmin.cancel_view,
-                shown=lambda admin_, request, run: (
-                    run.is_active and admin_.has_cancel_permission(request, run)
-                ),
+                permitted=BulkRunAdmin.has_cancel_permission,
+                shown=lambda admin_, request, run: run.is_active,
             )
         ]
 
-    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """POST only: a link a crawler or a prefetching browser follows must not cancel."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_cancel_permission(request):
-            raise PermissionDenied
-        run = self.get_object(request, unquote(object_id))
-        if run is None:
-            raise Http404(f"No bulk run with ID {object_id!r}.")
+    def cancel_view(self, request: HttpRequest, run: BulkRun) -> HttpResponse:
+        """Cancel the run (POST only and permission checked by ``ObjectActionsMixin``)."""
         try:
             run = bulk_run_cancel(run_id=run.pk)
         except BulkRunError as exc:

@@ -8,17 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog.admin.hooks import AdminExtension, category_admin_extensions, product_admin_extensions
 from catalog.models import Category, Product
-from config.admin import ObjectAction, ObjectActionsMixin
+from config.admin import ObjectAction
 from stats.batch.requests import product_stats_request
 from stats.bulk.services import BulkRunError, bulk_run_progress
 from stats.bulk.tasks import bulk_run_launch
@@ -85,25 +83,14 @@ def stats_freshness(obj: Product) -> str:
     return f"{computed}; recompute queued since {stale_since:%Y-%m-%d %H:%M:%S}"
 
 
-def recompute_stats_view(
-    model_admin: ObjectActionsMixin, request: HttpRequest, object_id: str
-) -> HttpResponse:
+def recompute_stats_view(model_admin: Any, request: HttpRequest, product: Product) -> HttpResponse:
     """Queue one product on the batched path: the editor never waits for a recompute.
 
-    POST only (a prefetched or crawled link must not queue work). The mark is written
-    first, in this request's transaction, so the sweep recomputes the product even if
-    the message is lost; it does not count as an editor save. The message goes out
-    after commit, and a broker outage is logged instead of becoming a 500.
+    POST only and change permission, checked by ``ObjectActionsMixin``. The mark is
+    written first, in this request's transaction, so the sweep recomputes the product
+    even if the message is lost; it does not count as an editor save. The message goes
+    out after commit, and a broker outage is logged instead of becoming a 500.
     """
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if not model_admin.has_change_permission(request):
-        raise PermissionDenied
-    product = model_admin.get_object(request, unquote(object_id))
-    if product is None:
-        raise Http404(f"No product with ID {object_id!r}.")
-    if not model_admin.has_change_permission(request, product):
-        raise PermissionDenied
     with transaction.atomic():
         product_stats_request(product_ids=[product.pk], count_save=False)
     model_admin.message_user(
@@ -187,7 +174,7 @@ product_admin_extensions.append(
                 label="Recompute statistics",
                 title="Queue a recompute of this product's statistics",
                 view=recompute_stats_view,
-                shown=lambda model_admin, request, obj: model_admin.has_change_permission(
+                permitted=lambda model_admin, request, obj: model_admin.has_change_permission(
                     request, obj
                 ),
             )
