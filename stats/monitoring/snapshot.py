@@ -46,7 +46,10 @@ class BatchBuffer:
     def oldest_wait(self) -> float | None:
         """Seconds the oldest buffered request has waited: a working timer flushes it within
         one interval. Not the time since the last flush: after a quiet spell that is long
-        while the request that just re-armed the timer is seconds old."""
+        while the request that just re-armed the timer is seconds old. None for an empty
+        buffer: nothing waits, so an alert on this figure must not fire after a quiet spell."""
+        if not self.buffered:
+            return None
         if self.buffered_since is None:
             return self.seconds_since_flush
         return max(0.0, time.time() - self.buffered_since)

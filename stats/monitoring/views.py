@@ -17,6 +17,9 @@ from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.monitoring.metrics import snapshot_metrics
 from stats.monitoring.snapshot import Snapshot
 
+#: The queues the Procfile's workers consume (batch-worker and bulk-worker).
+CONSUMED_QUEUES = (QUEUE_STATS_BATCH, QUEUE_STATS_BULK)
+
 
 def _authorized(request: HttpRequest) -> bool:
     header = request.headers.get("Authorization", "")
@@ -47,7 +50,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Ready for traffic: database and broker reachable, the workers' queues consumed.
 
-    Anonymous probes get 200/503 and a status word; the reasons need the metrics token.
+    Only the queues the Procfile's workers consume count (``CONSUMED_QUEUES``): a queue
+    no process declares, such as ``default``, never exists on a fresh vhost and must not
+    keep a deployment unready. Anonymous probes get 200/503 and a status word; the
+    reasons need the metrics token.
     """
     from stats.monitoring.probes import broker_queues
 
@@ -58,12 +64,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         reasons.append(f"database unreachable: {type(exc).__name__}")
     source, queues = broker_queues()
-    for name, queue in queues.items():
+    for name in CONSUMED_QUEUES:
+        queue = queues.get(name)
+        if queue is None:
+            continue
         if queue.error:
             reasons.append(f"broker ({source}) queue {name}: {queue.error}")
-    for name in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
-        consumed = queues.get(name)
-        if consumed is not None and consumed.consumers == 0:
+        elif queue.consumers == 0:
             reasons.append(f"no consumer on {name}")
     # Probes get the status code; the reasons (what is down, which broker) only go to
     # callers allowed to see ops figures, so anonymous callers learn nothing else.

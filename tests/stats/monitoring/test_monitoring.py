@@ -17,6 +17,7 @@ from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.management.commands.queue_status import render_snapshot
 from stats.models import BulkRun, ProductStaleness
 from stats.monitoring.checks import monitoring_checks
+from stats.monitoring.metrics import snapshot_metrics
 from stats.monitoring.probes import batch_buffers
 from stats.monitoring.services import monitoring_snapshot
 from stats.monitoring.snapshot import (
@@ -570,3 +571,12 @@ def test_render_shows_an_unreachable_queue_as_question_marks_with_the_error():
     row = _row(table, QUEUE_STATS_BULK)
     assert row[1:7] == ["?"] * 6
     assert " ".join(row[7:]) == "unreachable: timed out"
+
+
+def test_an_empty_buffer_has_no_oldest_wait_and_exports_none():
+    """After a quiet spell nothing waits: an alert on the oldest wait must not fire."""
+    quiet = _buffer(buffered=0, last_flush_at=time.time() - 3600, buffered_since=None)
+    assert quiet.oldest_wait is None
+    text = snapshot_metrics(_snapshot(buffers=[quiet])).decode()
+    assert "catalog_batch_oldest_wait_seconds{" not in text
+    assert f'catalog_batch_buffered_requests{{worker="{WORKER}"}} 0.0' in text

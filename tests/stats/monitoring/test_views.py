@@ -113,3 +113,33 @@ def test_samples_are_pruned_after_the_retention(settings, broker_url):
     )
     written = monitoring_samples_record(take_snapshot(worker_timeout=0.2))
     assert written == QueueSample.objects.count() == 3
+
+
+@pytest.mark.rabbitmq
+def test_readyz_needs_only_the_queues_the_procfile_workers_consume(client, broker_url):
+    """A fresh vhost has no ``default`` queue (no process declares it): ready all the same."""
+    from kombu import Consumer
+
+    from config.celery import app
+    from stats.monitoring.views import CONSUMED_QUEUES
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_delete("default")
+        channel = conn.channel()
+        consumers = [
+            Consumer(channel, queues=[app.amqp.queues[name]], accept=["json"])
+            for name in CONSUMED_QUEUES
+        ]
+        for consumer in consumers:
+            consumer.consume()  # what the batch and bulk workers do when they start
+        try:
+            wait_for(
+                lambda: client.get(reverse("readyz")).status_code == 200,
+                timeout=30,
+                interval=0.5,
+                message="/readyz 200 with stats.batch and stats.bulk consumed, no default",
+            )
+        finally:
+            for consumer in consumers:
+                consumer.cancel()
+            channel.close()
