@@ -14,8 +14,9 @@ EDITORS_GROUP = "Content editors"
 
 #: What an editor may do. Deleting variants is part of editing a product (inline
 #: delete); deleting products or categories is not: unpublish a product instead.
-#: Editors may start bulk statistics runs (``add_bulkrun``) and watch them, but not cancel
-#: one: a cancelled run may be someone else's, and ops own the bulk queue.
+#: Editors may start bulk statistics runs (``add_bulkrun``, one at a time) and watch them,
+#: and cancel their own; cancelling anyone's run (``cancel_bulkrun``) is for ops, who own
+#: the bulk queue.
 EDITOR_PERMISSIONS: dict[str, list[str]] = {
     "catalog": [
         "add_product",

@@ -109,7 +109,11 @@ def start_bulk_runs(
     for scope in scopes:
         try:
             run = bulk_run_launch(
-                trigger=BulkRun.Trigger.EDITOR, started_by=request.user, **scope
+                trigger=BulkRun.Trigger.EDITOR,
+                started_by=request.user,
+                # Ops (who may cancel any run) are not limited to one run at a time.
+                one_active_run=not request.user.has_perm("stats.cancel_bulkrun"),
+                **scope,
             ).run
         except BulkRunError as exc:
             model_admin.message_user(request, str(exc), messages.ERROR)
