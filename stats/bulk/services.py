@@ -192,6 +192,19 @@ def bulk_run_start_scheduled() -> BulkRun | None:
         return bulk_run_start(trigger=BulkRun.Trigger.SCHEDULE, scope=BulkRun.Scope.ALL)
 
 
+def bulk_chunk_awaits_work(*, chunk_id: int) -> bool:
+    """Whether a chunk's message will do work: not finished, in a queued or running run.
+
+    The bulk worker asks before spending a rate-limit token on the message. A running
+    chunk counts: its message comes back when a worker died in the middle of it.
+    """
+    return (
+        BulkChunk.objects.filter(pk=chunk_id, run__status__in=BulkRun.ACTIVE)
+        .exclude(status__in=BulkChunk.FINISHED)
+        .exists()
+    )
+
+
 def bulk_chunks_unpublished(*, run_id: int | None = None, limit: int = 5000) -> list[int]:
     """Pending chunks whose message never reached the broker (e.g. it was down)."""
     chunks = BulkChunk.objects.filter(
