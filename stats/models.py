@@ -289,3 +289,21 @@ class OpsDashboard(QueueSample):
         proxy = True
         verbose_name = "queues & workers"
         verbose_name_plural = "queues & workers"
+
+
+class LatestSnapshot(models.Model):
+    """The monitoring sampler's latest snapshot: one row, which every face reads.
+
+    ``/metrics``, ``/ops/status.json``, ``/readyz`` and the ops page read this row and its
+    age instead of asking the broker and the workers on every request, so they answer in
+    milliseconds whatever the broker's state (see ``stats.monitoring.sampler``).
+    """
+
+    taken_at = models.DateTimeField()
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = "latest monitoring snapshot"
+
+    def __str__(self) -> str:
+        return f"Monitoring snapshot of {self.taken_at:%Y-%m-%d %H:%M:%S}"

@@ -103,3 +103,18 @@ def _stale_check(oldest: float | None, count: int) -> Check:
     if oldest > settings.STATS_MONITOR_STALE_WARNING:
         return Check("stale statistics", WARNING, message)
     return Check("stale statistics", OK, message)
+
+
+def freshness_check(age: float | None, max_age: float) -> Check:
+    """Monitoring itself: a snapshot older than a few sample intervals says nothing current."""
+    if age is None:
+        return Check(
+            "monitoring", CRITICAL, "no snapshot yet: the sampler runs in the beat process"
+        )
+    if age > max_age:
+        return Check(
+            "monitoring",
+            CRITICAL,
+            f"latest snapshot is {age:.0f} s old (> {max_age:.0f} s): is beat running?",
+        )
+    return Check("monitoring", OK, f"snapshot {age:.0f} s old")

@@ -1,5 +1,6 @@
 """The snapshot as Prometheus text (``/metrics``)."""
 
+from django.utils import timezone
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
 from stats.monitoring.snapshot import SEVERITY, Snapshot
@@ -86,6 +87,11 @@ def snapshot_metrics(snapshot: Snapshot) -> bytes:
     )
     if snapshot.oldest_stale_seconds is not None:
         oldest.set(snapshot.oldest_stale_seconds)
+    Gauge(
+        "catalog_monitoring_snapshot_age_seconds",
+        "Age of the snapshot these figures come from (the sampler runs in beat)",
+        registry=registry,
+    ).set(max(0.0, (timezone.now() - snapshot.taken_at).total_seconds()))
     check = Gauge(
         "catalog_check_status",
         "0 ok, 1 warning or unknown, 2 critical",

@@ -11,8 +11,8 @@ from django.db.models import Min
 from django.utils import timezone
 
 from stats.bulk.services import bulk_run_progress
-from stats.models import BulkRun, CategoryStaleness, ProductStaleness, QueueSample
-from stats.monitoring.checks import monitoring_checks
+from stats.models import BulkRun, CategoryStaleness, LatestSnapshot, ProductStaleness, QueueSample
+from stats.monitoring.checks import freshness_check, monitoring_checks
 from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
 
 
@@ -88,3 +88,43 @@ def monitoring_samples_series(*, hours: int = 24) -> dict[str, list[tuple[dateti
         stale[taken_at] = stale_count
     series["stale products"] = sorted(stale.items())
     return series
+
+
+# --- The stored snapshot every face reads ---------------------------------------------------
+
+
+def monitoring_snapshot_store(snapshot: Snapshot) -> None:
+    """Keep ``snapshot`` as the latest (one row, overwritten by every sample)."""
+    LatestSnapshot.objects.update_or_create(
+        pk=1, defaults={"taken_at": snapshot.taken_at, "data": snapshot.as_dict()}
+    )
+
+
+def monitoring_snapshot_latest() -> Snapshot:
+    """The latest stored snapshot, judged now, with its age as the "monitoring" check.
+
+    One indexed read, no broker, no worker: this is what the HTTP faces and the ops page
+    show. Without any snapshot yet, an empty one whose only check is critical.
+    """
+    row = LatestSnapshot.objects.filter(pk=1).first()
+    now = timezone.now()
+    if row is None:
+        snapshot = Snapshot(
+            taken_at=now,
+            broker_source="none",
+            queues={},
+            batch_buffers=None,
+            bulk_run=None,
+            stale_products=0,
+            oldest_stale_seconds=None,
+            stale_categories=0,
+        )
+        snapshot.checks = [freshness_check(None, settings.STATS_MONITOR_SNAPSHOT_MAX_AGE)]
+        return snapshot
+    snapshot = Snapshot.from_dict(row.data)
+    age = max(0.0, (now - row.taken_at).total_seconds())
+    snapshot.checks = [
+        freshness_check(age, settings.STATS_MONITOR_SNAPSHOT_MAX_AGE),
+        *monitoring_checks(snapshot),
+    ]
+    return snapshot

@@ -84,6 +84,27 @@ class Snapshot:
         """Nagios convention: 0 ok, 1 warning, 2 critical."""
         return {OK: 0, WARNING: 1, UNKNOWN: 1, CRITICAL: 2}[self.status]
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Snapshot":
+        """The snapshot ``as_dict`` stored (its derived figures are derived again)."""
+        buffers = data.get("batch_buffers")
+        return cls(
+            taken_at=datetime.fromisoformat(data["taken_at"]),
+            broker_source=data["broker_source"],
+            queues={name: QueueFigures(**raw) for name, raw in data["queues"].items()},
+            batch_buffers=None
+            if buffers is None
+            else [
+                BatchBuffer(**{k: v for k, v in raw.items() if k != "seconds_since_flush"})
+                for raw in buffers
+            ],
+            bulk_run=data.get("bulk_run"),
+            stale_products=data["stale_products"],
+            oldest_stale_seconds=data.get("oldest_stale_seconds"),
+            stale_categories=data["stale_categories"],
+            checks=[Check(**raw) for raw in data.get("checks", [])],
+        )
+
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["taken_at"] = self.taken_at.isoformat()
