@@ -240,6 +240,14 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Rate limits without kombu's burst after an idle spell (see stats/bulk/ratelimit.py).
 CELERY_WORKER_CONSUMER = "stats.bulk.ratelimit:SteadyRateConsumer"
 
+# The deepest level a category may sit at (top level is 1): saves beyond it are refused,
+# and every walk of the tree stops there even on bad data (catalog/tree.py).
+CATALOG_CATEGORY_MAX_DEPTH = env_int("CATALOG_CATEGORY_MAX_DEPTH", 32)
+if CATALOG_CATEGORY_MAX_DEPTH < 1:
+    raise ImproperlyConfigured(
+        f"CATALOG_CATEGORY_MAX_DEPTH={CATALOG_CATEGORY_MAX_DEPTH}: at least 1 (top level only)."
+    )
+
 EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)  # 0: keep every save
 
 # --- Statistics ----------------------------------------------------------------------------

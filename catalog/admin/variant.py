@@ -1,4 +1,8 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.product import NARROW_TEXT
@@ -18,3 +22,17 @@ class VariantAdmin(HistoryAdmin):
     list_per_page = 50
     # 300,000 variants: no exact COUNT(*) on every page view (as on products).
     show_full_result_count = False
+
+    def get_actions(
+        self, request: HttpRequest
+    ) -> dict[str, tuple[Callable[..., Any], str, str] | None]:
+        """No "Delete selected" for whoever may not delete products (editors).
+
+        Editors delete variants to drop a size from *one* product (the inline's Delete?
+        box); "select all" then "delete selected" on this list would empty every product
+        of the catalog, which is deleting products in all but name.
+        """
+        actions = super().get_actions(request)
+        if not request.user.has_perm("catalog.delete_product"):
+            actions.pop("delete_selected", None)
+        return actions

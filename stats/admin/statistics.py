@@ -22,7 +22,12 @@ class _Staleness(TypedDict):
 
 @admin.register(ProductStats)
 class ProductStatsAdmin(ReadOnlyAdmin):
-    """Statistics are computed by the workers; an edit here would be overwritten anyway."""
+    """Statistics are computed by the workers; an edit here would be overwritten anyway.
+
+    Whoever may delete a product deletes its statistics with it (``deleted_with``).
+    """
+
+    deleted_with = "catalog.delete_product"
 
     list_display = [
         "product",
@@ -50,6 +55,9 @@ class ProductStatsAdmin(ReadOnlyAdmin):
 
 @admin.register(CategoryStats)
 class CategoryStatsAdmin(ReadOnlyAdmin):
+    """A category's figures; whoever may delete the category deletes them with it."""
+
+    deleted_with = "catalog.delete_category"
     list_display = ["category", *CATEGORY_FIGURES, "computed_at"]
     list_select_related = ["category"]
     search_fields = ["category__name", "category__slug"]
