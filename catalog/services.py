@@ -110,7 +110,9 @@ def _demo_product(number: int, leaves: list[Category]) -> Product:
     description = (
         ""
         if rng.random() < 0.15
-        else f"{name}: " + "Durable and comfortable. " * rng.randint(1, 12)
+        # No leading or trailing spaces: the admin form strips them, and a seed that kept
+        # one would show as a "Description" change on the first save nobody made.
+        else f"{name}: " + " ".join(["Durable and comfortable."] * rng.randint(1, 12))
     )
     return Product(
         sku=_product_sku(number),
