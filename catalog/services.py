@@ -3,10 +3,12 @@
 import random
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 
 from catalog.models import Category, Product, Variant
 from catalog.signals import products_bulk_changed
@@ -149,3 +151,49 @@ def product_versions_bump(*, product_ids: Iterable[int]) -> None:
     ids = sorted(set(product_ids))
     if ids:
         Product.objects.filter(pk__in=ids).update(version=F("version") + 1)
+
+
+@dataclass(frozen=True)
+class HistoryPruneResult:
+    #: Records deleted (or, in a dry run, that would be), per history: "product", "variant".
+    deleted: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.deleted.values())
+
+
+def history_prune(
+    *, older_than: timedelta, dry_run: bool = False, batch_size: int = 1000
+) -> HistoryPruneResult:
+    """Delete product and variant history records older than ``older_than``.
+
+    The only way a record is ever deleted (saving never deletes one), so it is an
+    explicit operator's command with an age. Each object's latest record is always kept,
+    however old: it documents the current state (or, for a deleted object, who deleted it
+    and when), and the next save diffs against it. Ids are read first and deleted by
+    id, in batches with a transaction each: MariaDB cannot DELETE from a table with a
+    subquery over that same table, and a long history must not hold one huge lock.
+    """
+    if older_than <= timedelta(0):
+        raise ValueError("The age must be positive.")
+    cutoff = timezone.now() - older_than
+    deleted: dict[str, int] = {}
+    for model in (Product, Variant):
+        history = model.history.model
+        newer = history.objects.filter(id=OuterRef("id")).filter(
+            Q(history_date__gt=OuterRef("history_date"))
+            | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
+        )
+        ids = list(
+            history.objects.filter(history_date__lt=cutoff)
+            .filter(Exists(newer))
+            .order_by("history_id")
+            .values_list("history_id", flat=True)
+        )
+        if not dry_run:
+            for start in range(0, len(ids), batch_size):
+                with transaction.atomic():
+                    history.objects.filter(history_id__in=ids[start : start + batch_size]).delete()
+        deleted[model.__name__.lower()] = len(ids)
+    return HistoryPruneResult(deleted=deleted)
