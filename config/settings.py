@@ -241,7 +241,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Rate limits without kombu's burst after an idle spell (see stats/bulk/ratelimit.py).
 CELERY_WORKER_CONSUMER = "stats.bulk.ratelimit:SteadyRateConsumer"
 
-EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)  # 0: keep every save
+# History page only: one editor's saves this close together share a row (0: a row per
+# save). Every save is always stored.
+EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)
 
 # --- Statistics ----------------------------------------------------------------------------
 # The batch task flushes every STATS_BATCH_FLUSH_EVERY requests or STATS_BATCH_FLUSH_INTERVAL
