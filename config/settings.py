@@ -248,7 +248,9 @@ if CATALOG_CATEGORY_MAX_DEPTH < 1:
         f"CATALOG_CATEGORY_MAX_DEPTH={CATALOG_CATEGORY_MAX_DEPTH}: at least 1 (top level only)."
     )
 
-EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)  # 0: keep every save
+# History page only: one editor's saves this close together share a row (0: a row per
+# save). Every save is always stored.
+EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)
 
 # --- Statistics ----------------------------------------------------------------------------
 # The batch task flushes every STATS_BATCH_FLUSH_EVERY requests or STATS_BATCH_FLUSH_INTERVAL
