@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from catalog.admin.currency import VariantForm
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.product import NARROW_TEXT
 from catalog.models import Variant
@@ -9,6 +10,7 @@ from catalog.models import Variant
 class VariantAdmin(HistoryAdmin):
     """Variants on their own, for their History page (diffs, revert); edited like inlines."""
 
+    form = VariantForm
     list_display = ["sku", "product", "size", "colour", "price", "currency", "stock"]
     list_select_related = ["product"]
     search_fields = ["sku", "product__sku"]
