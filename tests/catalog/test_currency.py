@@ -232,3 +232,21 @@ def test_the_demo_seed_prices_each_product_in_one_currency_not_always_eur():
         per_product.setdefault(product_id, set()).add(currency)
     assert all(len(currencies) == 1 for currencies in per_product.values())
     assert {c for currencies in per_product.values() for c in currencies} == {"EUR", "USD", "GBP"}
+
+
+def test_reverting_a_variant_to_a_currency_its_siblings_left_is_a_form_error(
+    admin_client, variant_factory
+):
+    variant = variant_factory(currency="EUR", price=Decimal("10.00"))
+    sibling = variant_factory(product=variant.product, currency="EUR")
+    first = variant.history.latest()
+    for each in (variant, sibling):  # the whole product moved to USD
+        each.currency = "USD"
+        each.save()
+    url = reverse("admin:catalog_variant_simple_history", args=[variant.pk, first.history_id])
+
+    response = admin_client.post(url, _variant_post(first.instance))
+
+    assert "EUR and USD" in _variant_form_errors(response)["currency"][0]
+    variant.refresh_from_db()
+    assert variant.currency == "USD"
