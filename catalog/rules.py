@@ -23,9 +23,9 @@ def product_currency_check(*, currencies: Iterable[str]) -> None:
     distinct = sorted(set(currencies))
     if len(distinct) > 1:
         raise ValidationError(
+            # Short enough for one line above the variants table (the admin does not wrap it).
             "All variants of a product must have the same currency: this save would mix "
-            "%(currencies)s. Choose one currency for every variant (prices are not "
-            "converted, so check each price too).",
+            "%(currencies)s (prices are not converted).",
             code=MIXED_CURRENCIES,
             params={"currencies": " and ".join(distinct)},
         )
