@@ -127,8 +127,19 @@ def _demo_product(number: int, leaves: list[Category]) -> Product:
     )
 
 
+#: The demo's currency mix: most products in EUR, some in USD and GBP, so per-currency
+#: figures show. One currency per product, as the admin requires (``catalog.rules``).
+_CURRENCIES = [Variant.Currency.EUR] * 8 + [Variant.Currency.USD] * 3 + [Variant.Currency.GBP]
+
+
+def _demo_currency(number: int) -> str:
+    # Its own generator, so adding currencies left every other demo value unchanged.
+    return random.Random(f"currency-{number}").choice(_CURRENCIES)
+
+
 def _demo_variants(number: int, product_id: int) -> list[Variant]:
     rng = random.Random(-number)
+    currency = _demo_currency(number)
     return [
         Variant(
             product_id=product_id,
@@ -136,7 +147,7 @@ def _demo_variants(number: int, product_id: int) -> list[Variant]:
             size=rng.choice(_SIZES),
             colour=rng.choice(_COLOURS),
             price=Decimal(rng.randint(199, 49999)) / 100,
-            currency=Variant.Currency.EUR,
+            currency=currency,
             stock=0 if rng.random() < 0.1 else rng.randint(1, 250),
         )
         for index in range(1, rng.randint(1, 5) + 1)

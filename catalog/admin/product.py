@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from catalog.admin.currency import OneCurrencyFormSet
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.models import Product, Variant
@@ -34,6 +35,7 @@ NARROW_TEXT: dict[type[models.Field], dict[str, Any]] = {
 
 class VariantInline(admin.TabularInline):
     model = Variant
+    formset = OneCurrencyFormSet
     extra = 1
     fields = ["sku", "size", "colour", "price", "currency", "stock"]
     # The admin's default text input is 610px wide; six of them overflow the row.

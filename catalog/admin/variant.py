@@ -4,6 +4,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from catalog.admin.currency import VariantForm
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.product import NARROW_TEXT
 from catalog.models import Variant
@@ -13,6 +14,7 @@ from catalog.models import Variant
 class VariantAdmin(HistoryAdmin):
     """Variants on their own, for their History page (diffs, revert); edited like inlines."""
 
+    form = VariantForm
     list_display = ["sku", "product", "size", "colour", "price", "currency", "stock"]
     list_select_related = ["product"]
     search_fields = ["sku", "product__sku"]

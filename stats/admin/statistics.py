@@ -3,12 +3,13 @@
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest
 
 from config.admin import ReadOnlyAdmin
 from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
-from stats.models import CategoryStats, ProductStaleness, ProductStats
+from stats.formatting import format_price_ranges
+from stats.models import CategoryPriceRange, CategoryStats, ProductStaleness, ProductStats
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -58,7 +59,19 @@ class CategoryStatsAdmin(ReadOnlyAdmin):
     """A category's figures; whoever may delete the category deletes them with it."""
 
     deleted_with = "catalog.delete_category"
-    list_display = ["category", *CATEGORY_FIGURES, "computed_at"]
+    list_display = ["category", *CATEGORY_FIGURES, "price_ranges", "computed_at"]
     list_select_related = ["category"]
     search_fields = ["category__name", "category__slug"]
     ordering = ["category__name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CategoryStats]:
+        ranges = CategoryPriceRange.objects.order_by("currency")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("category__price_ranges", queryset=ranges))
+        )
+
+    @admin.display(description="Price ranges (per currency)")
+    def price_ranges(self, obj: CategoryStats) -> str:
+        return format_price_ranges(obj.category.price_ranges.all())

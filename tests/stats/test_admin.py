@@ -104,3 +104,32 @@ def test_statistics_pages_offer_no_delete_of_their_own(admin_client, variant_fac
     assert 'value="delete_selected"' not in changelist.content.decode()
     assert reverse(f"admin:stats_{model}_delete", args=[pk]) not in detail.content.decode()
     assert delete_page.status_code == 403
+
+
+def test_product_page_shows_prices_in_the_products_currency(admin_client, variant_factory):
+    product = variant_factory(currency="USD", price="5.00").product
+    variant_factory(product=product, currency="USD", price="20.00")
+    product_stats_recompute(product_ids=[product.pk])
+
+    page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+
+    assert "USD 5.00 - 20.00 (average 12.50)" in page.content.decode()
+
+
+def test_category_pages_show_one_price_range_per_currency(
+    admin_client, variant_factory, product_factory, category_factory
+):
+    root = category_factory()
+    variant_factory(product=product_factory(category=root), currency="EUR", price="13.53")
+    leaf = category_factory(parent=root)
+    variant_factory(product=product_factory(category=leaf), currency="GBP", price="497.55")
+    product_stats_recompute(product_ids=list(root.products.values_list("pk", flat=True)))
+    product_stats_recompute(product_ids=list(leaf.products.values_list("pk", flat=True)))
+    ranges = "EUR 13.53 - 13.53; GBP 497.55 - 497.55"
+
+    change = admin_client.get(reverse("admin:catalog_category_change", args=[root.pk]))
+    stats_list = admin_client.get(reverse("admin:stats_categorystats_changelist"))
+
+    assert ranges in change.content.decode()
+    assert ranges in stats_list.content.decode()
+    assert "13.53 - 497.55" not in stats_list.content.decode()

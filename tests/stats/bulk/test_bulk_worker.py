@@ -14,6 +14,7 @@ from stats.recompute.categories import category_stats_refresh_stale
 from stats.recompute.products import product_stats_recompute
 from testkit.checks import statistics_errors
 from testkit.workers import WorkerProcess, rabbitmqctl_queues, row_locked, wait_for
+from tests.factories import shop_in_currencies
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -32,9 +33,7 @@ def bulk_worker(workers):
 
 
 def _catalog(product_factory, variant_factory, count: int) -> list:
-    products = product_factory.create_batch(count)
-    for product in products:
-        variant_factory.create_batch(2, product=product)
+    products = shop_in_currencies(product_factory, variant_factory, count)
     return products
 
 
