@@ -31,7 +31,22 @@ def monitoring_checks(snapshot: Snapshot) -> list[Check]:
         else:
             checks.append(Check(f"{name} depth", OK, f"{queue.ready} ready (max {limit})"))
     checks.append(_stale_check(snapshot.oldest_stale_seconds, snapshot.stale_products))
+    checks.append(_batch_failures_check(snapshot))
     return checks
+
+
+def _batch_failures_check(snapshot: Snapshot) -> Check:
+    """Failed products and dropped messages of the last hour: the workers carry on, so
+    only their records can tell (the sweep retries failed products; see the worker log)."""
+    failed, rejected = snapshot.batch_failed_products, snapshot.batch_rejected_requests
+    if not failed and not rejected:
+        return Check("batch failures", OK, "no failed product or malformed request in 1 h")
+    return Check(
+        "batch failures",
+        WARNING,
+        f"last hour: {failed} product recompute(s) failed, {rejected} malformed request(s) "
+        "dropped (worker log has the errors)",
+    )
 
 
 def _bulk_checks(queue: QueueFigures | None) -> list[Check]:

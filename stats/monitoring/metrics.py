@@ -88,6 +88,16 @@ def snapshot_metrics(snapshot: Snapshot) -> bytes:
     if snapshot.oldest_stale_seconds is not None:
         oldest.set(snapshot.oldest_stale_seconds)
     Gauge(
+        "catalog_batch_failed_products_last_hour",
+        "Products whose batch recompute failed in the last hour (they stay stale)",
+        registry=registry,
+    ).set(snapshot.batch_failed_products)
+    Gauge(
+        "catalog_batch_rejected_requests_last_hour",
+        "Malformed save requests dropped by batch workers in the last hour",
+        registry=registry,
+    ).set(snapshot.batch_rejected_requests)
+    Gauge(
         "catalog_monitoring_snapshot_age_seconds",
         "Age of the snapshot these figures come from (the sampler runs in beat)",
         registry=registry,

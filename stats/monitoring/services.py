@@ -7,11 +7,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from stats.bulk.services import bulk_run_progress
-from stats.models import BulkRun, CategoryStaleness, LatestSnapshot, ProductStaleness, QueueSample
+from stats.models import (
+    BatchFlush,
+    BulkRun,
+    CategoryStaleness,
+    LatestSnapshot,
+    ProductStaleness,
+    QueueSample,
+)
 from stats.monitoring.checks import freshness_check, monitoring_checks
 from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
 
@@ -26,6 +33,9 @@ def monitoring_snapshot(
     now = timezone.now()
     oldest = ProductStaleness.objects.aggregate(oldest=Min("stale_since"))["oldest"]
     run = BulkRun.objects.filter(status__in=BulkRun.ACTIVE).order_by("created_at").first()
+    batches = BatchFlush.objects.filter(flushed_at__gte=now - timedelta(hours=1)).aggregate(
+        failed=Sum("failed"), rejected=Sum("rejected")
+    )
     snapshot = Snapshot(
         taken_at=now,
         broker_source=broker_source,
@@ -35,6 +45,8 @@ def monitoring_snapshot(
         stale_products=ProductStaleness.objects.count(),
         oldest_stale_seconds=(now - oldest).total_seconds() if oldest else None,
         stale_categories=CategoryStaleness.objects.count(),
+        batch_failed_products=batches["failed"] or 0,
+        batch_rejected_requests=batches["rejected"] or 0,
     )
     snapshot.checks = monitoring_checks(snapshot)
     return snapshot

@@ -73,6 +73,10 @@ class Snapshot:
     stale_products: int
     oldest_stale_seconds: float | None
     stale_categories: int
+    #: Over the last hour, from the batches' own records (``BatchFlush``): products whose
+    #: recompute failed (they stay stale for the sweep) and malformed requests dropped.
+    batch_failed_products: int = 0
+    batch_rejected_requests: int = 0
     checks: list[Check] = field(default_factory=list)
 
     @property
@@ -102,6 +106,8 @@ class Snapshot:
             stale_products=data["stale_products"],
             oldest_stale_seconds=data.get("oldest_stale_seconds"),
             stale_categories=data["stale_categories"],
+            batch_failed_products=data.get("batch_failed_products", 0),
+            batch_rejected_requests=data.get("batch_rejected_requests", 0),
             checks=[Check(**raw) for raw in data.get("checks", [])],
         )
 
