@@ -16,10 +16,14 @@ from stats.models import OpsDashboard
 from stats.monitoring.charts import line_chart_svg
 from stats.monitoring.services import monitoring_samples_series, monitoring_snapshot_latest
 
+#: The chart's periods (the samples are kept ``STATS_MONITOR_SAMPLE_RETENTION_HOURS``).
+CHART_PERIODS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
+DEFAULT_PERIOD = "24h"
+
 
 @admin.register(OpsDashboard)
 class OpsDashboardAdmin(ReadOnlyAdmin):
-    """The "Queues & workers" page: the monitoring snapshot, live, and a 24-hour chart."""
+    """The "Queues & workers" page: the latest snapshot, refreshed, and a chart by period."""
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.has_perm("stats.view_ops")
@@ -41,12 +45,14 @@ class OpsDashboardAdmin(ReadOnlyAdmin):
         }
         if request.GET.get("partial"):
             return TemplateResponse(request, "admin/stats/ops_live.html", context)
+        period = request.GET.get("period", DEFAULT_PERIOD)
+        if period not in CHART_PERIODS:
+            period = DEFAULT_PERIOD
         now = timezone.now()
-        series = monitoring_samples_series(hours=24)
-        has_samples = any(series.values())
+        start = now - CHART_PERIODS[period]
+        series = monitoring_samples_series(since=start)
+        context |= {"period": period, "periods": list(CHART_PERIODS)}
         context["chart"] = (
-            mark_safe(line_chart_svg(series, start=now - timedelta(hours=24), end=now))
-            if has_samples
-            else ""
+            mark_safe(line_chart_svg(series, start=start, end=now)) if any(series.values()) else ""
         )
         return TemplateResponse(request, "admin/stats/ops.html", context)

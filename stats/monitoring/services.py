@@ -88,9 +88,8 @@ def monitoring_samples_record(snapshot: Snapshot) -> int:
     return len(snapshot.queues)
 
 
-def monitoring_samples_series(*, hours: int = 24) -> dict[str, list[tuple[datetime, int | None]]]:
-    """Per queue: (time, ready) over the last hours; plus "stale products" once."""
-    since = timezone.now() - timedelta(hours=hours)
+def monitoring_samples_series(*, since: datetime) -> dict[str, list[tuple[datetime, int | None]]]:
+    """Per queue: (time, ready) since ``since``; plus "stale products" once."""
     series: dict[str, list[tuple[datetime, int | None]]] = {}
     stale: dict[datetime, int] = {}
     for taken_at, queue, ready, stale_count in QueueSample.objects.filter(

@@ -179,3 +179,22 @@ def test_no_snapshot_or_an_old_one_is_a_critical_monitoring_check(client, settin
     assert LatestSnapshot.objects.count() == 1
     (check,) = [c for c in monitoring_snapshot_latest().checks if c.name == "monitoring"]
     assert check.status == "critical" and "is beat running?" in check.message
+
+
+def test_the_ops_chart_offers_three_periods(admin_client):
+    from stats.models import QueueSample
+
+    now = timezone.now()
+    for minutes in (5, 5 * 60, 3 * 24 * 60):
+        QueueSample.objects.create(
+            taken_at=now - timedelta(minutes=minutes),
+            queue="stats.batch",
+            ready=minutes,
+            stale_products=0,
+        )
+    url = reverse("admin:stats_opsdashboard_changelist")
+    pages = {p: admin_client.get(url, {"period": p}).content.decode() for p in ("1h", "7d")}
+    assert "stats.batch: 5 at" in pages["1h"] and "stats.batch: 300 at" not in pages["1h"]
+    assert "stats.batch: 4,320 at" in pages["7d"]
+    assert 'href="?period=24h"' in pages["7d"]
+    assert "last 24h" in admin_client.get(url, {"period": "nonsense"}).content.decode()
