@@ -42,20 +42,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_ENV", "test")
 
-if not os.environ.get("DATABASE_URL", "").startswith("mysql://") or not os.environ.get(
-    "CELERY_BROKER_URL", ""
-).startswith("amqp://"):
-    sys.exit(
-        "bench/ops.py needs its own MariaDB database and RabbitMQ: "
-        "DATABASE_URL=mysql://.../bench_ops CELERY_BROKER_URL=amqp://... (see the docstring)"
-    )
+from bench.server import setup_django_on_services
 
-import django
-
-django.setup()
+setup_django_on_services("ops.py", "bench_ops")
 
 from django.core.management import call_command
 from django.test import override_settings

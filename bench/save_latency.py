@@ -70,21 +70,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DJANGO_ENV", "test")
 
-if not os.environ.get("DATABASE_URL", "").startswith("mysql://") or not os.environ.get(
-    "CELERY_BROKER_URL", ""
-).startswith("amqp://"):
-    sys.exit(
-        "bench/save_latency.py needs its own MariaDB database and RabbitMQ: "
-        "DATABASE_URL=mysql://.../catalog_bench_save CELERY_BROKER_URL=amqp://... "
-        "(see the module docstring)"
-    )
+from bench.server import setup_django_on_services
 
-import django
-
-django.setup()
+setup_django_on_services("save_latency.py", "catalog_bench_save")
 
 from django.contrib.admin.models import LogEntry
 from django.core.management import call_command

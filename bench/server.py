@@ -21,6 +21,25 @@ REQUEST_TIMEOUT = 30.0  # seconds; a request slower than this counts as failed
 PROXY = {"X-Forwarded-Proto": "https"}
 
 
+def setup_django_on_services(script: str, database: str) -> None:
+    """Refuse to run without MariaDB and RabbitMQ (the targets are stated for them), then
+    set Django up. Call it before importing the project's modules."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DJANGO_ENV", "test")
+    if not os.environ.get("DATABASE_URL", "").startswith("mysql://") or not os.environ.get(
+        "CELERY_BROKER_URL", ""
+    ).startswith("amqp://"):
+        sys.exit(
+            f"bench/{script} needs its own MariaDB database and RabbitMQ: "
+            f"DATABASE_URL=mysql://.../{database} CELERY_BROKER_URL=amqp://... "
+            "(see its docstring)"
+        )
+    import django
+
+    django.setup()
+
+
 @dataclass
 class Response:
     status: int
