@@ -12,6 +12,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from tests import factories
 
@@ -167,3 +168,39 @@ def editor(db) -> factories.EditorFactory:
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+def _logged_in(editor: object) -> Client:
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def alice(editor_factory) -> Client:
+    """An editor named alice, logged in with a test client of her own."""
+    return _logged_in(editor_factory(username="alice"))
+
+
+@pytest.fixture
+def bob(editor_factory) -> Client:
+    """A second editor, bob, with his own client: two people on one form."""
+    return _logged_in(editor_factory(username="bob"))
+
+
+@pytest.fixture
+def each_request_commits(monkeypatch) -> None:
+    """Each admin request is its own transaction in production; a test runs them all in
+    one. After each test-client request, forget what the catalog noted for the current
+    transaction (products already given a new version), as a commit would."""
+    from config.transactions import PerTransaction
+
+    original = Client.request
+
+    def request(self, **kwargs):
+        try:
+            return original(self, **kwargs)
+        finally:
+            PerTransaction.forget_all()
+
+    monkeypatch.setattr(Client, "request", request)

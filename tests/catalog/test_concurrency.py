@@ -17,37 +17,7 @@ from catalog.models import Product, Variant
 from config.transactions import PerTransaction
 from testkit.admin_forms import product_fields, product_form, variant_row
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _each_request_commits(monkeypatch):
-    """Each request is its own transaction in production; here all run in the test's
-    one transaction, so forget what the catalog noted per transaction (the product
-    already bumped) after each request, as a commit would."""
-    original = Client.request
-
-    def request(self, **kwargs):
-        try:
-            return original(self, **kwargs)
-        finally:
-            PerTransaction.forget_all()
-
-    monkeypatch.setattr(Client, "request", request)
-
-
-@pytest.fixture
-def alice(editor_factory) -> Client:
-    client = Client()
-    client.force_login(editor_factory(username="alice"))
-    return client
-
-
-@pytest.fixture
-def bob(editor_factory) -> Client:
-    client = Client()
-    client.force_login(editor_factory(username="bob"))
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_request_commits")]
 
 
 @pytest.fixture
