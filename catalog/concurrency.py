@@ -83,12 +83,13 @@ def value_text(model_field: models.Field, value: object) -> str:
     """A value as the form posts it, normalised so equal values compare equal.
 
     "12.5" and "12.50" are one price; "007" and "7" one stock; surrounding spaces are
-    stripped as the form strips them. Unparsable input stays as typed: the form's own
-    validation reports it.
+    stripped as the form strips them, and CRLF line breaks are LF. Unparsable input
+    stays as typed: the form's own validation reports it.
     """
     if value is None:
         return ""
-    text = str(value).strip()
+    # Browsers post a textarea's line breaks as CRLF; code and imports write LF.
+    text = str(value).replace("\r\n", "\n").strip()
     if isinstance(model_field, models.DecimalField):
         try:
             quantum = Decimal(1).scaleb(-(model_field.decimal_places or 0))

@@ -105,6 +105,8 @@ class Outcome:
     token: Token
     conflicts: list[Conflict] = field(default_factory=list)
     error: str = ""
+    #: Whether another save's changes were merged under this one; whose, when known.
+    merged: bool = False
     merged_with: list[Save] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
@@ -241,6 +243,7 @@ class OptimisticAdmin(PresenceAdmin):
             token=Token(version, timezone.now(), theirs, [c.key for c in result.conflicts]),
             conflicts=result.conflicts,
             error=CONFLICT_ERROR if result.conflicts else "",
+            merged=changed and not result.conflicts,
             merged_with=self.edit_target.saves_since(obj=obj, since=token.at) if changed else [],
             dropped=[token.base.rows[pk].get("sku", pk) for pk in result.dropped],
         )
@@ -296,7 +299,7 @@ class OptimisticAdmin(PresenceAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
         super().save_model(request, obj, form, change)
         outcome: Outcome | None = getattr(request, "_occ", None)
-        if outcome and outcome.merged_with:
+        if outcome and outcome.merged:
             messages.info(
                 request,
                 f"Merged with {saves_text(outcome.merged_with)}: your changes were saved "
