@@ -204,3 +204,24 @@ def each_request_commits(monkeypatch) -> None:
             PerTransaction.forget_all()
 
     monkeypatch.setattr(Client, "request", request)
+
+
+@pytest.fixture
+def editors_group_restored(transactional_db):
+    """The editors group, as its data migrations create it, for a ``transaction=True`` test.
+
+    Such tests end with a flush that empties every table; post_migrate then puts back
+    permissions and the theme, but not the group, which is migration data: a later
+    transactional test found no group.
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    from editors.services import EDITOR_PERMISSIONS, EDITORS_GROUP
+
+    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    wanted = Q(pk__in=[])
+    for app_label, codenames in EDITOR_PERMISSIONS.items():
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group

@@ -26,6 +26,7 @@ def product(product_factory, variant_factory) -> Product:
 
 @pytest.mark.mariadb  # row locks are what is tested; SQLite serialises whole transactions
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("editors_group_restored")  # bob is an editor
 def test_two_saves_at_once_cannot_both_pass_the_version_check(bob, product):
     """Alice's save holds the product's row lock; bob's stale save, posted meanwhile,
     waits for her commit, then sees her version and merges instead of overwriting."""
