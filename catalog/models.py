@@ -123,7 +123,7 @@ class EditPresence(models.Model):
     A table rather than Django's cache: the default cache is per process (gunicorn runs
     two workers, each would see half the editors) and a database cache table would need a
     ``createcachetable`` step outside migrations. Rows older than a poll's TTL mean
-    nothing; each ping deletes the object's stale rows.
+    nothing; each ping deletes every stale row, so the table holds only open forms.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -131,7 +131,8 @@ class EditPresence(models.Model):
     model = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
     opened_at = models.DateTimeField()
-    seen_at = models.DateTimeField()
+    #: Indexed: every ping deletes the rows nobody has pinged for a while.
+    seen_at = models.DateTimeField(db_index=True)
 
     class Meta:
         constraints = [

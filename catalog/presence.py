@@ -27,7 +27,7 @@ def presence_ping(*, user_id: int, model: str, object_id: str) -> None:
     """Record that this user has the form open now; the first ping after a gap opens it."""
     now = timezone.now()
     stale = now - timedelta(seconds=PRESENCE_TTL_SECONDS)
-    EditPresence.objects.filter(model=model, object_id=object_id, seen_at__lt=stale).delete()
+    EditPresence.objects.filter(seen_at__lt=stale).delete()  # closed tabs, anywhere
     updated = EditPresence.objects.filter(model=model, object_id=object_id, user_id=user_id).update(
         seen_at=now
     )

@@ -1,7 +1,10 @@
 """The presence poll of a change page: who else has it open, and the latest save."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import EditPresence
 from testkit.admin_forms import product_fields
@@ -63,3 +66,28 @@ def test_the_change_page_polls_its_presence_url(alice, product_factory):
 
     url = reverse("admin:catalog_product_presence", args=[product.pk])
     assert f'data-url="{url}"' in page.content.decode()
+
+
+@pytest.mark.parametrize("model", ["variant", "category"])
+def test_the_variant_and_category_pages_answer_the_poll_too(
+    alice, bob, variant_factory, category_factory, model
+):
+    obj = variant_factory() if model == "variant" else category_factory()
+    url = reverse(f"admin:catalog_{model}_presence", args=[obj.pk])
+    alice.get(url)
+
+    answer = bob.get(url).json()
+
+    assert [o["text"].split(" (")[0] for o in answer["others"]] == [
+        f"alice is also editing this {model}"
+    ]
+
+
+def test_a_closed_form_is_forgotten_at_the_next_ping(alice, bob, product_factory):
+    first, second = product_factory(), product_factory()
+    _presence(alice, first)
+    EditPresence.objects.update(seen_at=timezone.now() - timedelta(minutes=5))
+
+    _presence(bob, second)  # any ping, on any object
+
+    assert list(EditPresence.objects.values_list("object_id", flat=True)) == [str(second.pk)]
