@@ -58,10 +58,7 @@ import os
 import random
 import re
 import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -93,6 +90,15 @@ from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.db import connection, transaction
 
+from bench.server import (
+    PROXY,
+    REQUEST_TIMEOUT,
+    Gunicorn,
+    Response,
+    collectstatic,
+    request,
+    server_env,
+)
 from catalog.models import Category, Product, Variant
 from catalog.services import catalog_seed
 from config.queues import QUEUE_STATS_BATCH
@@ -106,9 +112,6 @@ USERNAME = "bench-editor-{:02d}"
 SKU = "BENCH-SAVE-{:02d}"
 VARIANTS = 3
 CHANGELIST = "/admin/catalog/product/"
-REQUEST_TIMEOUT = 30.0  # seconds; a request slower than this counts as failed
-#: What the TLS-terminating proxy in front of production adds (SECURE_PROXY_SSL_HEADER).
-_PROXY = {"X-Forwarded-Proto": "https"}
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -180,98 +183,7 @@ def _editor_accounts(count: int) -> list[EditorAccount]:
 # --- The server and the worker ------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _server_env() -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_ENV": "production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "CATALOG_VAR_DIR": str(VAR_DIR),  # STATIC_ROOT (collectstatic) lives under it
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def _collectstatic(env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=600,
-    )
-
-
-class Gunicorn:
-    """``gunicorn config.wsgi:application`` as in the Procfile, on a free local port."""
-
-    def __init__(self, *, workers: int, threads: int, env: dict[str, str]):
-        self.workers, self.threads, self.env = workers, threads, env
-        self.port = _free_port()
-        self.log = VAR_DIR / f"gunicorn-{workers}x{threads}.log"
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> "Gunicorn":
-        command = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{self.port}",
-            "--workers",
-            str(self.workers),
-            "--threads",
-            str(self.threads),
-        ]
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                if _request(self.port, "GET", "/healthz", _PROXY).status == 200:
-                    return self
-            except (OSError, http.client.HTTPException):
-                pass
-            time.sleep(0.2)
-        raise TimeoutError(f"gunicorn not ready after 60 s:\n{self.log.read_text()[-3000:]}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)  # graceful: finishes in-flight requests
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-
-
 # --- An editor over HTTP ------------------------------------------------------------------------
-
-
-@dataclass
-class Response:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
-
-def _request(port: int, method: str, path: str, headers: dict, body: str | None = None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        raw = conn.getresponse()
-        return Response(raw.status, raw.headers, raw.read().decode("utf-8", "replace"))
-    finally:
-        conn.close()
 
 
 class Browser:
@@ -287,7 +199,7 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def _send(self, method: str, path: str, form: dict | None = None) -> Response:
-        headers = {**_PROXY, "Connection": "close"}
+        headers = {**PROXY, "Connection": "close"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -298,7 +210,7 @@ class Browser:
                 "Origin": self.origin,
                 "Referer": self.origin + path,
             }
-        response = _request(self.port, method, path, headers, body)
+        response = request(self.port, method, path, headers, body)
         for header in response.headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
@@ -526,9 +438,9 @@ def main() -> None:
         print(f"seeding {args.catalog:,} products...", flush=True)
         catalog_seed(products=args.catalog)
     accounts = _editor_accounts(max(levels))
-    env = _server_env()
+    env = server_env(VAR_DIR)
     print("collecting static files (production storage)...", flush=True)
-    _collectstatic(env)
+    collectstatic(env)
     print(
         f"catalog: {Product.objects.count():,} products; {os.cpu_count()} CPUs; "
         f"MariaDB {connection.mysql_server_info}; batch worker: "
@@ -546,7 +458,7 @@ def main() -> None:
         if worker:
             worker.start()
         for workers, threads in configs:
-            with Gunicorn(workers=workers, threads=threads, env=env) as server:
+            with Gunicorn(log_dir=VAR_DIR, workers=workers, threads=threads, env=env) as server:
                 browsers = [Browser(server.port) for _ in accounts]
                 for browser, account in zip(browsers, accounts, strict=True):
                     browser.login(account.username, account.password)

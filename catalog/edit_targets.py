@@ -20,6 +20,7 @@ from django.db import models
 
 from catalog.concurrency import EditState, Values, value_text
 from catalog.models import Category, Product, Variant
+from catalog.services import category_tree_lock
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,13 @@ class VariantTarget(EditTarget):
     def lock(self, *, object_id: str) -> int | None:
         # The product's row: every variant change bumps its version, and the product's
         # form locks the same row, so a variant form and a product form serialise too.
-        return (
-            Product.objects.select_for_update()
-            .filter(variants__pk=object_id)
-            .values_list("version", flat=True)
-            .first()
+        # Two statements, not one join: a locking join would also lock the variant's row,
+        # possibly before the product's, while a product save holds the product and then
+        # updates its variants: a deadlock.
+        product_id = (
+            Variant.objects.filter(pk=object_id).values_list("product_id", flat=True).first()
         )
+        return None if product_id is None else ProductTarget().lock(object_id=str(product_id))
 
     def version(self, *, obj: Variant) -> int:
         return Product.objects.filter(pk=obj.product_id).values_list("version", flat=True)[0]
@@ -128,6 +130,9 @@ class CategoryTarget(EditTarget):
     model = Category
 
     def lock(self, *, object_id: str) -> int | None:
+        # The tree lock first, as every category save with a parent takes it before its
+        # locking walk of the tree: one order for all, so no two saves wait on each other.
+        category_tree_lock()
         return (
             Category.objects.select_for_update()
             .filter(pk=object_id)

@@ -1,3 +1,4 @@
+from collections.abc import Collection
 from decimal import Decimal
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from catalog.tree import category_parent_problem
 from catalog.validators import sku_validator
 
 
@@ -30,16 +32,50 @@ class Category(models.Model):
         return self.name
 
     def clean(self) -> None:
-        # A cycle would make every tree walk (stats over descendants) loop forever.
-        if self.parent_id is None or self.pk is None:
-            return
-        node: Category | None = self.parent
-        while node is not None:
-            if node.pk == self.pk:
-                raise ValidationError(
-                    {"parent": "A category cannot be its own ancestor: pick another parent."}
-                )
-            node = node.parent
+        """Refuse a cycle or a too-deep tree early, as a form error on the parent.
+
+        A quick check with plain reads; ``catalog.services.category_save`` repeats it
+        under the tree lock, which is what makes it hold against a concurrent save.
+        """
+        problem = category_parent_problem(
+            category_id=self.pk,
+            parent_id=self.parent_id,
+            parent_of=_parent_of,
+            children_of=_children_of,
+        )
+        if problem:
+            raise ValidationError({"parent": problem})
+
+
+def _parent_of(category_id: int) -> int | None:
+    return Category.objects.filter(pk=category_id).values_list("parent_id", flat=True).first()
+
+
+def _children_of(category_ids: Collection[int]) -> list[int]:
+    return list(Category.objects.filter(parent_id__in=category_ids).values_list("id", flat=True))
+
+
+class CategoryTreeLock(models.Model):
+    """The one row every change of the tree's shape locks first (``category_save``).
+
+    Locking the ancestor chain of the new parent instead would let two crossing moves
+    (X under Y, Y under X) each hold the row the other wants to write: a deadlock that
+    MariaDB breaks by rolling one transaction back mid-request. One row taken first
+    serialises such saves without any ordering to get right. Every save of a category
+    with a parent takes it, not only a visible move: a form loaded earlier may carry a
+    parent that the tree no longer has. Category saves are rare (a catalog has thousands
+    of categories, edited now and then) and a top-level one, which cannot close a cycle,
+    does not wait.
+    """
+
+    #: When the tree's shape was last saved (the lock is taken by writing this).
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "category tree lock"
+
+    def __str__(self) -> str:
+        return f"Category tree, last changed {self.changed_at:%Y-%m-%d %H:%M:%S}"
 
 
 #: Characters; far above any real product text (the seed writes a few hundred).

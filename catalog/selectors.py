@@ -7,6 +7,7 @@ from datetime import datetime
 from django.db.models import Max
 
 from catalog.models import Category, Product, Variant
+from catalog.tree import max_depth
 
 #: category id -> parent id (None for a top-level category).
 Tree = dict[int, int | None]
@@ -28,29 +29,36 @@ def category_children(tree: Tree) -> dict[int, list[int]]:
 def category_subtrees(roots: Iterable[int], tree: Tree) -> set[int]:
     """The roots and every category below them: the one walk down the tree.
 
-    Each node is visited once, so a shared subtree or a cycle in bad data ends the walk
-    instead of looping.
+    Each node is visited once and the walk spans at most ``CATALOG_CATEGORY_MAX_DEPTH``
+    levels (the roots' and those below), so a shared subtree or a cycle in bad data ends
+    it instead of looping.
     """
     children = category_children(tree)
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.extend(children.get(node, ()))
+    seen: set[int] = set(roots)
+    level = set(seen)
+    for _ in range(max_depth() - 1):
+        level = {child for node in level for child in children.get(node, ())} - seen
+        if not level:
+            break
+        seen |= level
     return seen
 
 
 def category_with_ancestors(category_ids: Iterable[int], tree: Tree) -> set[int]:
-    """The categories and every category above them: the one walk up the tree."""
+    """The categories and every category above them: the one walk up the tree.
+
+    At most ``CATALOG_CATEGORY_MAX_DEPTH`` categories from each one up (the deepest a
+    tree may be), each category once: a cycle in bad data ends the walk.
+    """
+    limit = max_depth()
     found: set[int] = set()
     for category_id in category_ids:
         node: int | None = category_id
-        while node is not None and node in tree and node not in found:
+        steps = 0
+        while node is not None and node in tree and node not in found and steps < limit:
             found.add(node)
             node = tree[node]
+            steps += 1
     return found
 
 

@@ -24,7 +24,18 @@ else:
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """A page to look at, never to edit: figures written by workers, views over history."""
+    """A page to look at, never to edit: figures written by workers, views over history.
+
+    Rows that belong to another object (a product's statistics) set ``deleted_with`` to
+    the permission that deletes that owner ("catalog.delete_product"). Django's delete
+    confirmation asks the admin of every row a delete would cascade to, so without it
+    nobody could delete the owner. Even then these pages offer no delete of their own
+    (no action, no button, no delete page): a row deleted by hand is only recomputed.
+    """
+
+    #: Holders of this permission ("app.codename") may delete these rows *with* their
+    #: owner; None: never deleted through the admin.
+    deleted_with: str | None = None
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -33,7 +44,30 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+        return self.deleted_with is not None and request.user.has_perm(self.deleted_with)
+
+    def get_actions(
+        self, request: HttpRequest
+    ) -> dict[str, tuple[Callable[..., Any], str, str] | None]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        return super().change_view(
+            request, object_id, form_url, {**(extra_context or {}), "show_delete": False}
+        )
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        raise PermissionDenied
 
 
 def _always(model_admin: Any, request: HttpRequest, obj: Any) -> bool:

@@ -20,7 +20,6 @@ from config.queues import (
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
     TASK_CATEGORY_REFRESH,
-    TASK_MONITORING_SAMPLE,
     TASK_PRODUCT_STATS_BATCH,
     TASK_STALE_SWEEP,
 )
@@ -53,7 +52,6 @@ QUEUES: dict[str, tuple[Queue, list[str]]] = {
             # not worth a rate-limit token.
             TASK_STALE_SWEEP,
             TASK_CATEGORY_REFRESH,
-            TASK_MONITORING_SAMPLE,
             TASK_BULK_NIGHTLY,
             TASK_BULK_RESUME,
         ],

@@ -18,7 +18,6 @@ from config.queues import (
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
     TASK_CATEGORY_REFRESH,
-    TASK_MONITORING_SAMPLE,
     TASK_STALE_SWEEP,
 )
 
@@ -241,7 +240,17 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Rate limits without kombu's burst after an idle spell (see stats/bulk/ratelimit.py).
 CELERY_WORKER_CONSUMER = "stats.bulk.ratelimit:SteadyRateConsumer"
 
-EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)  # 0: keep every save
+# The deepest level a category may sit at (top level is 1): saves beyond it are refused,
+# and every walk of the tree stops there even on bad data (catalog/tree.py).
+CATALOG_CATEGORY_MAX_DEPTH = env_int("CATALOG_CATEGORY_MAX_DEPTH", 32)
+if CATALOG_CATEGORY_MAX_DEPTH < 1:
+    raise ImproperlyConfigured(
+        f"CATALOG_CATEGORY_MAX_DEPTH={CATALOG_CATEGORY_MAX_DEPTH}: at least 1 (top level only)."
+    )
+
+# History page only: one editor's saves this close together share a row (0: a row per
+# save). Every save is always stored.
+EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)
 
 # --- Statistics ----------------------------------------------------------------------------
 # The batch task flushes every STATS_BATCH_FLUSH_EVERY requests or STATS_BATCH_FLUSH_INTERVAL
@@ -278,7 +287,7 @@ if len(_bulk_cron) != 5:
 # Republish bulk chunks whose message never reached the broker, every this many seconds.
 STATS_BULK_RESUME_INTERVAL = env_int("STATS_BULK_RESUME_INTERVAL", 300)
 
-# Monitoring (stats/monitoring.py). The management API gives unacked counts, rates and the
+# Monitoring (stats/monitoring/). The management API gives unacked counts, rates and the
 # active consumer; without it only ready messages and consumers are known.
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL") or None
 RABBITMQ_VHOST = env_str("RABBITMQ_VHOST", "/")
@@ -290,15 +299,18 @@ STATS_MONITOR_STALE_WARNING = env_int(
 STATS_MONITOR_STALE_CRITICAL = env_int("STATS_MONITOR_STALE_CRITICAL", 3600)
 STATS_MONITOR_EXPECT_BULK_STANDBY = env_bool("STATS_MONITOR_EXPECT_BULK_STANDBY", False)
 STATS_MONITOR_SAMPLE_RETENTION_HOURS = env_int("STATS_MONITOR_SAMPLE_RETENTION_HOURS", 24)
+# The sampler (a thread of beat) stores a snapshot every STATS_MONITOR_SAMPLE_INTERVAL
+# seconds; one older than STATS_MONITOR_SNAPSHOT_MAX_AGE is itself critical. A worker that
+# misses STATS_MONITOR_MISSES replies in a row (embedded broker only) is declared gone.
+STATS_MONITOR_SAMPLE_INTERVAL = env_int("STATS_MONITOR_SAMPLE_INTERVAL", 5)
+STATS_MONITOR_SNAPSHOT_MAX_AGE = env_int(
+    "STATS_MONITOR_SNAPSHOT_MAX_AGE", 4 * STATS_MONITOR_SAMPLE_INTERVAL + 10
+)
+STATS_MONITOR_MISSES = env_int("STATS_MONITOR_MISSES", 3)
 # Bearer token for /metrics and /ops/status.json (staff sessions work too).
 METRICS_TOKEN = env_str("METRICS_TOKEN") or None
 
 CELERY_BEAT_SCHEDULE = {
-    "stats-monitoring-sample": {
-        "task": TASK_MONITORING_SAMPLE,
-        "schedule": 60,
-        "options": {"expires": 60},
-    },
     "stats-bulk-nightly": {
         "task": TASK_BULK_NIGHTLY,
         "schedule": crontab(

@@ -52,7 +52,10 @@ def editor_activity(*, since: datetime) -> list[EditorDay]:
     count a product once whether it was saved directly, through a variant, or both, so
     it is a COUNT(DISTINCT) over the UNION ALL of both histories; the ORM cannot
     aggregate over a UNION, so the ORM-built UNION is wrapped in one GROUP BY here.
-    Folded records (``history_fold``) count once: this counts edits, not clicks.
+    Every save has its own record, so this counts saves: five quick saves of one product
+    are five product saves (its History page shows them as one burst row). Counting bursts
+    would need the grouping per product in Python over every record of the period; saves
+    are what the records are, and the page says so.
     """
     products = _touches(
         Product.history.filter(history_date__gte=since),

@@ -1,21 +1,19 @@
 """Accounts and admin look for the people who edit the catalog."""
 
 import secrets
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
-from simple_history.models import HistoricalChanges
 
 EDITORS_GROUP = "Content editors"
 
 #: What an editor may do. Deleting variants is part of editing a product (inline
 #: delete); deleting products or categories is not: unpublish a product instead.
-#: Editors may start bulk statistics runs (``add_bulkrun``) and watch them, but not cancel
-#: one: a cancelled run may be someone else's, and ops own the bulk queue.
+#: Editors may start bulk statistics runs (``add_bulkrun``, one at a time) and watch them,
+#: and cancel their own; cancelling anyone's run (``cancel_bulkrun``) is for ops, who own
+#: the bulk queue.
 EDITOR_PERMISSIONS: dict[str, list[str]] = {
     "catalog": [
         "add_product",
@@ -85,43 +83,3 @@ def admin_theme_ensure(*, environment_name: str) -> None:
     theme.language_chooser_active = False
     theme.active = True
     theme.save()
-
-
-def history_fold(*, record: HistoricalChanges) -> bool:
-    """Fold a burst of saves by one user into its last record; True if one was folded.
-
-    Editors save often (save and continue, fix a typo, save again), and a record per click
-    would grow the history without bound and bury the real changes. So when ``record``
-    is a change ("~") and the object's previous record is also a change by the same user
-    (no user counts as one user: changes from code) at most
-    ``EDITORS_HISTORY_FOLD_SECONDS`` earlier, the previous record is deleted. Every record
-    is a full snapshot, so only the intermediate state goes: the diff between the records
-    that stay still shows the whole change of the burst. The creation record ("+") and
-    deletions ("-") are never folded, and neither is anything across another user's save,
-    so who changed what stays true. The window slides: each save is compared with the one
-    before it. 0 turns folding off.
-
-    No transaction of its own (it runs inside the save's): a SELECT and at most one
-    DELETE need no savepoint, and this runs for every saved row.
-    """
-    window = settings.EDITORS_HISTORY_FOLD_SECONDS
-    if window <= 0 or record.history_type != "~":
-        return False
-    history = type(record).objects
-    pk_name = record.instance_type._meta.pk.attname
-    previous = (
-        history.filter(**{pk_name: getattr(record, pk_name)}, history_date__lte=record.history_date)
-        .exclude(history_id=record.history_id)
-        .order_by("-history_date", "-history_id")
-        .values("history_id", "history_type", "history_user_id", "history_date")
-        .first()
-    )
-    if (
-        previous is None
-        or previous["history_type"] != "~"
-        or previous["history_user_id"] != record.history_user_id
-        or record.history_date - previous["history_date"] > timedelta(seconds=window)
-    ):
-        return False
-    history.filter(history_id=previous["history_id"]).delete()
-    return True

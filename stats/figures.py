@@ -7,6 +7,11 @@ tests check it against (``testkit.reference``, a slow loop over the ORM) feed th
 functions below, so a difference between the two can only come from the aggregation,
 never from two copies of a rule drifting apart.
 
+Prices: a product's price figures are in its one currency (``catalog.rules``). A product
+saved with several currencies before that rule has no price figures (currency and prices
+empty) rather than a range or an average across currencies; a category has a range per
+currency. No figure ever combines two currencies, because the catalog has no exchange rates.
+
 Stock status (threshold: ``settings.STATS_LOW_STOCK_THRESHOLD``, 5 when unset):
 
 =====================================  ======
@@ -31,6 +36,7 @@ Every variant has a size or a colour (needs at least one variant)      10
 =====================================================================  ======
 """
 
+from collections.abc import Collection
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -43,6 +49,7 @@ from stats.recompute.sql import CENT
 PRODUCT_FIGURES: tuple[str, ...] = (
     "category_id",
     "variant_count",
+    "currency",
     "price_min",
     "price_max",
     "price_avg",
@@ -50,15 +57,19 @@ PRODUCT_FIGURES: tuple[str, ...] = (
     "stock_status",
     "completeness",
 )
-#: The computed columns of ``CategoryStats``, over a category's whole subtree.
+#: The price figures of a product, all in its ``currency`` (see ``product_price_figures``).
+PRODUCT_PRICE_FIGURES: tuple[str, ...] = ("currency", "price_min", "price_max", "price_avg")
+#: The computed columns of ``CategoryStats``, over a category's whole subtree. No price:
+#: a subtree mixes currencies, so its prices are ``CATEGORY_PRICE_FIGURES`` per currency.
 CATEGORY_FIGURES: tuple[str, ...] = (
     "product_count",
     "published_count",
     "draft_count",
-    "price_min",
-    "price_max",
     "total_stock",
 )
+#: The columns of ``CategoryPriceRange``: one row per category and currency, over the
+#: prices of the subtree's variants in that currency only.
+CATEGORY_PRICE_FIGURES: tuple[str, ...] = ("price_min", "price_max")
 
 DESCRIPTION_FULL_LENGTH = 200
 
@@ -109,3 +120,27 @@ def price_average(*, price_sum: Decimal | None, variant_count: int) -> Decimal |
     if not variant_count or price_sum is None:
         return None
     return (Decimal(price_sum) / variant_count).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def product_price_figures(
+    *,
+    currencies: Collection[str],
+    price_min: Decimal | None,
+    price_max: Decimal | None,
+    price_sum: Decimal | None,
+    variant_count: int,
+) -> dict[str, str | Decimal | None]:
+    """``PRODUCT_PRICE_FIGURES`` from the aggregates over all of a product's variants.
+
+    ``currencies`` are the variants' currencies (the distinct ones, or just the lowest and
+    the highest). Unless there is exactly one, the aggregates mix currencies (or there
+    are no variants), so every price figure is empty (the currency ``""``).
+    """
+    if len(set(currencies)) != 1:
+        return {"currency": "", "price_min": None, "price_max": None, "price_avg": None}
+    return {
+        "currency": next(iter(currencies)),
+        "price_min": price_min,
+        "price_max": price_max,
+        "price_avg": price_average(price_sum=price_sum, variant_count=variant_count),
+    }

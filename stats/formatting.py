@@ -1,6 +1,11 @@
 """Plain-text formatting shared by the ``recompute_stats`` command and the admin."""
 
-from stats.models import BulkRun
+from collections.abc import Iterable
+
+from stats.models import BulkRun, CategoryPriceRange, ProductStats
+
+#: What a product with variants in several currencies shows instead of a price range.
+MIXED_CURRENCIES = "no price range: its variants use several currencies (give them one)"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -33,3 +38,15 @@ def format_scope(run: BulkRun) -> str:
         return run.get_scope_display().lower()
     name = run.category.name if run.category is not None else "(deleted)"
     return f"category {name} and its descendants"
+
+
+def format_product_prices(stats: ProductStats) -> str:
+    """``"EUR 13.53 - 497.55 (average 174.73)"``: every figure in the product's currency."""
+    if not stats.currency:
+        return MIXED_CURRENCIES if stats.variant_count else "-"
+    return f"{stats.currency} {stats.price_min} - {stats.price_max} (average {stats.price_avg})"
+
+
+def format_price_ranges(ranges: Iterable[CategoryPriceRange]) -> str:
+    """``"EUR 2.50 - 99.00; USD 4.00 - 12.00"``: one range per currency, never one overall."""
+    return "; ".join(f"{r.currency} {r.price_min} - {r.price_max}" for r in ranges) or "-"

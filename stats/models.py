@@ -31,7 +31,10 @@ class ProductStats(models.Model):
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     variant_count = models.PositiveIntegerField(default=0)
-    #: Prices are compared as stored, whatever the variants' currency.
+    #: The currency of every price figure below. A product has one currency (the catalog
+    #: validates it); one saved with mixed currencies before that rule has no currency ("")
+    #: and no price figures at all, never a range across currencies (``stats.figures``).
+    currency = models.CharField(max_length=3, blank=True, default="")
     price_min = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     price_max = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     price_avg = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -94,8 +97,6 @@ class CategoryStats(models.Model):
     product_count = models.PositiveIntegerField(default=0)
     published_count = models.PositiveIntegerField(default=0)
     draft_count = models.PositiveIntegerField(default=0)
-    price_min = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    price_max = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     total_stock = models.PositiveBigIntegerField(default=0)
     computed_at = models.DateTimeField()
 
@@ -105,6 +106,33 @@ class CategoryStats(models.Model):
 
     def __str__(self) -> str:
         return f"Statistics of category {self.category_id}"
+
+
+class CategoryPriceRange(models.Model):
+    """A category's price range in one currency, over its whole subtree.
+
+    A subtree holds products of several currencies, and prices in two currencies cannot
+    be compared without exchange rates (the catalog has none), so a category has one
+    range per currency its variants use, and none for a currency it does not use.
+    Written with the category's ``CategoryStats`` row, under that row's lock.
+    """
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="price_ranges")
+    currency = models.CharField(max_length=3)
+    price_min = models.DecimalField(max_digits=12, decimal_places=2)
+    price_max = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["category", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "currency"], name="categorypricerange_category_currency"
+            ),
+        ]
+        verbose_name = "category price range"
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.price_min} - {self.price_max}"
 
 
 class BatchFlush(models.Model):
@@ -289,3 +317,21 @@ class OpsDashboard(QueueSample):
         proxy = True
         verbose_name = "queues & workers"
         verbose_name_plural = "queues & workers"
+
+
+class LatestSnapshot(models.Model):
+    """The monitoring sampler's latest snapshot: one row, which every face reads.
+
+    ``/metrics``, ``/ops/status.json``, ``/readyz`` and the ops page read this row and its
+    age instead of asking the broker and the workers on every request, so they answer in
+    milliseconds whatever the broker's state (see ``stats.monitoring.sampler``).
+    """
+
+    taken_at = models.DateTimeField()
+    data = models.JSONField()
+
+    class Meta:
+        verbose_name = "latest monitoring snapshot"
+
+    def __str__(self) -> str:
+        return f"Monitoring snapshot of {self.taken_at:%Y-%m-%d %H:%M:%S}"

@@ -1,10 +1,12 @@
 """Reads of the statistics worth a name."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.utils import timezone
 
-from stats.models import ProductStaleness
+from stats.figures import CATEGORY_PRICE_FIGURES
+from stats.models import CategoryPriceRange, ProductStaleness
 
 
 def stale_products(*, older_than: timedelta, limit: int) -> list[int]:
@@ -19,3 +21,11 @@ def stale_products(*, older_than: timedelta, limit: int) -> list[int]:
         .order_by("stale_since", "product_id")
         .values_list("product_id", flat=True)[:limit]
     )
+
+
+def category_price_ranges(*, category_id: int) -> dict[str, dict[str, Decimal]]:
+    """A category's stored price ranges: per currency, ``CATEGORY_PRICE_FIGURES``."""
+    rows = CategoryPriceRange.objects.filter(category_id=category_id).order_by("currency")
+    return {
+        row.currency: {name: getattr(row, name) for name in CATEGORY_PRICE_FIGURES} for row in rows
+    }

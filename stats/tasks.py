@@ -2,19 +2,18 @@
 
 Each sub-package keeps its own wiring: ``stats.batch.tasks`` (the batched recompute, the
 stale sweep, the category refresh), ``stats.bulk.tasks`` (bulk chunks, the nightly run,
-resume), ``stats.monitoring.tasks`` (the chart's sample).
+resume). ``stats.monitoring.sampler`` is imported too: beat starts its thread.
 """
 
 from stats.batch.tasks import category_stats_refresh, product_stats_batch, stale_sweep
 from stats.bulk.tasks import bulk_chunk, bulk_nightly, bulk_resume
-from stats.monitoring.tasks import monitoring_sample
+from stats.monitoring import sampler  # noqa: F401  (the sampler thread beat starts)
 
 __all__ = [
     "bulk_chunk",
     "bulk_nightly",
     "bulk_resume",
     "category_stats_refresh",
-    "monitoring_sample",
     "product_stats_batch",
     "stale_sweep",
 ]

@@ -3,7 +3,12 @@
 from catalog.models import Category, Product
 from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
 from stats.models import CategoryStats, ProductStaleness, ProductStats
-from testkit.reference import category_stats_from_scratch, product_stats_from_scratch
+from stats.selectors import category_price_ranges
+from testkit.reference import (
+    category_price_ranges_from_scratch,
+    category_stats_from_scratch,
+    product_stats_from_scratch,
+)
 
 
 def statistics_errors() -> list[str]:
@@ -28,6 +33,10 @@ def statistics_errors() -> list[str]:
         got = {name: getattr(row, name) for name in CATEGORY_FIGURES} if row else None
         if got != dict(expected):
             errors.append(f"category {category_id}: {got} != {expected}")
+        ranges = category_price_ranges(category_id=category_id)
+        expected_ranges = category_price_ranges_from_scratch(category_id=category_id)
+        if ranges != expected_ranges:
+            errors.append(f"category {category_id} prices: {ranges} != {expected_ranges}")
     return errors
 
 

@@ -11,10 +11,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import Product, Variant
 from catalog.selectors import category_subtrees, category_tree, category_with_ancestors
 from stats import figures
-from stats.models import CategoryStats, ProductStaleness, ProductStats
+from stats.models import CategoryPriceRange, CategoryStats, ProductStaleness, ProductStats
 from stats.recompute.marks import Marks, marks_claim, token
 from stats.recompute.products import RecomputeResult
 
@@ -30,10 +30,12 @@ def product_stats_from_scratch(*, product_id: int) -> tuple[dict[str, Any], int]
     result = {
         "category_id": product.category_id,
         "variant_count": len(variants),
-        "price_min": min(prices, default=None),
-        "price_max": max(prices, default=None),
-        "price_avg": figures.price_average(
-            price_sum=sum(prices) if prices else None, variant_count=len(prices)
+        **figures.product_price_figures(
+            currencies={variant.currency for variant in variants},
+            price_min=min(prices, default=None),
+            price_max=max(prices, default=None),
+            price_sum=sum(prices) if prices else None,
+            variant_count=len(prices),
         ),
         "total_stock": total_stock,
         "stock_status": figures.stock_status(total_stock=total_stock),
@@ -54,17 +56,26 @@ def category_stats_from_scratch(*, category_id: int) -> dict[str, Any]:
     subtree = category_subtrees([category_id], category_tree())
     products = list(Product.objects.filter(category_id__in=subtree).prefetch_related("variants"))
     variants = [variant for product in products for variant in product.variants.all()]
-    prices: list[Decimal] = [variant.price for variant in variants]
     result = {
         "product_count": len(products),
         "published_count": sum(1 for p in products if p.status == Product.Status.PUBLISHED),
         "draft_count": sum(1 for p in products if p.status == Product.Status.DRAFT),
-        "price_min": min(prices, default=None),
-        "price_max": max(prices, default=None),
         "total_stock": sum(variant.stock for variant in variants),
     }
     assert tuple(result) == figures.CATEGORY_FIGURES
     return result
+
+
+def category_price_ranges_from_scratch(*, category_id: int) -> dict[str, dict[str, Decimal]]:
+    """Per currency, ``figures.CATEGORY_PRICE_FIGURES`` over the subtree's variants."""
+    subtree = category_subtrees([category_id], category_tree())
+    prices: dict[str, list[Decimal]] = {}
+    for variant in Variant.objects.filter(product__category_id__in=subtree):
+        prices.setdefault(variant.currency, []).append(variant.price)
+    return {
+        currency: {"price_min": min(values), "price_max": max(values)}
+        for currency, values in sorted(prices.items())
+    }
 
 
 def _marks_read(product_ids: list[int]) -> Marks:
@@ -112,6 +123,13 @@ def product_stats_recompute_loop(*, product_ids: list[int]) -> RecomputeResult:
                     **category_stats_from_scratch(category_id=category_id),
                     "computed_at": now,
                 },
+            )
+            CategoryPriceRange.objects.filter(category_id=category_id).delete()
+            CategoryPriceRange.objects.bulk_create(
+                CategoryPriceRange(category_id=category_id, currency=currency, **values)
+                for currency, values in category_price_ranges_from_scratch(
+                    category_id=category_id
+                ).items()
             )
         result += RecomputeResult(categories=1)
     return result

@@ -62,3 +62,15 @@ class EditorFactory(UserFactory):
     def editors_group(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.groups.add(Group.objects.get(name=EDITORS_GROUP))
+
+
+def shop_in_currencies(product_factory, variant_factory, count: int) -> list[Product]:
+    """``count`` products with two variants each, in EUR, USD and GBP by turns, under one
+    root category: every category range and product figure must stay within a currency.
+    """
+    root = CategoryFactory()
+    products = product_factory.create_batch(count, category__parent=root)
+    for index, product in enumerate(products):
+        currency = ("EUR", "USD", "GBP")[index % 3]
+        variant_factory.create_batch(2, product=product, currency=currency)
+    return products

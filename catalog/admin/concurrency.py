@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core import signing
@@ -296,8 +295,10 @@ class OptimisticAdmin(PresenceAdmin):
 
         return ConflictForm
 
-    def save_model(self, request: HttpRequest, obj: Any, form: forms.Form, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        # After every successful save, the change form's and the revert's alike; not
+        # save_model, which an admin may replace (categories save through a service).
+        entry = super().log_change(request, obj, message)
         outcome: Outcome | None = getattr(request, "_occ", None)
         if outcome and outcome.merged:
             messages.info(
@@ -311,6 +312,7 @@ class OptimisticAdmin(PresenceAdmin):
                 f"{sku} was deleted by someone else since you opened the form: your "
                 "changes to it were not kept.",
             )
+        return entry
 
     def _occ_context(self, request: HttpRequest, obj: Any, *, inline: bool) -> dict[str, Any]:
         outcome: Outcome | None = getattr(request, "_occ", None)

@@ -1,20 +1,46 @@
-"""Edit history pages (django-simple-history): field diffs and a guarded revert."""
+"""Edit history pages (django-simple-history): bursts with field diffs and a guarded revert."""
 
+from typing import Any
+
+from django import http
+from django.conf import settings
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.encoding import force_str
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange
-from simple_history.template_utils import HistoricalRecordContextHelper
+from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
+
+from catalog.history import BurstRow, VariantDelta, history_rows
+from catalog.models import Product, Variant
+
+
+class _FullValues(ObjDiffDisplay):
+    """Never shortens: simple-history cuts long values to "Essen[183 chars]rtable"."""
+
+    def common_shorten_repr(self, *args: Any) -> tuple[str, ...]:
+        return tuple(str(arg) for arg in args)
 
 
 class _ChoiceLabels(HistoricalRecordContextHelper):
-    """Diffs show a choice's label ("Draft -> Published"), as the change form does."""
+    """Diffs show a choice's label ("Draft -> Published"), as the change form does, and
+    whole values (the template wraps them), never a shortened middle."""
 
     def prepare_delta_change_value(self, change: ModelChange, value: object) -> object:
         field = self.model._meta.get_field(change.field)
         if field.choices:
             return dict(field.flatchoices).get(value, value)
         return super().prepare_delta_change_value(change, value)
+
+    def get_obj_diff_display(self) -> ObjDiffDisplay:
+        return _FullValues()
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -23,7 +49,12 @@ class HistoryAdmin(SimpleHistoryAdmin):
     simple-history 3.13 hides the Revert button from users who may only view, but its
     form view saves any POST after checking *view* permission; a revert is a change,
     so a POST needs change permission here (editors have it for products and variants).
+
+    The History page is ours: one row per same-editor burst (``catalog.history``), its
+    whole change, and a <details> with each save of the burst and its own diff.
     """
+
+    object_history_list_template = "admin/catalog/history_list.html"
 
     def history_form_view(
         self,
@@ -40,3 +71,91 @@ class HistoryAdmin(SimpleHistoryAdmin):
         self, request: HttpRequest, historical_record: object
     ) -> HistoricalRecordContextHelper:
         return _ChoiceLabels(self.model, historical_record)
+
+    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
+        # One time for the whole request: the product's record and its inline variants'
+        # records share it, which is how the product's history finds its variant changes.
+        obj._history_date = timezone.now()  # type: ignore[attr-defined]
+        super().save_model(request, obj, form, change)
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: BaseFormSet, change: bool
+    ) -> None:
+        stamp = getattr(form.instance, "_history_date", None)
+        if stamp is not None:
+            for inline_form in formset.forms:
+                inline_form.instance._history_date = stamp
+        super().save_formset(request, form, formset, change)
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        """simple-history's page, read through ``catalog.history.history_rows``."""
+        request.current_app = self.admin_site.name
+        opts = self.model._meta
+        object_id = unquote(object_id)
+        records = self.model.history.filter(**{opts.pk.attname: object_id})
+        try:
+            obj = self.get_queryset(request).get(**{opts.pk.attname: object_id})
+        except self.model.DoesNotExist:
+            latest = records.order_by("-history_date", "-history_id").first()
+            if latest is None:
+                raise http.Http404 from None
+            obj = latest.instance
+        if not self.has_view_history_or_change_history_permission(request, obj):
+            raise PermissionDenied
+        page, rows = history_rows(
+            records=records,
+            window_seconds=settings.EDITORS_HISTORY_FOLD_SECONDS,
+            page_number=request.GET.get(PAGE_VAR),
+            per_page=self.history_list_per_page,
+            product_id=obj.pk if self.model is Product else None,
+        )
+        user_type = self.content_type_model_cls.objects.get_for_model(get_user_model())
+        context = {
+            "title": self.history_view_title(request, obj),
+            "object_history_list_template": self.object_history_list_template,
+            "page_obj": page,
+            "rows": [self._row_context(request, row) for row in rows],
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "page_var": PAGE_VAR,
+            "pagination_required": page.paginator.num_pages > 1,
+            "module_name": capfirst(force_str(opts.verbose_name_plural)),
+            "object": obj,
+            "app_label": opts.app_label,
+            "opts": opts,
+            "admin_user_view": f"admin:{user_type.app_label}_{user_type.model}_change",
+            "revert_disabled": self.revert_disabled(request, obj),
+            "burst_minutes": settings.EDITORS_HISTORY_FOLD_SECONDS // 60,
+            **self.admin_site.each_context(request),
+            **(extra_context or {}),
+        }
+        return self.render_history_view(request, self.object_history_template, context)
+
+    def _format(self, model: type[Model], changes: list[ModelChange]) -> list[dict[str, Any]]:
+        helper = _ChoiceLabels(model, None)
+        formatted = (helper.format_delta_change(c) for c in changes)
+        return [{"field": c.field, "old": c.old, "new": c.new} for c in formatted]
+
+    def _variants(self, deltas: list[VariantDelta]) -> list[dict[str, Any]]:
+        return [
+            {"sku": d.sku, "kind": d.kind, "changes": self._format(Variant, d.changes)}
+            for d in deltas
+        ]
+
+    def _row_context(self, request: HttpRequest, row: BurstRow) -> dict[str, Any]:
+        return {
+            "record": row.record,
+            "first_date": row.first_date,
+            "is_burst": row.is_burst,
+            "changes": self._format(self.model, row.changes),
+            "variants": self._variants(row.variants),
+            "saves": [
+                {
+                    "record": save.record,
+                    "changes": self._format(self.model, save.changes),
+                    "variants": self._variants(save.variants),
+                }
+                for save in row.saves
+            ],
+        }

@@ -12,6 +12,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
 from catalog.admin.concurrency import Inline, OptimisticAdmin
+from catalog.admin.currency import OneCurrencyFormSet
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.edit_targets import ProductTarget
@@ -40,6 +41,7 @@ VARIANT_FIELDS: tuple[str, ...] = ("sku", "size", "colour", "price", "currency",
 
 class VariantInline(admin.TabularInline):
     model = Variant
+    formset = OneCurrencyFormSet
     extra = 1
     fields = list(VARIANT_FIELDS)
     # The admin's default text input is 610px wide; six of them overflow the row.

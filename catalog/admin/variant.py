@@ -1,6 +1,11 @@
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from catalog.admin.concurrency import OptimisticAdmin
+from catalog.admin.currency import VariantForm
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.product import NARROW_TEXT
 from catalog.edit_targets import VariantTarget
@@ -16,6 +21,7 @@ class VariantAdmin(OptimisticAdmin, HistoryAdmin):
 
     edit_target = VariantTarget()
 
+    form = VariantForm
     list_display = ["sku", "product", "size", "colour", "price", "currency", "stock"]
     list_select_related = ["product"]
     search_fields = ["sku", "product__sku"]
@@ -25,3 +31,17 @@ class VariantAdmin(OptimisticAdmin, HistoryAdmin):
     list_per_page = 50
     # 300,000 variants: no exact COUNT(*) on every page view (as on products).
     show_full_result_count = False
+
+    def get_actions(
+        self, request: HttpRequest
+    ) -> dict[str, tuple[Callable[..., Any], str, str] | None]:
+        """No "Delete selected" for whoever may not delete products (editors).
+
+        Editors delete variants to drop a size from *one* product (the inline's Delete?
+        box); "select all" then "delete selected" on this list would empty every product
+        of the catalog, which is deleting products in all but name.
+        """
+        actions = super().get_actions(request)
+        if not request.user.has_perm("catalog.delete_product"):
+            actions.pop("delete_selected", None)
+        return actions

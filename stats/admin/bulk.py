@@ -32,7 +32,7 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     """Runs are started by actions, the command and the schedule; here they are watched.
 
     Read-only: the run's figures are written by the workers. The one thing to do on a
-    run is cancel it, a separate permission (``stats.cancel_bulkrun``) with its own URL.
+    run is cancel it: ops with ``stats.cancel_bulkrun`` any run, an editor their own.
     """
 
     list_display = [
@@ -85,7 +85,16 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         return super().get_queryset(request).select_related("category", "started_by")
 
     def has_cancel_permission(self, request: HttpRequest, obj: BulkRun | None = None) -> bool:
-        return request.user.has_perm("stats.cancel_bulkrun")
+        """Ops cancel any run (``stats.cancel_bulkrun``); an editor cancels their own.
+
+        Asked without a run first (may this user cancel runs at all?), then with it.
+        """
+        user = request.user
+        if user.has_perm("stats.cancel_bulkrun"):
+            return True
+        if obj is None:
+            return user.has_perm("stats.add_bulkrun")
+        return obj.started_by_id is not None and obj.started_by_id == user.pk
 
     def get_object_actions(self) -> list[ObjectAction]:
         return [
@@ -120,15 +129,17 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     @admin.display(description="Progress")
     def progress(self, obj: BulkRun) -> SafeString:
         progress = bulk_run_progress(obj)
-        finished = obj.chunks_total - progress.chunks_left
+        finished = obj.chunks_done + obj.chunks_failed
+        cancelled = "cancelled at " if obj.status == BulkRun.Status.CANCELLED else ""
         return format_html(
             '<div title="{}%" style="display:inline-block;vertical-align:middle;width:120px;'
             'height:10px;border:1px solid #aaa;border-radius:3px;background:#eee;overflow:hidden">'
             '<div style="width:{}%;height:100%;background:{}"></div></div> '
-            "<span>{}% &middot; {}/{} chunks</span>",
+            "<span>{}{}% &middot; {}/{} chunks</span>",
             progress.percent,
             progress.percent,
             _PROGRESS_COLOURS.get(obj.status, "#2e86c1"),
+            cancelled,
             progress.percent,
             f"{finished:,}",
             f"{obj.chunks_total:,}",

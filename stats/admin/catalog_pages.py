@@ -20,7 +20,12 @@ from config.admin import ObjectAction
 from stats.batch.requests import product_stats_request
 from stats.bulk.services import BulkRunError, bulk_run_progress
 from stats.bulk.tasks import bulk_run_launch
-from stats.formatting import format_duration, format_scope
+from stats.formatting import (
+    format_duration,
+    format_price_ranges,
+    format_product_prices,
+    format_scope,
+)
 from stats.models import BulkRun, ProductStaleness, ProductStats
 
 #: Starting a run is cheap (chunks of ids) but its work is hours of the one rate-limited
@@ -50,9 +55,7 @@ def stats_completeness(obj: Product) -> str:
 @admin.display(description="Price range")
 def stats_price_range(obj: Product) -> str:
     stats = _stats(obj)
-    if not stats or stats.price_min is None:
-        return "-"
-    return f"{stats.price_min} - {stats.price_max} (average {stats.price_avg})"
+    return format_product_prices(stats) if stats else "-"
 
 
 @admin.display(description="Total stock")
@@ -109,7 +112,11 @@ def start_bulk_runs(
     for scope in scopes:
         try:
             run = bulk_run_launch(
-                trigger=BulkRun.Trigger.EDITOR, started_by=request.user, **scope
+                trigger=BulkRun.Trigger.EDITOR,
+                started_by=request.user,
+                # Ops (who may cancel any run) are not limited to one run at a time.
+                one_active_run=not request.user.has_perm("stats.cancel_bulkrun"),
+                **scope,
             ).run
         except BulkRunError as exc:
             model_admin.message_user(request, str(exc), messages.ERROR)
@@ -181,6 +188,17 @@ product_admin_extensions.append(
         ],
     )
 )
+
+
+@admin.display(description="Price ranges (whole subtree, per currency)")
+def stats_category_price_ranges(obj: Category) -> str:
+    return format_price_ranges(obj.price_ranges.all()) if obj.pk else "-"
+
+
 category_admin_extensions.append(
-    AdminExtension(actions=[start_bulk_run_for_categories], actions_permission=START_BULK_RUN)
+    AdminExtension(
+        fieldset=("Statistics (computed by the workers)", [stats_category_price_ranges]),
+        actions=[start_bulk_run_for_categories],
+        actions_permission=START_BULK_RUN,
+    )
 )

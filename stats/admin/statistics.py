@@ -3,12 +3,13 @@
 from typing import TYPE_CHECKING, TypedDict
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import HttpRequest
 
 from config.admin import ReadOnlyAdmin
 from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
-from stats.models import CategoryStats, ProductStaleness, ProductStats
+from stats.formatting import format_price_ranges
+from stats.models import CategoryPriceRange, CategoryStats, ProductStaleness, ProductStats
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -22,7 +23,12 @@ class _Staleness(TypedDict):
 
 @admin.register(ProductStats)
 class ProductStatsAdmin(ReadOnlyAdmin):
-    """Statistics are computed by the workers; an edit here would be overwritten anyway."""
+    """Statistics are computed by the workers; an edit here would be overwritten anyway.
+
+    Whoever may delete a product deletes its statistics with it (``deleted_with``).
+    """
+
+    deleted_with = "catalog.delete_product"
 
     list_display = [
         "product",
@@ -50,7 +56,22 @@ class ProductStatsAdmin(ReadOnlyAdmin):
 
 @admin.register(CategoryStats)
 class CategoryStatsAdmin(ReadOnlyAdmin):
-    list_display = ["category", *CATEGORY_FIGURES, "computed_at"]
+    """A category's figures; whoever may delete the category deletes them with it."""
+
+    deleted_with = "catalog.delete_category"
+    list_display = ["category", *CATEGORY_FIGURES, "price_ranges", "computed_at"]
     list_select_related = ["category"]
     search_fields = ["category__name", "category__slug"]
     ordering = ["category__name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CategoryStats]:
+        ranges = CategoryPriceRange.objects.order_by("currency")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("category__price_ranges", queryset=ranges))
+        )
+
+    @admin.display(description="Price ranges (per currency)")
+    def price_ranges(self, obj: CategoryStats) -> str:
+        return format_price_ranges(obj.category.price_ranges.all())

@@ -51,6 +51,18 @@ def read_body(message: Any) -> tuple[Any, Any]:
     return args, kwargs
 
 
+#: Characters of a malformed message's arguments that reach the log: a 200,000-id message
+#: would otherwise be logged as one 1.5 MB line.
+LOGGED_CHARS = 200
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    if len(text) <= LOGGED_CHARS:
+        return text
+    return f"{text[:LOGGED_CHARS]}... ({len(text):,} chars)"
+
+
 def _positive_id(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
@@ -68,6 +80,9 @@ def validate(args: Any, kwargs: Any, *, request_id: str = "") -> SaveRequest | N
     ):
         return SaveRequest(product_id=product_id, category_id=category_id)
     logger.error(
-        "Rejected malformed statistics request %s: args=%r kwargs=%r", request_id, args, kwargs
+        "Rejected malformed statistics request %s: args=%s kwargs=%s",
+        request_id,
+        _shown(args),
+        _shown(kwargs),
     )
     return None

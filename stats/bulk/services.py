@@ -10,9 +10,10 @@ import enum
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -57,8 +58,12 @@ def seconds_per_task(rate_limit: str) -> float:
 
 
 def bulk_run_progress(run: BulkRun) -> RunProgress:
-    """Progress and the time left, from the chunks left and the rate limit."""
-    finished = run.chunks_total - run.chunks_left
+    """Progress and the time left, from the chunks left and the rate limit.
+
+    Progress is the work done (chunks done or failed): a cancelled run shows how far it
+    got ("cancelled at 37%"), not 100% because nothing is left.
+    """
+    finished = run.chunks_done + run.chunks_failed
     percent = 100 if not run.chunks_total else round(100 * finished / run.chunks_total)
     eta = None
     if run.is_active:
@@ -94,13 +99,20 @@ def bulk_run_start(
     product_ids: Iterable[int] | None = None,
     started_by: "User | None" = None,
     chunk_size: int | None = None,
+    one_active_run: bool = False,
 ) -> BulkRun:
-    """Create a run and its chunks; the caller publishes the chunks after commit."""
+    """Create a run and its chunks; the caller publishes the chunks after commit.
+
+    ``one_active_run``: refuse a second queued or running run of ``started_by`` (editors:
+    the queue does 30 chunks an hour, and one editor must not fill it).
+    """
     if chunk_size is None:
         chunk_size = settings.STATS_BULK_CHUNK_SIZE
     if chunk_size < 1:
         raise BulkRunError("The chunk size must be at least 1.")
     ids = None
+    if one_active_run and started_by is not None:
+        _one_active_run_per_editor(started_by)
     if scope == BulkRun.Scope.CATEGORY and category is None:
         raise BulkRunError("A category run needs a category.")
     if scope == BulkRun.Scope.PRODUCTS:
@@ -142,15 +154,55 @@ def bulk_run_start(
     return run
 
 
+def _one_active_run_per_editor(user: Any) -> None:
+    """An editor may have one queued or running run: the queue does 30 chunks an hour.
+
+    The user's row is locked first, so two starts by the same editor at once cannot both
+    find nothing active.
+    """
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    active = (
+        BulkRun.objects.filter(
+            trigger=BulkRun.Trigger.EDITOR, started_by=user, status__in=BulkRun.ACTIVE
+        )
+        .order_by("id")
+        .first()
+    )
+    if active is not None:
+        raise BulkRunError(
+            f"You already have bulk run {active.pk} {active.get_status_display().lower()}: "
+            "wait for it to finish or cancel it first."
+        )
+
+
 def bulk_run_start_scheduled() -> BulkRun | None:
-    """The nightly whole-catalog run, unless a run is still queued or running."""
+    """The nightly whole-catalog run, unless a scheduled or ops run is still active.
+
+    An editor's run (a category, a selection) never makes the nightly run skip.
+    """
     with transaction.atomic():
         # Lock the newest run row so two schedulers cannot both see "nothing active".
         list(BulkRun.objects.select_for_update().order_by("-id")[:1])
-        if BulkRun.objects.filter(status__in=BulkRun.ACTIVE).exists():
-            logger.info("Scheduled bulk run skipped: a run is still queued or running.")
+        blocking = BulkRun.objects.filter(status__in=BulkRun.ACTIVE).exclude(
+            trigger=BulkRun.Trigger.EDITOR
+        )
+        if blocking.exists():
+            logger.info("Scheduled bulk run skipped: a scheduled or ops run is still active.")
             return None
         return bulk_run_start(trigger=BulkRun.Trigger.SCHEDULE, scope=BulkRun.Scope.ALL)
+
+
+def bulk_chunk_awaits_work(*, chunk_id: int) -> bool:
+    """Whether a chunk's message will do work: not finished, in a queued or running run.
+
+    The bulk worker asks before spending a rate-limit token on the message. A running
+    chunk counts: its message comes back when a worker died in the middle of it.
+    """
+    return (
+        BulkChunk.objects.filter(pk=chunk_id, run__status__in=BulkRun.ACTIVE)
+        .exclude(status__in=BulkChunk.FINISHED)
+        .exists()
+    )
 
 
 def bulk_chunks_unpublished(*, run_id: int | None = None, limit: int = 5000) -> list[int]:

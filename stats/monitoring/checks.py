@@ -31,7 +31,22 @@ def monitoring_checks(snapshot: Snapshot) -> list[Check]:
         else:
             checks.append(Check(f"{name} depth", OK, f"{queue.ready} ready (max {limit})"))
     checks.append(_stale_check(snapshot.oldest_stale_seconds, snapshot.stale_products))
+    checks.append(_batch_failures_check(snapshot))
     return checks
+
+
+def _batch_failures_check(snapshot: Snapshot) -> Check:
+    """Failed products and dropped messages of the last hour: the workers carry on, so
+    only their records can tell (the sweep retries failed products; see the worker log)."""
+    failed, rejected = snapshot.batch_failed_products, snapshot.batch_rejected_requests
+    if not failed and not rejected:
+        return Check("batch failures", OK, "no failed product or malformed request in 1 h")
+    return Check(
+        "batch failures",
+        WARNING,
+        f"last hour: {failed} product recompute(s) failed, {rejected} malformed request(s) "
+        "dropped (worker log has the errors)",
+    )
 
 
 def _bulk_checks(queue: QueueFigures | None) -> list[Check]:
@@ -103,3 +118,18 @@ def _stale_check(oldest: float | None, count: int) -> Check:
     if oldest > settings.STATS_MONITOR_STALE_WARNING:
         return Check("stale statistics", WARNING, message)
     return Check("stale statistics", OK, message)
+
+
+def freshness_check(age: float | None, max_age: float) -> Check:
+    """Monitoring itself: a snapshot older than a few sample intervals says nothing current."""
+    if age is None:
+        return Check(
+            "monitoring", CRITICAL, "no snapshot yet: the sampler runs in the beat process"
+        )
+    if age > max_age:
+        return Check(
+            "monitoring",
+            CRITICAL,
+            f"latest snapshot is {age:.0f} s old (> {max_age:.0f} s): is beat running?",
+        )
+    return Check("monitoring", OK, f"snapshot {age:.0f} s old")

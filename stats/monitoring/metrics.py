@@ -1,5 +1,6 @@
 """The snapshot as Prometheus text (``/metrics``)."""
 
+from django.utils import timezone
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
 
 from stats.monitoring.snapshot import SEVERITY, Snapshot
@@ -86,6 +87,21 @@ def snapshot_metrics(snapshot: Snapshot) -> bytes:
     )
     if snapshot.oldest_stale_seconds is not None:
         oldest.set(snapshot.oldest_stale_seconds)
+    Gauge(
+        "catalog_batch_failed_products_last_hour",
+        "Products whose batch recompute failed in the last hour (they stay stale)",
+        registry=registry,
+    ).set(snapshot.batch_failed_products)
+    Gauge(
+        "catalog_batch_rejected_requests_last_hour",
+        "Malformed save requests dropped by batch workers in the last hour",
+        registry=registry,
+    ).set(snapshot.batch_rejected_requests)
+    Gauge(
+        "catalog_monitoring_snapshot_age_seconds",
+        "Age of the snapshot these figures come from (the sampler runs in beat)",
+        registry=registry,
+    ).set(max(0.0, (timezone.now() - snapshot.taken_at).total_seconds()))
     check = Gauge(
         "catalog_check_status",
         "0 ok, 1 warning or unknown, 2 critical",

@@ -7,12 +7,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import Min, Sum
 from django.utils import timezone
 
 from stats.bulk.services import bulk_run_progress
-from stats.models import BulkRun, CategoryStaleness, ProductStaleness, QueueSample
-from stats.monitoring.checks import monitoring_checks
+from stats.models import (
+    BatchFlush,
+    BulkRun,
+    CategoryStaleness,
+    LatestSnapshot,
+    ProductStaleness,
+    QueueSample,
+)
+from stats.monitoring.checks import freshness_check, monitoring_checks
 from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
 
 
@@ -26,6 +33,9 @@ def monitoring_snapshot(
     now = timezone.now()
     oldest = ProductStaleness.objects.aggregate(oldest=Min("stale_since"))["oldest"]
     run = BulkRun.objects.filter(status__in=BulkRun.ACTIVE).order_by("created_at").first()
+    batches = BatchFlush.objects.filter(flushed_at__gte=now - timedelta(hours=1)).aggregate(
+        failed=Sum("failed"), rejected=Sum("rejected")
+    )
     snapshot = Snapshot(
         taken_at=now,
         broker_source=broker_source,
@@ -35,6 +45,8 @@ def monitoring_snapshot(
         stale_products=ProductStaleness.objects.count(),
         oldest_stale_seconds=(now - oldest).total_seconds() if oldest else None,
         stale_categories=CategoryStaleness.objects.count(),
+        batch_failed_products=batches["failed"] or 0,
+        batch_rejected_requests=batches["rejected"] or 0,
     )
     snapshot.checks = monitoring_checks(snapshot)
     return snapshot
@@ -88,3 +100,43 @@ def monitoring_samples_series(*, hours: int = 24) -> dict[str, list[tuple[dateti
         stale[taken_at] = stale_count
     series["stale products"] = sorted(stale.items())
     return series
+
+
+# --- The stored snapshot every face reads ---------------------------------------------------
+
+
+def monitoring_snapshot_store(snapshot: Snapshot) -> None:
+    """Keep ``snapshot`` as the latest (one row, overwritten by every sample)."""
+    LatestSnapshot.objects.update_or_create(
+        pk=1, defaults={"taken_at": snapshot.taken_at, "data": snapshot.as_dict()}
+    )
+
+
+def monitoring_snapshot_latest() -> Snapshot:
+    """The latest stored snapshot, judged now, with its age as the "monitoring" check.
+
+    One indexed read, no broker, no worker: this is what the HTTP faces and the ops page
+    show. Without any snapshot yet, an empty one whose only check is critical.
+    """
+    row = LatestSnapshot.objects.filter(pk=1).first()
+    now = timezone.now()
+    if row is None:
+        snapshot = Snapshot(
+            taken_at=now,
+            broker_source="none",
+            queues={},
+            batch_buffers=None,
+            bulk_run=None,
+            stale_products=0,
+            oldest_stale_seconds=None,
+            stale_categories=0,
+        )
+        snapshot.checks = [freshness_check(None, settings.STATS_MONITOR_SNAPSHOT_MAX_AGE)]
+        return snapshot
+    snapshot = Snapshot.from_dict(row.data)
+    age = max(0.0, (now - row.taken_at).total_seconds())
+    snapshot.checks = [
+        freshness_check(age, settings.STATS_MONITOR_SNAPSHOT_MAX_AGE),
+        *monitoring_checks(snapshot),
+    ]
+    return snapshot

@@ -46,7 +46,10 @@ class BatchBuffer:
     def oldest_wait(self) -> float | None:
         """Seconds the oldest buffered request has waited: a working timer flushes it within
         one interval. Not the time since the last flush: after a quiet spell that is long
-        while the request that just re-armed the timer is seconds old."""
+        while the request that just re-armed the timer is seconds old. None for an empty
+        buffer: nothing waits, so an alert on this figure must not fire after a quiet spell."""
+        if not self.buffered:
+            return None
         if self.buffered_since is None:
             return self.seconds_since_flush
         return max(0.0, time.time() - self.buffered_since)
@@ -70,6 +73,10 @@ class Snapshot:
     stale_products: int
     oldest_stale_seconds: float | None
     stale_categories: int
+    #: Over the last hour, from the batches' own records (``BatchFlush``): products whose
+    #: recompute failed (they stay stale for the sweep) and malformed requests dropped.
+    batch_failed_products: int = 0
+    batch_rejected_requests: int = 0
     checks: list[Check] = field(default_factory=list)
 
     @property
@@ -80,6 +87,29 @@ class Snapshot:
     def exit_code(self) -> int:
         """Nagios convention: 0 ok, 1 warning, 2 critical."""
         return {OK: 0, WARNING: 1, UNKNOWN: 1, CRITICAL: 2}[self.status]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Snapshot":
+        """The snapshot ``as_dict`` stored (its derived figures are derived again)."""
+        buffers = data.get("batch_buffers")
+        return cls(
+            taken_at=datetime.fromisoformat(data["taken_at"]),
+            broker_source=data["broker_source"],
+            queues={name: QueueFigures(**raw) for name, raw in data["queues"].items()},
+            batch_buffers=None
+            if buffers is None
+            else [
+                BatchBuffer(**{k: v for k, v in raw.items() if k != "seconds_since_flush"})
+                for raw in buffers
+            ],
+            bulk_run=data.get("bulk_run"),
+            stale_products=data["stale_products"],
+            oldest_stale_seconds=data.get("oldest_stale_seconds"),
+            stale_categories=data["stale_categories"],
+            batch_failed_products=data.get("batch_failed_products", 0),
+            batch_rejected_requests=data.get("batch_rejected_requests", 0),
+            checks=[Check(**raw) for raw in data.get("checks", [])],
+        )
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)

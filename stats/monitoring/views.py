@@ -1,6 +1,7 @@
 """HTTP faces of monitoring: /healthz, /readyz, /metrics, /ops/status.json.
 
-Thin: authenticate, take the snapshot (``stats.monitoring.probes``), render it. Metrics and the JSON
+Thin: authenticate, read the sampler's latest snapshot (``stats.monitoring.sampler``),
+render it; nothing here talks to the broker or the workers. Metrics and the JSON
 status need the ``METRICS_TOKEN`` bearer token or a staff session with ``stats.view_ops``.
 """
 
@@ -15,7 +16,11 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.monitoring.metrics import snapshot_metrics
-from stats.monitoring.snapshot import Snapshot
+from stats.monitoring.services import monitoring_snapshot_latest
+from stats.monitoring.snapshot import OK
+
+#: The queues the Procfile's workers consume (batch-worker and bulk-worker).
+CONSUMED_QUEUES = (QUEUE_STATS_BATCH, QUEUE_STATS_BULK)
 
 
 def _authorized(request: HttpRequest) -> bool:
@@ -45,49 +50,56 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready for traffic: database and broker reachable, the workers' queues consumed.
+    """Ready for traffic: database reachable, a fresh snapshot, the workers' queues consumed.
 
-    Anonymous probes get 200/503 and a status word; the reasons need the metrics token.
+    Read from the sampler's latest snapshot, never from the broker: a probe answers in
+    milliseconds even with RabbitMQ down, and anyone polling it cannot slow the admin.
+    Only the queues the Procfile's workers consume count (``CONSUMED_QUEUES``): a queue no
+    process declares, such as ``default``, never exists on a fresh vhost. Anonymous probes
+    get 200/503 and a status word; the reasons need the metrics token.
     """
-    from stats.monitoring.probes import broker_queues
-
     reasons = []
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except Exception as exc:
         reasons.append(f"database unreachable: {type(exc).__name__}")
-    source, queues = broker_queues()
-    for name, queue in queues.items():
-        if queue.error:
-            reasons.append(f"broker ({source}) queue {name}: {queue.error}")
-    for name in (QUEUE_STATS_BATCH, QUEUE_STATS_BULK):
-        consumed = queues.get(name)
-        if consumed is not None and consumed.consumers == 0:
-            reasons.append(f"no consumer on {name}")
+        snapshot = None
+    else:
+        snapshot = monitoring_snapshot_latest()
+    if snapshot is not None:
+        reasons += [
+            f"{check.name}: {check.message}"
+            for check in snapshot.checks
+            if check.name == "monitoring" and check.status != OK
+        ]
+        for name in CONSUMED_QUEUES:
+            queue = snapshot.queues.get(name)
+            if queue is None:
+                continue
+            if queue.error:
+                reasons.append(f"broker ({snapshot.broker_source}) queue {name}: {queue.error}")
+            elif queue.consumers == 0:
+                reasons.append(f"no consumer on {name}")
     # Probes get the status code; the reasons (what is down, which broker) only go to
     # callers allowed to see ops figures, so anonymous callers learn nothing else.
     body: dict[str, Any] = {"status": "unavailable" if reasons else "ready"}
     if _authorized(request):
-        body |= {"reasons": reasons, "broker": source}
+        body |= {"reasons": reasons, "broker": snapshot.broker_source if snapshot else None}
     return JsonResponse(body, status=503 if reasons else 200)
-
-
-def _snapshot() -> Snapshot:
-    from stats.monitoring.probes import take_snapshot
-
-    return take_snapshot()
 
 
 @require_GET
 def status_json(request: HttpRequest) -> JsonResponse:
     if not _authorized(request):
         return _unauthorized()
-    return JsonResponse(_snapshot().as_dict(), json_dumps_params={"default": str})
+    return JsonResponse(monitoring_snapshot_latest().as_dict(), json_dumps_params={"default": str})
 
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     if not _authorized(request):
         return _unauthorized()
-    return HttpResponse(snapshot_metrics(_snapshot()), content_type=CONTENT_TYPE_LATEST)
+    return HttpResponse(
+        snapshot_metrics(monitoring_snapshot_latest()), content_type=CONTENT_TYPE_LATEST
+    )

@@ -1,5 +1,8 @@
 """Category statistics: figures over each category's whole subtree, rolled up in one pass.
 
+Prices are rolled up per currency (``CategoryPriceRange``): a subtree mixes currencies and
+no range ever spans two of them.
+
 Computed from the catalog tables (not from product statistics). Their rows are locked
 before the catalog is read, so of two overlapping recomputes the later one reads what the
 earlier one read or newer, and a slower, older computation never overwrites a fresher one.
@@ -10,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
@@ -23,8 +26,11 @@ from catalog.selectors import (
     category_with_ancestors,
 )
 from stats.figures import CATEGORY_FIGURES
-from stats.models import CategoryStaleness, CategoryStats
-from stats.recompute.sql import db_datetime, upsert_rows
+from stats.models import CategoryPriceRange, CategoryStaleness, CategoryStats
+from stats.recompute.sql import db_datetime, placeholders, table, upsert_rows
+
+#: Per currency, the lowest and the highest price: ``{"EUR": (min, max)}``.
+Prices = dict[str, tuple[Decimal, Decimal]]
 
 
 @transaction.atomic
@@ -93,7 +99,31 @@ def category_stats_write(*, category_ids: set[int] | None, now: datetime) -> int
         key="category_id",
         update=[*CATEGORY_FIGURES, "computed_at"],
     )
+    _price_ranges_write(targets, {cid: totals[cid]["prices"] for cid in targets})
     return len(targets)
+
+
+def _price_ranges_write(targets: set[int], prices: dict[int, Prices]) -> None:
+    """Replace the targets' price ranges: one DELETE, one INSERT (none if no prices).
+
+    Two statements more per recompute than when a category had one range, whatever the
+    number of categories; the CategoryStats row locks taken above serialise writers.
+    """
+    connection = connections[router.db_for_write(CategoryPriceRange)]
+    ordered = sorted(targets)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table(CategoryPriceRange)} "
+            f"WHERE category_id IN ({placeholders(ordered)})",
+            ordered,
+        )
+    CategoryPriceRange.objects.bulk_create(
+        [
+            CategoryPriceRange(category_id=cid, currency=currency, price_min=low, price_max=high)
+            for cid in ordered
+            for currency, (low, high) in sorted(prices[cid].items())
+        ]
+    )
 
 
 def _direct_category_figures(scope: set[int], tree: Tree) -> dict[int, dict[str, Any]]:
@@ -111,10 +141,13 @@ def _direct_category_figures(scope: set[int], tree: Tree) -> dict[int, dict[str,
         draft_count=Count("id", filter=Q(status=Product.Status.DRAFT)),
     ):
         direct[row.pop("category_id")] = row
-    for row in variants.values("product__category_id").annotate(
+    # One row per category and currency: the prices stay apart, the stock adds up.
+    for row in variants.values("product__category_id", "currency").annotate(
         price_min=Min("price"), price_max=Max("price"), total_stock=Sum("stock")
     ):
-        direct.setdefault(row.pop("product__category_id"), {}).update(row)
+        into = direct.setdefault(row["product__category_id"], {})
+        into["total_stock"] = into.get("total_stock", 0) + (row["total_stock"] or 0)
+        into.setdefault("prices", {})[row["currency"]] = (row["price_min"], row["price_max"])
     return direct
 
 
@@ -134,7 +167,7 @@ def _subtree_totals(
         if node in totals:
             continue
         if children_done:
-            result: dict[str, Any] = {name: None for name in CATEGORY_FIGURES}
+            result: dict[str, Any] = {name: None for name in CATEGORY_FIGURES} | {"prices": {}}
             _combine(result, direct.get(node, {}))
             for child in children.get(node, ()):
                 _combine(result, totals.get(child, {}))  # absent only inside a cycle
@@ -147,14 +180,12 @@ def _subtree_totals(
 
 
 def _combine(into: dict[str, Any], part: dict[str, Any]) -> None:
-    """Counts and sums add up (absent is 0), minima and maxima pick (absent is None)."""
+    """Counts and sums add up (absent is 0); minima and maxima pick, within a currency."""
     for name in ("product_count", "published_count", "draft_count", "total_stock"):
         into[name] = (into[name] or 0) + (part.get(name) or 0)
-    into["price_min"] = _pick(min, into["price_min"], part.get("price_min"))
-    into["price_max"] = _pick(max, into["price_max"], part.get("price_max"))
-
-
-def _pick(choose: Any, a: Decimal | None, b: Decimal | None) -> Decimal | None:
-    if a is None or b is None:
-        return b if a is None else a
-    return choose(a, b)
+    prices: Prices = into["prices"]
+    for currency, (low, high) in part.get("prices", {}).items():
+        known = prices.get(currency)
+        if known is not None:
+            low, high = min(known[0], low), max(known[1], high)
+        prices[currency] = (low, high)

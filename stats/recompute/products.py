@@ -59,6 +59,9 @@ class _ProductInputs:
     stored_version: int | None
     stored_category_id: int | None
     variant_count: int
+    #: The lowest and highest variant currency: equal when the product has one currency.
+    currency_low: str | None
+    currency_high: str | None
     price_min: Decimal | None
     price_max: Decimal | None
     price_sum: Decimal | None
@@ -165,7 +168,7 @@ def _recompute_inputs(product_ids: list[int]) -> dict[int, _ProductInputs]:
         SELECT p.id, p.version, p.category_id, p.status, {length}(p.description),
                m.token, m.pending_saves, s.computed_version, s.category_id,
                v.variant_count, v.price_min, v.price_max, v.price_sum, v.total_stock,
-               v.unlabelled
+               v.unlabelled, v.currency_low, v.currency_high
         FROM {table(Product)} p
         LEFT JOIN {table(ProductStaleness)} m ON m.product_id = p.id
         LEFT JOIN {table(ProductStats)} s ON s.product_id = p.id
@@ -173,7 +176,8 @@ def _recompute_inputs(product_ids: list[int]) -> dict[int, _ProductInputs]:
             SELECT product_id, COUNT(*) AS variant_count, MIN(price) AS price_min,
                    MAX(price) AS price_max, SUM(price) AS price_sum,
                    SUM(stock) AS total_stock,
-                   SUM(CASE WHEN size = '' AND colour = '' THEN 1 ELSE 0 END) AS unlabelled
+                   SUM(CASE WHEN size = '' AND colour = '' THEN 1 ELSE 0 END) AS unlabelled,
+                   MIN(currency) AS currency_low, MAX(currency) AS currency_high
             FROM {table(Variant)}
             WHERE product_id IN ({ids})
             GROUP BY product_id
@@ -199,6 +203,8 @@ def _recompute_inputs(product_ids: list[int]) -> dict[int, _ProductInputs]:
             price_sum=db_decimal(row[12]),
             total_stock=int(row[13] or 0),
             unlabelled=int(row[14] or 0),
+            currency_low=row[15],
+            currency_high=row[16],
         )
         for row in rows
     }
@@ -214,10 +220,12 @@ def _product_stats_row(product: _ProductInputs, computed_at: Any) -> tuple:
     values = {
         "category_id": product.category_id,
         "variant_count": product.variant_count,
-        "price_min": product.price_min,
-        "price_max": product.price_max,
-        "price_avg": figures.price_average(
-            price_sum=product.price_sum, variant_count=product.variant_count
+        **figures.product_price_figures(
+            currencies={c for c in (product.currency_low, product.currency_high) if c},
+            price_min=product.price_min,
+            price_max=product.price_max,
+            price_sum=product.price_sum,
+            variant_count=product.variant_count,
         ),
         "total_stock": product.total_stock,
         "stock_status": figures.stock_status(total_stock=product.total_stock),

@@ -71,3 +71,9 @@ def test_malformed_boolean_is_refused():
     result = _manage("check", DEBUG="maybe")
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_a_category_depth_below_one_is_refused():
+    result = _manage("check", CATALOG_CATEGORY_MAX_DEPTH="0")
+    assert result.returncode != 0
+    assert "CATALOG_CATEGORY_MAX_DEPTH=0" in result.stderr

@@ -33,13 +33,8 @@ def _rows(user) -> list[tuple[date, int, int, int]]:
     ]
 
 
-@pytest.fixture
-def no_folding(settings):
-    settings.EDITORS_HISTORY_FOLD_SECONDS = 0
-
-
 def test_activity_counts_saves_per_editor_and_day_and_products_touched(
-    no_folding, editor_factory, product_factory, variant_factory
+    editor_factory, product_factory, variant_factory
 ):
     alice, bob = editor_factory(), editor_factory()
     lamp, mug, cap = product_factory.create_batch(3)
@@ -60,7 +55,17 @@ def test_activity_counts_saves_per_editor_and_day_and_products_touched(
     }
 
 
-def test_activity_leaves_out_records_before_the_period(no_folding, editor, product_factory):
+def test_activity_counts_every_save_of_a_burst(editor, product_factory, settings):
+    # A burst is one row on the History page, but each of its saves is kept and counted.
+    settings.EDITORS_HISTORY_FOLD_SECONDS = 600
+    product = product_factory()
+    for minute in range(4):
+        _save_as(product, editor, DAY_1 + timedelta(minutes=minute), name=f"Quick {minute}")
+
+    assert _rows(editor) == [(DAY_1.date(), 4, 0, 1)]
+
+
+def test_activity_leaves_out_records_before_the_period(editor, product_factory):
     product = product_factory()
     _save_as(product, editor, SINCE - timedelta(seconds=1), name="Too early")
     _save_as(product, editor, DAY_1, name="In the period")
@@ -69,7 +74,7 @@ def test_activity_leaves_out_records_before_the_period(no_folding, editor, produ
 
 
 def test_activity_runs_one_query_whatever_the_number_of_editors_and_days(
-    no_folding, editor_factory, product_factory, variant_factory, django_assert_num_queries
+    editor_factory, product_factory, variant_factory, django_assert_num_queries
 ):
     editors = editor_factory.create_batch(4)
     for day in range(5):
@@ -85,9 +90,8 @@ def test_activity_runs_one_query_whatever_the_number_of_editors_and_days(
 
 
 def test_last_changed_by_is_the_last_three_distinct_users_latest_first(
-    editor_factory, variant_factory, settings
+    editor_factory, variant_factory
 ):
-    settings.EDITORS_HISTORY_FOLD_SECONDS = 0
     alice, bob, carol, dave = editor_factory.create_batch(4)
     variant = variant_factory()  # created from code, just now: "no user"
     product = variant.product
@@ -108,9 +112,8 @@ def test_last_changed_by_is_the_last_three_distinct_users_latest_first(
 
 
 def test_last_changed_by_runs_one_query_whatever_the_history(
-    editor_factory, variant_factory, django_assert_num_queries, settings
+    editor_factory, variant_factory, django_assert_num_queries
 ):
-    settings.EDITORS_HISTORY_FOLD_SECONDS = 0
     variant = variant_factory()
     for n, editor in enumerate(editor_factory.create_batch(6)):
         _save_as(variant.product, editor, DAY_1 + timedelta(minutes=n), name=f"v{n}")

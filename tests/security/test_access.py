@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 
+from config.admin import ReadOnlyAdmin
 from stats.bulk.services import bulk_run_start
 from stats.models import BulkRun, CategoryStats, ProductStats
 from stats.recompute.products import product_stats_recompute
@@ -86,7 +87,11 @@ def _allowed(user, app_label: str, model_name: str, action: str) -> bool:
     if action == "add":
         return model_admin.has_add_permission(request)
     if action == "delete":
-        return model_admin.has_delete_permission(request)
+        # Read-only pages have no delete page of their own, even for whoever may delete
+        # their rows along with the owner (a product's statistics with the product).
+        return model_admin.has_delete_permission(request) and not isinstance(
+            model_admin, ReadOnlyAdmin
+        )
     return model_admin.has_view_or_change_permission(request)
 
 
@@ -127,7 +132,8 @@ def test_editors_reach_exactly_what_their_permissions_allow(client, editor, obje
 
 
 def test_superusers_reach_every_page_their_admin_allows(client, admin_user, objects):
-    # Read-only admins (statistics, runs, the ops page) refuse add/delete even here.
+    # Read-only admins (statistics, runs, the ops page) refuse add and their own delete
+    # page even here.
     assert _walk(client, admin_user, objects) == []
 
 

@@ -1,6 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from catalog.models import Product
+from stats.models import CategoryStats, ProductStaleness, ProductStats
+from stats.recompute.categories import category_stats_recompute
 from stats.recompute.marks import product_stats_mark_stale
 from stats.recompute.products import product_stats_recompute
 
@@ -55,3 +58,78 @@ def test_a_queued_recompute_is_visible_on_the_change_page(admin_client, product_
     product = product_factory()  # saved: marked stale, not computed yet
     page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
     assert "not computed yet; recompute queued since" in page.content.decode()
+
+
+def test_a_superuser_deletes_a_product_with_its_statistics_and_stale_mark(
+    admin_client, variant_factory
+):
+    product = variant_factory().product
+    product_stats_recompute(product_ids=[product.pk])
+    product_stats_mark_stale(product_ids=[product.pk])
+    url = reverse("admin:catalog_product_delete", args=[product.pk])
+
+    confirmation = admin_client.get(url)
+    deleted = admin_client.post(url, {"post": "yes"})
+
+    assert confirmation.status_code == 200
+    assert "permission to delete" not in confirmation.content.decode()
+    assert deleted.status_code == 302
+    assert not Product.objects.filter(pk=product.pk).exists()
+    assert not ProductStats.objects.filter(pk=product.pk).exists()
+    assert not ProductStaleness.objects.filter(pk=product.pk).exists()
+
+
+def test_a_superuser_deletes_a_category_with_its_statistics(admin_client, category_factory):
+    category = category_factory()
+    category_stats_recompute(category_ids=[category.pk])
+    assert CategoryStats.objects.filter(pk=category.pk).exists()
+    url = reverse("admin:catalog_category_delete", args=[category.pk])
+
+    assert "permission to delete" not in admin_client.get(url).content.decode()
+    assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not CategoryStats.objects.filter(pk=category.pk).exists()
+
+
+@pytest.mark.parametrize("model", ["productstats", "categorystats"])
+def test_statistics_pages_offer_no_delete_of_their_own(admin_client, variant_factory, model):
+    product = variant_factory().product
+    product_stats_recompute(product_ids=[product.pk])
+    category_stats_recompute(category_ids=[product.category_id])
+    pk = product.pk if model == "productstats" else product.category_id
+
+    changelist = admin_client.get(reverse(f"admin:stats_{model}_changelist"))
+    detail = admin_client.get(reverse(f"admin:stats_{model}_change", args=[pk]))
+    delete_page = admin_client.post(reverse(f"admin:stats_{model}_delete", args=[pk]))
+
+    assert 'value="delete_selected"' not in changelist.content.decode()
+    assert reverse(f"admin:stats_{model}_delete", args=[pk]) not in detail.content.decode()
+    assert delete_page.status_code == 403
+
+
+def test_product_page_shows_prices_in_the_products_currency(admin_client, variant_factory):
+    product = variant_factory(currency="USD", price="5.00").product
+    variant_factory(product=product, currency="USD", price="20.00")
+    product_stats_recompute(product_ids=[product.pk])
+
+    page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
+
+    assert "USD 5.00 - 20.00 (average 12.50)" in page.content.decode()
+
+
+def test_category_pages_show_one_price_range_per_currency(
+    admin_client, variant_factory, product_factory, category_factory
+):
+    root = category_factory()
+    variant_factory(product=product_factory(category=root), currency="EUR", price="13.53")
+    leaf = category_factory(parent=root)
+    variant_factory(product=product_factory(category=leaf), currency="GBP", price="497.55")
+    product_stats_recompute(product_ids=list(root.products.values_list("pk", flat=True)))
+    product_stats_recompute(product_ids=list(leaf.products.values_list("pk", flat=True)))
+    ranges = "EUR 13.53 - 13.53; GBP 497.55 - 497.55"
+
+    change = admin_client.get(reverse("admin:catalog_category_change", args=[root.pk]))
+    stats_list = admin_client.get(reverse("admin:stats_categorystats_changelist"))
+
+    assert ranges in change.content.decode()
+    assert ranges in stats_list.content.decode()
+    assert "13.53 - 497.55" not in stats_list.content.decode()

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.models import Product
 from stats.models import BulkChunk, BulkRun
 from tests.factories import UserFactory
 
@@ -149,7 +150,7 @@ def test_cancel_button_is_shown_to_users_who_may_cancel_an_active_run(client, ad
     assert "Cancel run" not in admin_client.get(_change_url(finished)).content.decode()
 
 
-def test_cancel_button_is_hidden_from_editors(editor_client):
+def test_cancel_button_is_hidden_from_editors_on_others_runs(editor_client):
     run = _run()
 
     response = editor_client.get(_change_url(run))
@@ -192,7 +193,7 @@ def test_cancel_accepts_post_only(admin_client):
     assert run.status == BulkRun.Status.RUNNING
 
 
-def test_editors_cannot_cancel(editor_client):
+def test_editors_cannot_cancel_others_runs(editor_client):
     run = _run()
 
     assert editor_client.post(_cancel_url(run)).status_code == 403
@@ -286,3 +287,40 @@ def test_category_autocomplete_still_works_after_re_registering(admin_client, ca
 
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["Sandals"]
+
+
+def test_an_editor_cancels_their_own_run(editor, editor_client):
+    run = _run(chunks=4, done=1)
+    BulkRun.objects.filter(pk=run.pk).update(trigger=BulkRun.Trigger.EDITOR, started_by=editor)
+
+    assert "Cancel run" in editor_client.get(_change_url(run)).content.decode()
+    response = editor_client.post(_cancel_url(run))
+
+    assert response.status_code == 302
+    run.refresh_from_db()
+    assert (run.status, run.chunks_cancelled) == (BulkRun.Status.CANCELLED, 3)
+
+
+def test_a_cancelled_run_shows_where_it_stopped_and_an_active_one_refreshes(admin_client):
+    active = _run(chunks=8, done=3)
+    page = admin_client.get(_change_url(active)).content.decode()
+    assert '<meta http-equiv="refresh"' in page
+
+    admin_client.post(_cancel_url(active))
+    page = admin_client.get(_change_url(active)).content.decode()
+    assert "cancelled at 38% &middot; 3/8 chunks" in page
+    assert '<meta http-equiv="refresh"' not in page
+
+
+def test_an_editor_starting_a_second_run_gets_an_error_message(editor_client, product_factory):
+    product_factory.create_batch(2)
+    url = reverse("admin:catalog_product_changelist")
+    ids = [str(pk) for pk in Product.objects.values_list("pk", flat=True)]
+    data = {"action": "start_bulk_run_for_products", "_selected_action": ids}
+
+    editor_client.post(url, data)
+    response = editor_client.post(url, data, follow=True)
+
+    assert BulkRun.objects.count() == 1
+    messages = [str(m) for m in response.context["messages"]]
+    assert any("You already have bulk run" in m for m in messages)

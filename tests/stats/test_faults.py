@@ -31,6 +31,7 @@ from testkit.workers import (
     row_locked,
     wait_for,
 )
+from tests.factories import shop_in_currencies
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -49,9 +50,7 @@ def workers(workers):
 
 
 def _catalog(product_factory, variant_factory, count: int) -> list:
-    products = product_factory.create_batch(count)
-    for product in products:
-        variant_factory.create_batch(2, product=product)
+    products = shop_in_currencies(product_factory, variant_factory, count)
     # Creating them queued requests: compute now and start from an empty queue.
     product_stats_recompute(product_ids=[p.pk for p in products])
     purge_queue(QUEUE_STATS_BATCH)
@@ -225,8 +224,9 @@ def test_a_category_moved_while_a_bulk_run_covers_it(
     products = product_factory.create_batch(3, category=root) + product_factory.create_batch(
         3, category=child
     )
-    for product in products:
-        variant_factory.create_batch(2, product=product)
+    for product in products:  # the moved subtree takes its USD range with it
+        currency = "USD" if product.category_id == child.pk else "EUR"
+        variant_factory.create_batch(2, product=product, currency=currency)
     purge_queue(QUEUE_STATS_BATCH)
     run = bulk_run_start(
         trigger=BulkRun.Trigger.OPS, scope=BulkRun.Scope.CATEGORY, category=root, chunk_size=2

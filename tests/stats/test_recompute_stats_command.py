@@ -196,7 +196,7 @@ def test_wait_on_a_cancelled_run_exits_non_zero(broker_url, product_factory, mon
         lambda seconds: bulk_run_cancel(run_id=BulkRun.objects.get().pk),
     )
 
-    with pytest.raises(CommandError, match=r"was cancelled: 0 of 2 chunks done, 2 cancelled"):
+    with pytest.raises(CommandError, match=r"was cancelled at 0%: 0 of 2 chunks done, 2 cancelled"):
         _recompute("--all", "--chunk-size", "1", "--wait")
 
 

@@ -40,7 +40,7 @@ def progress_line(run: BulkRun) -> str:
     progress = bulk_run_progress(run)
     filled = BAR_WIDTH * progress.percent // 100
     bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-    finished = run.chunks_total - progress.chunks_left
+    finished = run.chunks_done + run.chunks_failed
     tail = (
         f"ETA {format_duration(progress.eta_seconds)}"
         if run.is_active
@@ -55,8 +55,9 @@ def progress_line(run: BulkRun) -> str:
 def _end_reason(run: BulkRun) -> str:
     if run.status == BulkRun.Status.CANCELLED:
         return (
-            f"Bulk run {run.pk} was cancelled: {run.chunks_done:,} of {run.chunks_total:,} "
-            f"chunks done, {run.chunks_cancelled:,} cancelled."
+            f"Bulk run {run.pk} was cancelled at {bulk_run_progress(run).percent}%: "
+            f"{run.chunks_done:,} of {run.chunks_total:,} chunks done, "
+            f"{run.chunks_cancelled:,} cancelled."
         )
     return (
         f"Bulk run {run.pk} finished with failures: {run.chunks_failed:,} of "

@@ -19,6 +19,7 @@ from testkit.workers import (
     unreachable_broker,
     wait_for,
 )
+from tests.factories import shop_in_currencies
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -37,9 +38,7 @@ def batch_worker(workers):
 
 
 def _products(product_factory, variant_factory, count: int) -> list:
-    products = product_factory.create_batch(count)
-    for product in products:
-        variant_factory.create_batch(2, product=product)
+    products = shop_in_currencies(product_factory, variant_factory, count)
     return products
 
 

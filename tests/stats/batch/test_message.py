@@ -1,12 +1,13 @@
 """The save path's message on the broker, no worker: as RabbitMQ stores it, and its id."""
 
 import json
+import logging
 
 import pytest
 
 from config.celery import app
 from config.queues import QUEUE_STATS_BATCH, TASK_PRODUCT_STATS_BATCH
-from stats.batch.message import MESSAGE_VERSION
+from stats.batch.message import MESSAGE_VERSION, SaveRequest, validate
 from stats.batch.tasks import queue_product_stats
 
 
@@ -43,3 +44,30 @@ def test_each_save_request_has_its_own_id(broker_url):
     ids = {_take_one(QUEUE_STATS_BATCH).headers["id"] for _ in "ab"}
 
     assert len(ids) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "expected"),
+    [
+        ([12], {"v": MESSAGE_VERSION}, SaveRequest(12)),
+        ([12], {"v": MESSAGE_VERSION, "category_id": 3}, SaveRequest(12, 3)),
+        ([12], "oops", None),  # once made the whole batch fail
+        ([12], {"v": MESSAGE_VERSION + 1}, None),
+        (["12"], {}, None),
+        ([True], {}, None),
+        ([0], {}, None),
+        ([12, 13], {}, None),
+        ([12], {"category_id": -1}, None),
+    ],
+)
+def test_each_request_is_validated_on_its_own(args, kwargs, expected):
+    assert validate(args, kwargs) == expected
+
+
+def test_a_huge_malformed_request_is_logged_in_one_short_line(caplog):
+    with caplog.at_level(logging.ERROR):
+        assert validate(list(range(200_000)), {}) is None
+    (record,) = caplog.records
+    line = record.getMessage()
+    assert len(line) < 600
+    assert "chars)" in line

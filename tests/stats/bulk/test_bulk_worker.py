@@ -14,6 +14,7 @@ from stats.recompute.categories import category_stats_refresh_stale
 from stats.recompute.products import product_stats_recompute
 from testkit.checks import statistics_errors
 from testkit.workers import WorkerProcess, rabbitmqctl_queues, row_locked, wait_for
+from tests.factories import shop_in_currencies
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -32,9 +33,7 @@ def bulk_worker(workers):
 
 
 def _catalog(product_factory, variant_factory, count: int) -> list:
-    products = product_factory.create_batch(count)
-    for product in products:
-        variant_factory.create_batch(2, product=product)
+    products = shop_in_currencies(product_factory, variant_factory, count)
     return products
 
 
@@ -177,3 +176,25 @@ def test_the_standby_takes_over_when_the_active_bulk_worker_is_killed(
         for c in chunks.order_by("started_at")
     ]
     assert sum(gap < SPACING * 0.9 for gap in gaps) <= 1, (gaps, detail)
+
+
+def test_a_cancelled_runs_messages_take_no_rate_limit_tokens(
+    bulk_worker, product_factory, variant_factory
+):
+    """After a cancel, the next run starts within one token interval, not after the
+    cancelled run's remaining messages each took a token doing nothing."""
+    _catalog(product_factory, variant_factory, 5)
+    rate, spacing = "10/m", seconds_per_task("10/m")
+    cancelled = _start_run(rate=rate)  # 5 chunks, all on the queue
+    bulk_worker(rate)
+    wait_for(lambda: _run(cancelled).chunks_done >= 1, timeout=60, message="a first chunk")
+    bulk_run_cancel(run_id=cancelled.pk)  # 4 messages left that will do nothing
+    following = _start_run(chunk_size=5, rate=rate)  # one chunk, behind those 4 messages
+
+    wait_for(lambda: _starts(following), timeout=8 * spacing, message="the next run's chunk")
+
+    waited = _starts(following)[0] - following.created_at.timestamp()
+    # With a token per cancelled message it would wait four intervals or more.
+    assert waited < 2 * spacing, f"waited {waited:.1f} s at one token per {spacing:.0f} s"
+    assert _run(cancelled).chunks_cancelled == 4
+    assert not BulkChunk.objects.filter(run=cancelled, status="cancelled", attempts__gt=0).exists()

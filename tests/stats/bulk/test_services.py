@@ -188,3 +188,33 @@ def test_a_selection_is_chunked_in_its_own_order(product_factory):
 def test_a_message_for_a_missing_chunk_is_dropped_with_a_log(caplog):
     assert bulk_chunk_process(chunk_id=987654) is ChunkOutcome.SKIPPED
     assert "does not exist" in caplog.text
+
+
+def test_a_cancelled_run_shows_how_far_it_got(product_factory):
+    product_factory.create_batch(8)
+    run = _start(chunk_size=1)
+    for chunk in run.chunks.order_by("number")[:3]:
+        bulk_chunk_process(chunk_id=chunk.pk)
+    run = bulk_run_cancel(run_id=run.pk)
+    progress = bulk_run_progress(run)
+    assert (progress.percent, progress.eta_seconds) == (38, None)  # 3 of 8 chunks
+
+
+def test_an_editor_may_have_one_active_run(product_factory, editor):
+    product_factory.create_batch(2)
+    limited = {"trigger": BulkRun.Trigger.EDITOR, "scope": ALL, "started_by": editor}
+    first = bulk_run_start(**limited, one_active_run=True)
+    with pytest.raises(BulkRunError, match=f"You already have bulk run {first.pk} queued"):
+        bulk_run_start(**limited, one_active_run=True)
+    # Ops and the schedule are not limited, and a finished run frees the editor.
+    _start()
+    bulk_run_cancel(run_id=first.pk)
+    second = bulk_run_start(**limited, one_active_run=True)
+    assert second.is_active
+
+
+def test_an_editors_run_never_makes_the_nightly_run_skip(product_factory, editor):
+    product_factory()
+    bulk_run_start(trigger=BulkRun.Trigger.EDITOR, scope=ALL, started_by=editor)
+    scheduled = bulk_run_start_scheduled()
+    assert scheduled is not None and scheduled.trigger == "schedule"

@@ -17,6 +17,7 @@ from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.management.commands.queue_status import render_snapshot
 from stats.models import BulkRun, ProductStaleness
 from stats.monitoring.checks import monitoring_checks
+from stats.monitoring.metrics import snapshot_metrics
 from stats.monitoring.probes import batch_buffers
 from stats.monitoring.services import monitoring_snapshot
 from stats.monitoring.snapshot import (
@@ -240,7 +241,8 @@ def test_unknown_figures_give_unknown_checks_never_ok(source):
     )
     snapshot.checks = monitoring_checks(snapshot)
 
-    broker_and_workers = [c for c in snapshot.checks if c.name != "stale statistics"]
+    from_the_database = {"stale statistics", "batch failures"}
+    broker_and_workers = [c for c in snapshot.checks if c.name not in from_the_database]
     assert {c.name for c in broker_and_workers} == {
         "bulk worker",
         "batch worker",
@@ -570,3 +572,35 @@ def test_render_shows_an_unreachable_queue_as_question_marks_with_the_error():
     row = _row(table, QUEUE_STATS_BULK)
     assert row[1:7] == ["?"] * 6
     assert " ".join(row[7:]) == "unreachable: timed out"
+
+
+def test_an_empty_buffer_has_no_oldest_wait_and_exports_none():
+    """After a quiet spell nothing waits: an alert on the oldest wait must not fire."""
+    quiet = _buffer(buffered=0, last_flush_at=time.time() - 3600, buffered_since=None)
+    assert quiet.oldest_wait is None
+    text = snapshot_metrics(_snapshot(buffers=[quiet])).decode()
+    assert "catalog_batch_oldest_wait_seconds{" not in text
+    assert f'catalog_batch_buffered_requests{{worker="{WORKER}"}} 0.0' in text
+
+
+@pytest.mark.django_db
+def test_failed_products_and_dropped_requests_of_the_last_hour_warn():
+    from stats.models import BatchFlush
+
+    now = timezone.now()
+    flush = {"worker": WORKER, "requests": 100, "products": 90, "computed": 88}
+    BatchFlush.objects.create(flushed_at=now - timedelta(minutes=5), failed=2, rejected=1, **flush)
+    BatchFlush.objects.create(flushed_at=now - timedelta(hours=2), failed=7, rejected=3, **flush)
+
+    snapshot = monitoring_snapshot(queues={}, broker_source="management", batch_buffers=[])
+
+    assert (snapshot.batch_failed_products, snapshot.batch_rejected_requests) == (2, 1)
+    check = _one(snapshot, "batch failures")
+    assert check.status == "warning"
+    assert "2 product recompute(s) failed, 1 malformed request(s) dropped" in check.message
+    text = snapshot_metrics(snapshot).decode()
+    assert "catalog_batch_failed_products_last_hour 2.0" in text
+
+
+def test_a_quiet_hour_has_no_batch_failure():
+    assert _one(_snapshot(), "batch failures").status == "ok"

@@ -8,9 +8,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from stats.models import QueueSample
 from stats.monitoring.probes import broker_queues, take_snapshot
+from stats.monitoring.sampler import Presence, monitoring_sample
 from stats.monitoring.services import monitoring_samples_record
 from stats.monitoring.sources import MONITORED_QUEUES
-from testkit.workers import declare_queue, wait_for
+from testkit.workers import declare_queue, unreachable_broker, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,12 @@ def declared_queues(broker_url):
         interval=0.5,
         message=f"the broker's figures for {', '.join(MONITORED_QUEUES)}",
     )
+    _sample()
+
+
+def _sample() -> None:
+    """One round of the sampler that beat runs: every face reads what it stored."""
+    monitoring_sample(Presence(), record_chart=False)
 
 
 def test_healthz_answers_anyone(client):
@@ -80,6 +87,7 @@ def test_metrics_with_the_token_parse_as_prometheus_text(client, declared_queues
 
 @pytest.mark.slow  # the snapshot waits up to 2 s for workers' replies
 def test_status_json_for_staff_with_the_ops_permission(client, broker_url, editor):
+    _sample()
     client.force_login(editor)
     assert client.get(reverse("ops-status")).status_code == 401
     editor.user_permissions.add(Permission.objects.get(codename="view_ops"))
@@ -96,7 +104,7 @@ def test_ops_page_needs_the_ops_permission(editor_client):
 
 @pytest.mark.slow  # the snapshot waits up to 2 s for workers' replies
 def test_ops_page_shows_figures_checks_and_the_chart(admin_client, broker_url):
-    monitoring_samples_record(take_snapshot(worker_timeout=0.2))
+    monitoring_sample(Presence(), record_chart=True)
     page = admin_client.get(reverse("admin:stats_opsdashboard_changelist"))
     html = page.content.decode()
     assert page.status_code == 200
@@ -113,3 +121,61 @@ def test_samples_are_pruned_after_the_retention(settings, broker_url):
     )
     written = monitoring_samples_record(take_snapshot(worker_timeout=0.2))
     assert written == QueueSample.objects.count() == 3
+
+
+@pytest.mark.rabbitmq
+def test_readyz_needs_only_the_queues_the_procfile_workers_consume(client, broker_url):
+    """A fresh vhost has no ``default`` queue (no process declares it): ready all the same."""
+    from kombu import Consumer
+
+    from config.celery import app
+    from stats.monitoring.views import CONSUMED_QUEUES
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_delete("default")
+        channel = conn.channel()
+        consumers = [
+            Consumer(channel, queues=[app.amqp.queues[name]], accept=["json"])
+            for name in CONSUMED_QUEUES
+        ]
+        for consumer in consumers:
+            consumer.consume()  # what the batch and bulk workers do when they start
+        try:
+            wait_for(
+                lambda: _sample() or client.get(reverse("readyz")).status_code == 200,
+                timeout=30,
+                interval=0.5,
+                message="/readyz 200 with stats.batch and stats.bulk consumed, no default",
+            )
+        finally:
+            for consumer in consumers:
+                consumer.cancel()
+            channel.close()
+
+
+def test_the_faces_read_the_stored_snapshot_and_never_the_broker(client, broker_url):
+    """With RabbitMQ unreachable, /metrics and /readyz answer from the last sample."""
+    _sample()
+    with unreachable_broker():
+        metrics = client.get(reverse("metrics"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+        ready = client.get(reverse("readyz"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert metrics.status_code == 200
+    assert "catalog_monitoring_snapshot_age_seconds" in metrics.content.decode()
+    assert not any("monitoring" in reason for reason in ready.json()["reasons"])
+
+
+def test_no_snapshot_or_an_old_one_is_a_critical_monitoring_check(client, settings):
+    status = client.get(reverse("ops-status"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}").json()
+    assert status["status"] == "critical"
+    assert "no snapshot yet" in status["checks"][0]["message"]
+    assert client.get(reverse("readyz")).status_code == 503
+
+    from stats.models import LatestSnapshot
+    from stats.monitoring.services import monitoring_snapshot_latest, monitoring_snapshot_store
+
+    fresh = monitoring_snapshot_latest()
+    fresh.taken_at = timezone.now() - timedelta(seconds=settings.STATS_MONITOR_SNAPSHOT_MAX_AGE + 5)
+    monitoring_snapshot_store(fresh)
+    assert LatestSnapshot.objects.count() == 1
+    (check,) = [c for c in monitoring_snapshot_latest().checks if c.name == "monitoring"]
+    assert check.status == "critical" and "is beat running?" in check.message

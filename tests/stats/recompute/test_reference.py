@@ -8,7 +8,11 @@ from catalog.models import Product
 from stats.models import ProductStaleness
 from stats.recompute.marks import product_stats_mark_stale
 from stats.selectors import stale_products
-from testkit.reference import category_stats_from_scratch, product_stats_from_scratch
+from testkit.reference import (
+    category_price_ranges_from_scratch,
+    category_stats_from_scratch,
+    product_stats_from_scratch,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +28,7 @@ def test_from_scratch_figures_of_a_product(product_factory, variant_factory):
     assert figures == {
         "category_id": product.category_id,
         "variant_count": 2,
+        "currency": "EUR",
         "price_min": Decimal("3.00"),
         "price_max": Decimal("4.00"),
         "price_avg": Decimal("3.50"),
@@ -51,9 +56,10 @@ def test_from_scratch_category_figures_include_descendants(
         "product_count": 2,
         "published_count": 1,
         "draft_count": 1,
-        "price_min": Decimal("8.00"),
-        "price_max": Decimal("8.00"),
         "total_stock": 4,
+    }
+    assert category_price_ranges_from_scratch(category_id=root.pk) == {
+        "EUR": {"price_min": Decimal("8.00"), "price_max": Decimal("8.00")}
     }
 
 

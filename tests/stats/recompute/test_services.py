@@ -14,7 +14,9 @@ from stats.recompute import products as recompute_products
 from stats.recompute.categories import category_stats_recompute, category_stats_recompute_all
 from stats.recompute.marks import category_stats_mark_stale, product_stats_mark_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
+from stats.selectors import category_price_ranges
 from testkit.reference import (
+    category_price_ranges_from_scratch,
     category_stats_from_scratch,
     product_stats_from_scratch,
     product_stats_recompute_loop,
@@ -38,8 +40,18 @@ def _stored(product_id: int) -> dict:
 
 
 def _stored_category(category_id: int) -> dict:
+    """The stored figures, with the per-currency price ranges under ``"prices"``."""
     stats = CategoryStats.objects.get(category_id=category_id)
-    return {name: getattr(stats, name) for name in CATEGORY_FIGURES}
+    return {name: getattr(stats, name) for name in CATEGORY_FIGURES} | {
+        "prices": category_price_ranges(category_id=category_id)
+    }
+
+
+def _category_from_scratch(category_id: int) -> dict:
+    """What ``_stored_category`` must return, from the reference."""
+    return category_stats_from_scratch(category_id=category_id) | {
+        "prices": category_price_ranges_from_scratch(category_id=category_id)
+    }
 
 
 def _mixed_catalog(product_factory, variant_factory, category_factory) -> list[Product]:
@@ -121,12 +133,11 @@ def test_category_stats_cover_all_descendants(product_factory, variant_factory, 
         "product_count": 2,
         "published_count": 1,
         "draft_count": 1,
-        "price_min": Decimal("2.50"),
-        "price_max": Decimal("99.00"),
         "total_stock": 8,
+        "prices": {"EUR": {"price_min": Decimal("2.50"), "price_max": Decimal("99.00")}},
     }
     for category in (root, child, grandchild):
-        assert _stored_category(category.pk) == category_stats_from_scratch(category_id=category.pk)
+        assert _stored_category(category.pk) == _category_from_scratch(category.pk)
 
 
 def test_moving_a_product_refreshes_its_old_category(product_factory, category_factory):
@@ -152,9 +163,7 @@ def test_category_recompute_all_matches_from_scratch(
 
     assert written == CategoryStats.objects.count() >= 3
     for stats in CategoryStats.objects.all():
-        assert _stored_category(stats.category_id) == category_stats_from_scratch(
-            category_id=stats.category_id
-        )
+        assert _stored_category(stats.category_id) == _category_from_scratch(stats.category_id)
     assert _stored_category(empty.pk)["product_count"] == 0
 
 
@@ -433,13 +442,15 @@ def test_query_count_does_not_grow_with_the_number_of_products(monkeypatch, cate
     root, leaves = tree()
     many = _recompute_queries(_catalog_of(1000, leaves))
 
+    # 15 today; two of them replace the categories' per-currency price ranges (one
+    # DELETE, one INSERT: stats.recompute.categories._price_ranges_write).
     assert few == many <= 20
     sample = ProductStats.objects.order_by("?")[:5]
     for stats in sample:
         assert (
             _stored(stats.product_id) == product_stats_from_scratch(product_id=stats.product_id)[0]
         )
-    assert _stored_category(root.pk) == category_stats_from_scratch(category_id=root.pk)
+    assert _stored_category(root.pk) == _category_from_scratch(root.pk)
 
 
 @pytest.mark.mariadb  # row locks are what is tested; SQLite serialises whole transactions
@@ -557,9 +568,7 @@ def test_a_batch_defers_categories_to_the_periodic_refresh(product_factory, vari
     assert not CategoryStats.objects.exists()
     assert category_stats_refresh_stale() >= 1
     assert not CategoryStaleness.objects.exists()
-    assert _stored_category(product.category_id) == dict(
-        category_stats_from_scratch(category_id=product.category_id)
-    )
+    assert _stored_category(product.category_id) == _category_from_scratch(product.category_id)
 
 
 def test_a_category_marked_during_a_refresh_stays_marked(monkeypatch, product_factory):

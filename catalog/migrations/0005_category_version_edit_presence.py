@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0003_description_max_length"),
+        ("catalog", "0004_category_tree_lock"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

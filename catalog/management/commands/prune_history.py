@@ -1,0 +1,39 @@
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import CommandError, CommandParser
+
+from catalog.services import history_prune
+from config.commands import ServiceCommand
+
+
+class Command(ServiceCommand):
+    help = (
+        "Delete product and variant history records older than --older-than DAYS. "
+        "Each object's latest record is always kept. Nothing else ever deletes history."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            required=True,
+            metavar="DAYS",
+            help="Delete records older than this many days (a positive whole number).",
+        )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Count what would be deleted; delete nothing."
+        )
+
+    def handle(self, *args: Any, older_than: int, dry_run: bool, **options: Any) -> None:
+        if older_than <= 0:
+            raise CommandError(f"--older-than must be a positive number of days, not {older_than}.")
+        result = history_prune(older_than=timedelta(days=older_than), dry_run=dry_run)
+        verb = "Would delete" if dry_run else "Deleted"
+        per_history = ", ".join(f"{n:,} {name}" for name, n in result.deleted.items())
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{verb} {result.total:,} history records older than {older_than} days "
+                f"({per_history}); each object's latest record kept."
+            )
+        )
