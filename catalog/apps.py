@@ -11,10 +11,11 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog import receivers
-        from catalog.models import Product, Variant
+        from catalog.models import Category, Product, Variant
 
         connections: list[tuple[ModelSignal, Callable[..., None], type[Model]]] = [
             (pre_save, receivers.product_saving, Product),
+            (pre_save, receivers.category_saving, Category),
             (post_save, receivers.product_saved, Product),
             (post_save, receivers.variant_saved, Variant),
             (post_delete, receivers.variant_deleted, Variant),

@@ -1,6 +1,7 @@
 from collections.abc import Collection
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -19,6 +20,9 @@ class Category(models.Model):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    #: Bumped by every save (catalog.receivers): the change form's optimistic concurrency
+    #: check compares it with the version the form was loaded from.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -147,3 +151,31 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return self.sku
+
+
+class EditPresence(models.Model):
+    """Who has which change form open, for "alice is also editing this product".
+
+    A table rather than Django's cache: the default cache is per process (gunicorn runs
+    two workers, each would see half the editors) and a database cache table would need a
+    ``createcachetable`` step outside migrations. Rows older than a poll's TTL mean
+    nothing; each ping deletes every stale row, so the table holds only open forms.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    #: "app_label.model_name" of the object edited.
+    model = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    opened_at = models.DateTimeField()
+    #: Indexed: every ping deletes the rows nobody has pinged for a while.
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["model", "object_id", "user"], name="edit_presence_one_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.model} {self.object_id}"

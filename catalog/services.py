@@ -191,6 +191,13 @@ def _locked_children_of(category_ids: Collection[int]) -> list[int]:
     )
 
 
+def category_tree_lock() -> None:
+    """Take the tree lock now, for a caller that locks a category row before the tree
+    check (the admin's version check): every category save then takes the tree lock
+    first, so two saves never hold one lock each while waiting for the other's."""
+    _category_tree_lock()
+
+
 def _category_tree_lock() -> None:
     """Take the tree lock for the rest of the transaction (``CategoryTreeLock``).
 

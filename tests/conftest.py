@@ -12,6 +12,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from tests import factories
 
@@ -167,3 +168,60 @@ def editor(db) -> factories.EditorFactory:
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+def _logged_in(editor: object) -> Client:
+    client = Client()
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def alice(editor_factory) -> Client:
+    """An editor named alice, logged in with a test client of her own."""
+    return _logged_in(editor_factory(username="alice"))
+
+
+@pytest.fixture
+def bob(editor_factory) -> Client:
+    """A second editor, bob, with his own client: two people on one form."""
+    return _logged_in(editor_factory(username="bob"))
+
+
+@pytest.fixture
+def each_request_commits(monkeypatch) -> None:
+    """Each admin request is its own transaction in production; a test runs them all in
+    one. After each test-client request, forget what the catalog noted for the current
+    transaction (products already given a new version), as a commit would."""
+    from config.transactions import PerTransaction
+
+    original = Client.request
+
+    def request(self, **kwargs):
+        try:
+            return original(self, **kwargs)
+        finally:
+            PerTransaction.forget_all()
+
+    monkeypatch.setattr(Client, "request", request)
+
+
+@pytest.fixture
+def editors_group_restored(transactional_db):
+    """The editors group, as its data migrations create it, for a ``transaction=True`` test.
+
+    Such tests end with a flush that empties every table; post_migrate then puts back
+    permissions and the theme, but not the group, which is migration data: a later
+    transactional test found no group.
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    from editors.services import EDITOR_PERMISSIONS, EDITORS_GROUP
+
+    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    wanted = Q(pk__in=[])
+    for app_label, codenames in EDITOR_PERMISSIONS.items():
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    group.permissions.set(Permission.objects.filter(wanted))
+    return group

@@ -4,7 +4,9 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from catalog.admin.concurrency import OptimisticAdmin
 from catalog.admin.hooks import ExtensibleAdmin, category_admin_extensions
+from catalog.edit_targets import CategoryTarget
 from catalog.models import Category
 from catalog.services import CategoryTreeError, category_parent_check, category_save
 
@@ -34,8 +36,13 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(ExtensibleAdmin, admin.ModelAdmin):
-    """Categories; other apps add actions through ``catalog.admin.hooks``."""
+class CategoryAdmin(OptimisticAdmin, ExtensibleAdmin, admin.ModelAdmin):
+    """Categories; other apps add actions through ``catalog.admin.hooks``.
+
+    A save against a newer ``Category.version`` merges or shows the conflict.
+    """
+
+    edit_target = CategoryTarget()
 
     extensions = category_admin_extensions
     form = CategoryForm

@@ -11,9 +11,11 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from catalog.admin.concurrency import Inline, OptimisticAdmin
 from catalog.admin.currency import OneCurrencyFormSet
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
+from catalog.edit_targets import ProductTarget
 from catalog.models import Product, Variant
 from catalog.selectors import product_last_editors
 
@@ -33,18 +35,29 @@ NARROW_TEXT: dict[type[models.Field], dict[str, Any]] = {
 }
 
 
+#: The inline's columns, also the fields the concurrency check merges row by row.
+VARIANT_FIELDS: tuple[str, ...] = ("sku", "size", "colour", "price", "currency", "stock")
+
+
 class VariantInline(admin.TabularInline):
     model = Variant
     formset = OneCurrencyFormSet
     extra = 1
-    fields = ["sku", "size", "colour", "price", "currency", "stock"]
+    fields = list(VARIANT_FIELDS)
     # The admin's default text input is 610px wide; six of them overflow the row.
     formfield_overrides = NARROW_TEXT
 
 
 @admin.register(Product)
-class ProductAdmin(ExtensibleAdmin, HistoryAdmin):
-    """Products with their variants inline; other apps add to it through ``catalog.admin.hooks``."""
+class ProductAdmin(OptimisticAdmin, ExtensibleAdmin, HistoryAdmin):
+    """Products with their variants inline; other apps add to it through ``catalog.admin.hooks``.
+
+    A save against a newer version merges or shows the conflict (``OptimisticAdmin``),
+    field by field and variant row by variant row.
+    """
+
+    edit_target = ProductTarget()
+    edit_inline = Inline(prefix="variants", fields=VARIANT_FIELDS, fk="product")
 
     extensions = product_admin_extensions
 

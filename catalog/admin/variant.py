@@ -4,15 +4,22 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from catalog.admin.concurrency import OptimisticAdmin
 from catalog.admin.currency import VariantForm
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.product import NARROW_TEXT
+from catalog.edit_targets import VariantTarget
 from catalog.models import Variant
 
 
 @admin.register(Variant)
-class VariantAdmin(HistoryAdmin):
-    """Variants on their own, for their History page (diffs, revert); edited like inlines."""
+class VariantAdmin(OptimisticAdmin, HistoryAdmin):
+    """Variants on their own, for their History page (diffs, revert); edited like inlines.
+
+    Checked against the product's version, which every variant change bumps.
+    """
+
+    edit_target = VariantTarget()
 
     form = VariantForm
     list_display = ["sku", "product", "size", "colour", "price", "currency", "stock"]

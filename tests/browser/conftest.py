@@ -6,11 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
-from django.db.models import Q
+from django.contrib.auth.models import Group
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from editors.services import EDITOR_PERMISSIONS, EDITORS_GROUP
 from tests.conftest import IN_CI
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -48,22 +46,13 @@ def browser(django_db_setup) -> Iterator[Browser]:
 
 
 @pytest.fixture(autouse=True)
-def editors_group(transactional_db) -> Group:
-    """The editors group, as its data migrations create it, before each browser test.
-
-    Browser tests are ``transaction=True`` (the live server's thread must see committed
-    rows), and each ends with a flush that empties every table; post_migrate then puts
-    back permissions and the theme, but not the group, which is migration data. With two
-    browser modules the second found no group. ``serialized_rollback`` cannot help here:
-    inside Playwright's running event loop Django's connection handler hands out another
-    connection object, one without the serialized data, so the restore is silently skipped.
-    """
-    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
-    wanted = Q(pk__in=[])
-    for app_label, codenames in EDITOR_PERMISSIONS.items():
-        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
-    group.permissions.set(Permission.objects.filter(wanted))
-    return group
+def editors_group(editors_group_restored: Group) -> Group:
+    """The editors group before each browser test (see ``editors_group_restored``):
+    browser tests are ``transaction=True``, for the live server's thread. Also,
+    ``serialized_rollback`` cannot help here: inside Playwright's running event loop
+    Django's connection handler hands out another connection object, one without the
+    serialized data, so the restore is silently skipped."""
+    return editors_group_restored
 
 
 @pytest.fixture

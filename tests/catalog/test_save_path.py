@@ -30,6 +30,11 @@ ROWS = 1 + VARIANTS  # rows saved: the product and each variant
 SAVE_QUERIES = {
     "session, then the user": 2,
     "admin's transaction: SAVEPOINT ... RELEASE (BEGIN/COMMIT outside tests)": 2,
+    # Optimistic concurrency (catalog.admin.concurrency): the product's version, read with
+    # SELECT ... FOR UPDATE in the save's transaction so two saves cannot both pass the
+    # check. Taken whether or not the form carries a version token; when the version is
+    # unchanged that one locking read is all the check costs.
+    "the product's version, locked (SELECT ... FOR UPDATE)": 1,
     "the product (object lookup)": 1,
     "the editor's permissions: user's, then group's": 2,
     "product form: category choice, category exists, SKU unique, slug unique": 4,

@@ -1,0 +1,81 @@
+"""The presence endpoint of a change page: ``<id>/presence/`` (logic: ``catalog.presence``).
+
+The page's script GETs it on load and every ``PRESENCE_POLL_SECONDS``: the GET records
+this editor's presence and answers who else has the form open and the latest version
+with who saved it, so the page can say "saved by alice 30 s ago: reload to see the
+changes" when the version is newer than the one it was loaded at.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from django.urls import URLPattern, path
+from django.utils import timezone
+
+from catalog.edit_targets import EditTarget
+from catalog.presence import presence_others, presence_ping
+
+if TYPE_CHECKING:
+    _ModelAdmin = Any
+else:
+    _ModelAdmin = object
+
+
+def _ago(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"
+
+
+class PresenceAdmin(_ModelAdmin):
+    """Serves the presence poll for a model admin with an ``edit_target``."""
+
+    edit_target: EditTarget
+
+    # ---- presence ---------------------------------------------------------------------
+    def get_urls(self) -> list[URLPattern]:
+        name = f"{self.opts.app_label}_{self.opts.model_name}_presence"
+        view = self.admin_site.admin_view(self.presence_view)
+        return [path("<path:object_id>/presence/", view, name=name), *super().get_urls()]
+
+    def presence_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """GET: ping this user's presence; answer who else is here and the latest save."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        label, user_id = self.opts.label_lower, int(request.user.pk or 0)
+        presence_ping(user_id=user_id, model=label, object_id=str(obj.pk))
+        now = timezone.now()
+        others = presence_others(user_id=user_id, model=label, object_id=str(obj.pk))
+        latest = self.edit_target.saves_since(obj=obj, since=None)[:1]
+        noun = self.opts.verbose_name
+        return JsonResponse(
+            {
+                "version": self.edit_target.version(obj=obj),
+                "others": [
+                    {
+                        "user": p.username,
+                        "text": f"{p.username} is also editing this {noun} "
+                        f"(opened {_ago((now - p.opened_at).total_seconds())} ago)",
+                    }
+                    for p in others
+                ],
+                "saved": (
+                    {
+                        "user": latest[0].username,
+                        "text": f"saved by {latest[0].username or 'someone'} "
+                        f"{_ago((now - latest[0].at).total_seconds())} ago: "
+                        "reload to see the changes",
+                    }
+                    if latest
+                    else {"user": None, "text": "saved by someone: reload to see the changes"}
+                ),
+            }
+        )

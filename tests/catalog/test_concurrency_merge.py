@@ -1,0 +1,101 @@
+"""The merge itself (catalog.concurrency), without a request: base, theirs and mine."""
+
+from decimal import Decimal
+
+from catalog.concurrency import (
+    EditState,
+    edit_choices_apply,
+    edit_merge,
+    value_text,
+)
+from catalog.models import Product, Variant
+
+BASE = EditState(
+    fields={"name": "Tee", "description": "Soft."},
+    rows={"1": {"price": "10.00", "stock": "5"}, "2": {"price": "20.00", "stock": "7"}},
+)
+
+
+def _state(fields=None, rows=None) -> EditState:
+    return EditState(
+        fields=BASE.fields | (fields or {}),
+        rows={pk: BASE.rows[pk] | (rows or {}).get(pk, {}) for pk in BASE.rows},
+    )
+
+
+def test_fields_changed_on_one_side_only_take_that_sides_value():
+    theirs = _state({"name": "Tee Pro"}, {"1": {"price": "12.00"}})
+    mine = _state({"description": "Very soft."}, {"2": {"stock": "1"}})
+
+    result = edit_merge(base=BASE, theirs=theirs, mine=mine)
+
+    assert result.clean
+    assert result.fields == {"name": "Tee Pro", "description": "Very soft."}
+    assert result.rows == {
+        "1": {"price": "12.00", "stock": "5"},
+        "2": {"price": "20.00", "stock": "1"},
+    }
+
+
+def test_both_changing_a_field_to_the_same_value_is_no_conflict():
+    both = _state({"name": "Tee Pro"})
+
+    assert edit_merge(base=BASE, theirs=both, mine=both).clean
+
+
+def test_both_changing_a_field_differently_is_a_conflict_keeping_my_input():
+    result = edit_merge(
+        base=BASE,
+        theirs=_state(rows={"1": {"price": "12.00"}}),
+        mine=_state(rows={"1": {"price": "9.00"}}),
+    )
+
+    assert [(c.key, c.theirs, c.mine) for c in result.conflicts] == [
+        ("row:1:price", "12.00", "9.00")
+    ]
+    assert result.rows["1"]["price"] == "9.00"
+
+
+def test_deleting_a_row_the_other_side_changed_is_a_conflict():
+    mine = _state()
+    mine.rows["2"] = mine.rows["2"] | {"DELETE": "on"}
+
+    result = edit_merge(base=BASE, theirs=_state(rows={"2": {"stock": "0"}}), mine=mine)
+
+    assert [c.key for c in result.conflicts] == ["row:2:DELETE"]
+
+
+def test_rows_added_or_deleted_by_the_other_side_stay_as_they_left_them():
+    theirs = EditState(
+        fields=BASE.fields, rows={"1": BASE.rows["1"], "3": {"price": "5.00", "stock": "1"}}
+    )
+    mine = _state(rows={"2": {"stock": "0"}})
+
+    result = edit_merge(base=BASE, theirs=theirs, mine=mine)
+
+    assert set(result.rows) == {"1", "3"}
+    assert result.dropped == ["2"]  # mine changed it: the editor is told
+
+
+def test_a_choice_of_theirs_posts_the_saved_value_and_a_missing_choice_is_reported():
+    base = _state({"name": "Alice's"})
+    mine = _state({"name": "Bob's", "description": "Bob's text."})
+
+    missing = edit_choices_apply(
+        mine=mine, base=base, choices={"name": "theirs"}, pending=["name", "description"]
+    )
+
+    assert mine.fields["name"] == "Alice's"
+    assert missing == ["description"]
+
+
+def test_values_compare_as_the_form_means_them():
+    price = Variant._meta.get_field("price")
+    stock = Variant._meta.get_field("stock")
+    description = Product._meta.get_field("description")
+
+    assert value_text(price, "12.5") == value_text(price, Decimal("12.50")) == "12.50"
+    assert value_text(stock, "007") == "7"
+    assert value_text(description, "One\r\nTwo ") == value_text(description, "One\nTwo")
+    assert value_text(price, "abc") == "abc"  # left for the form to reject
+    assert value_text(price, None) == ""
