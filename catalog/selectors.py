@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Max
 
 from catalog.models import Category, Product, Variant
-from catalog.tree import max_depth
+from catalog.tree import category_ancestry, category_levels, max_depth
 
 #: category id -> parent id (None for a top-level category).
 Tree = dict[int, int | None]
@@ -27,38 +27,37 @@ def category_children(tree: Tree) -> dict[int, list[int]]:
 
 
 def category_subtrees(roots: Iterable[int], tree: Tree) -> set[int]:
-    """The roots and every category below them: the one walk down the tree.
+    """The roots and every category below them, from the whole tree in memory.
 
-    Each node is visited once and the walk spans at most ``CATALOG_CATEGORY_MAX_DEPTH``
-    levels (the roots' and those below), so a shared subtree or a cycle in bad data ends
-    it instead of looping.
+    ``catalog.tree``'s walk down: each node once, at most ``CATALOG_CATEGORY_MAX_DEPTH``
+    levels (the roots' and those below), so bad data ends it instead of looping.
     """
     children = category_children(tree)
-    seen: set[int] = set(roots)
-    level = set(seen)
-    for _ in range(max_depth() - 1):
-        level = {child for node in level for child in children.get(node, ())} - seen
-        if not level:
-            break
-        seen |= level
-    return seen
+    start = set(roots)
+    found = set(start)
+    below = category_levels(
+        start,
+        lambda ids: [child for node in ids for child in children.get(node, ())],
+        limit=max_depth() - 1,
+    )
+    for level in below:
+        found |= level
+    return found
 
 
 def category_with_ancestors(category_ids: Iterable[int], tree: Tree) -> set[int]:
-    """The categories and every category above them: the one walk up the tree.
+    """The categories and every category above them, from the whole tree in memory.
 
-    At most ``CATALOG_CATEGORY_MAX_DEPTH`` categories from each one up (the deepest a
-    tree may be), each category once: a cycle in bad data ends the walk.
+    ``catalog.tree``'s walk up from each one: at most ``CATALOG_CATEGORY_MAX_DEPTH``
+    categories, each once, so a cycle in bad data ends it. Ids not in ``tree`` (deleted
+    meanwhile) are left out.
     """
     limit = max_depth()
     found: set[int] = set()
     for category_id in category_ids:
-        node: int | None = category_id
-        steps = 0
-        while node is not None and node in tree and node not in found and steps < limit:
-            found.add(node)
-            node = tree[node]
-            steps += 1
+        if category_id in tree and category_id not in found:
+            chain = category_ancestry(category_id, tree.get, limit=limit).chain
+            found.update(node for node in chain if node in tree)
     return found
 
 

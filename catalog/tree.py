@@ -12,7 +12,7 @@ lock (locking reads) and the statistics (a dict of the whole tree). This module 
 table itself and imports no model.
 """
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -58,22 +58,27 @@ def category_ancestry(start: int, parent_of: ParentOf, *, limit: int) -> Ancestr
     return Ancestry(tuple(chain), loops=False, truncated=False)
 
 
-def category_levels_below(root: int, children_of: ChildrenOf, *, limit: int) -> int:
-    """How many levels hang below ``root`` (0 for a leaf), counted up to ``limit``.
+def category_levels(
+    roots: Iterable[int], children_of: ChildrenOf, *, limit: int
+) -> Iterator[set[int]]:
+    """The levels below ``roots``, one set of ids at a time: at most ``limit`` levels.
 
     One ``children_of`` call per level, each category visited once: a cycle or a very
-    deep subtree in bad data ends the walk at ``limit``.
+    deep subtree in bad data ends the walk.
     """
-    seen = {root}
-    level: set[int] = {root}
-    depth = 0
-    while level and depth < limit:
+    seen = set(roots)
+    level = set(seen)
+    for _ in range(limit):
         level = set(children_of(level)) - seen
         if not level:
-            break
+            return
         seen |= level
-        depth += 1
-    return depth
+        yield level
+
+
+def category_levels_below(root: int, children_of: ChildrenOf, *, limit: int) -> int:
+    """How many levels hang below ``root`` (0 for a leaf), counted up to ``limit``."""
+    return sum(1 for _ in category_levels([root], children_of, limit=limit))
 
 
 def category_parent_problem(
