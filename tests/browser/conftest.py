@@ -55,8 +55,8 @@ def editors_group(editors_group_restored: Group) -> Group:
     return editors_group_restored
 
 
-@pytest.fixture
-def page(browser: Browser, live_server) -> Iterator[Page]:
+def _browser_page(browser: Browser, live_server) -> Iterator[Page]:
+    """A page in a browser context of its own: its own cookies, so its own session."""
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": 1400, "height": 1000}
     )
@@ -64,6 +64,17 @@ def page(browser: Browser, live_server) -> Iterator[Page]:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server) -> Iterator[Page]:
+    yield from _browser_page(browser, live_server)
+
+
+@pytest.fixture
+def second_page(browser: Browser, live_server) -> Iterator[Page]:
+    """A second editor's browser, beside ``page``."""
+    yield from _browser_page(browser, live_server)
 
 
 def screenshot(page: Page, name: str) -> Path:

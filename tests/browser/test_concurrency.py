@@ -6,11 +6,10 @@ Screenshots of both go into the editors' guide; rewritten only on request
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from catalog.models import Product
 from editors.services import admin_theme_ensure
@@ -22,18 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 #: The page polls every 10 s: a notice may take one poll to appear.
 POLL_WAIT_MS = 25_000
-
-
-@pytest.fixture
-def second_page(browser: Browser, live_server) -> Iterator[Page]:
-    """A second editor's browser: its own context, so its own session cookie."""
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1400, "height": 1000}
-    )
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def _docs_screenshot(page: Page, name: str) -> None:
