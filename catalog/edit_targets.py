@@ -20,6 +20,7 @@ from django.db import models
 
 from catalog.concurrency import EditState, Values, value_text
 from catalog.models import Category, Product, Variant
+from catalog.selectors import product_last_editors
 from catalog.services import category_tree_lock
 
 
@@ -100,9 +101,8 @@ class ProductTarget(EditTarget):
         return EditState(fields=_values(obj, fields), rows=rows if inline_fields else {})
 
     def saves_since(self, *, obj: Product, since: datetime | None) -> list[Save]:
-        return _latest_per_user(
-            _history(Product, since, id=obj.pk) + _history(Variant, since, product_id=obj.pk)
-        )
+        editors = product_last_editors(product_id=obj.pk, since=since, limit=20)
+        return [Save(editor.username, editor.changed_at) for editor in editors]
 
 
 class VariantTarget(EditTarget):

@@ -69,8 +69,12 @@ class LastEditor:
     changed_at: datetime
 
 
-def product_last_editors(*, product_id: int, limit: int = 3) -> list[LastEditor]:
+def product_last_editors(
+    *, product_id: int, limit: int = 3, since: datetime | None = None
+) -> list[LastEditor]:
     """The last ``limit`` distinct users who changed the product, latest first.
+
+    ``since``: only changes after it (who saved while an editor had the form open).
 
     A product is changed by saving it (its own history) or one of its variants (the
     variants' history, which carries ``product_id``), so both histories are read. One
@@ -78,14 +82,15 @@ def product_last_editors(*, product_id: int, limit: int = 3) -> list[LastEditor]
     (a product has a handful of editors, not thousands of rows), the two groupings come
     back as one UNION ALL, and the per-user latest date is merged here.
     """
+    after = {} if since is None else {"history_date__gt": since}
     product_rows = (
-        Product.history.filter(id=product_id)
+        Product.history.filter(id=product_id, **after)
         .order_by()
         .values("history_user_id", "history_user__username")
         .annotate(changed_at=Max("history_date"))
     )
     variant_rows = (
-        Variant.history.filter(product_id=product_id)
+        Variant.history.filter(product_id=product_id, **after)
         .order_by()
         .values("history_user_id", "history_user__username")
         .annotate(changed_at=Max("history_date"))
