@@ -81,6 +81,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
                 reasons.append(f"broker ({snapshot.broker_source}) queue {name}: {queue.error}")
             elif queue.consumers == 0:
                 reasons.append(f"no consumer on {name}")
+            elif queue.consumers is None:  # a new queue the broker has no figures for yet
+                reasons.append(f"consumers of {name} not known yet")
     # Probes get the status code; the reasons (what is down, which broker) only go to
     # callers allowed to see ops figures, so anonymous callers learn nothing else.
     body: dict[str, Any] = {"status": "unavailable" if reasons else "ready"}

@@ -10,6 +10,7 @@ from stats.models import QueueSample
 from stats.monitoring.probes import broker_queues, take_snapshot
 from stats.monitoring.sampler import Presence, monitoring_sample
 from stats.monitoring.services import monitoring_samples_record
+from stats.monitoring.snapshot import QueueFigures
 from stats.monitoring.sources import MONITORED_QUEUES
 from testkit.workers import declare_queue, unreachable_broker, wait_for
 
@@ -31,7 +32,9 @@ def declared_queues(broker_url):
     for name in MONITORED_QUEUES:
         declare_queue(name)
     wait_for(
-        lambda: all(q.ready is not None for q in broker_queues()[1].values()),
+        lambda: all(
+            q.ready is not None and q.consumers is not None for q in broker_queues()[1].values()
+        ),
         timeout=30,
         interval=0.5,
         message=f"the broker's figures for {', '.join(MONITORED_QUEUES)}",
@@ -198,3 +201,23 @@ def test_the_ops_chart_offers_three_periods(admin_client):
     assert "stats.batch: 4,320 at" in pages["7d"]
     assert 'href="?period=24h"' in pages["7d"]
     assert "last 24h" in admin_client.get(url, {"period": "nonsense"}).content.decode()
+
+
+def test_readyz_is_not_ready_while_the_consumer_count_is_unknown(client, monkeypatch):
+    """A queue the broker has no figures for yet must not pass for a consumed one."""
+    from stats.monitoring import views
+    from stats.monitoring.services import monitoring_snapshot_latest
+
+    def sampled_before_the_broker_counted():
+        snapshot = monitoring_snapshot_latest()
+        snapshot.checks = [c for c in snapshot.checks if c.name != "monitoring"]
+        snapshot.queues = {
+            name: QueueFigures(name, "management", ready=0, consumers=None)
+            for name in views.CONSUMED_QUEUES
+        }
+        return snapshot
+
+    monkeypatch.setattr(views, "monitoring_snapshot_latest", sampled_before_the_broker_counted)
+    response = client.get(reverse("readyz"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response.status_code == 503
+    assert "consumers of stats.batch not known yet" in response.json()["reasons"]
