@@ -291,6 +291,9 @@ STATS_BULK_RESUME_INTERVAL = env_int("STATS_BULK_RESUME_INTERVAL", 300)
 # active consumer; without it only ready messages and consumers are known.
 RABBITMQ_MANAGEMENT_URL = env_str("RABBITMQ_MANAGEMENT_URL") or None
 RABBITMQ_VHOST = env_str("RABBITMQ_VHOST", "/")
+# How far behind the broker the management API's figures may be: RabbitMQ refreshes them
+# every collect_statistics_interval (5 s by default). Every face shows it with the figures.
+RABBITMQ_STATS_LAG = env_int("RABBITMQ_STATS_LAG", 5)
 STATS_MONITOR_BATCH_QUEUE_MAX = env_int("STATS_MONITOR_BATCH_QUEUE_MAX", 10_000)
 STATS_MONITOR_BULK_QUEUE_MAX = env_int("STATS_MONITOR_BULK_QUEUE_MAX", 5_000)
 STATS_MONITOR_STALE_WARNING = env_int(

@@ -29,6 +29,17 @@ def format_duration(seconds: float | None) -> str:
     return f"{days}d {hours:02d}h"
 
 
+def format_task_duration(seconds: float | None) -> str:
+    """A task's duration: ``0.0123`` -> ``"12 ms"``, ``4.25`` -> ``"4.2 s"``, None -> ``"-"``."""
+    if seconds is None:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return format_duration(seconds)
+
+
 def format_scope(run: BulkRun) -> str:
     """What a run covers, in words: ``"category Shoes and its descendants"``.
 

@@ -335,3 +335,24 @@ class LatestSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Monitoring snapshot of {self.taken_at:%Y-%m-%d %H:%M:%S}"
+
+
+# Monitoring's record of task runs lives with monitoring; importing it here makes it ours.
+from stats.monitoring.models import TaskFailure, TaskRunMinute, TaskRunTotal  # noqa: E402
+
+__all__ = [
+    "BatchFlush",
+    "BulkChunk",
+    "BulkRun",
+    "CategoryPriceRange",
+    "CategoryStaleness",
+    "CategoryStats",
+    "LatestSnapshot",
+    "OpsDashboard",
+    "ProductStaleness",
+    "ProductStats",
+    "QueueSample",
+    "TaskFailure",
+    "TaskRunMinute",
+    "TaskRunTotal",
+]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from config.admin import ReadOnlyAdmin
-from stats.formatting import format_duration
+from stats.formatting import format_duration, format_task_duration
 from stats.models import OpsDashboard
 from stats.monitoring.charts import line_chart_svg
 from stats.monitoring.services import monitoring_samples_series, monitoring_snapshot_latest
@@ -41,6 +41,22 @@ class OpsDashboardAdmin(ReadOnlyAdmin):
             "queues": list(snapshot.queues.values()),
             "eta": format_duration(run.get("eta_seconds")),
             "oldest": format_duration(snapshot.oldest_stale_seconds),
+            "tasks": [
+                {
+                    "name": task.task.replace("_", " "),
+                    "windows": [
+                        (
+                            w.done,
+                            w.failed,
+                            format_task_duration(w.p50_seconds),
+                            format_task_duration(w.p95_seconds),
+                        )
+                        for w in (task.hour, task.day)
+                    ],
+                }
+                for task in snapshot.tasks
+            ],
+            "broker_lag": snapshot.source_lag.get("broker", 0),
             "title": "Queues & workers",
         }
         if request.GET.get("partial"):

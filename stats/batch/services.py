@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.utils import timezone
 
 from stats.models import BatchFlush
+from stats.monitoring.task_runs import BATCH, task_run_record
 from stats.recompute.marks import category_stats_mark_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
 
@@ -33,16 +34,23 @@ def product_stats_batch_process(
     started = time.monotonic()
     distinct = sorted(set(product_ids))
     result = RecomputeResult()
+    error = ""
     try:
         result = product_stats_recompute(product_ids=distinct, defer_categories=True)
         category_stats_mark_stale(category_ids=category_ids)
-    except Exception:
+        if result.failed:
+            error = (
+                f"{result.failed} of {len(distinct)} products failed; they stay stale for "
+                "the sweep (the worker's log has each traceback)"
+            )
+    except Exception as exc:
         logger.exception(
             "Batch of %d requests (%d products) failed; they stay stale for the sweep.",
             requests,
             len(distinct),
         )
         result = RecomputeResult(failed=len(distinct))
+        error = f"{type(exc).__name__}: {exc}"
     finally:
         BatchFlush.objects.create(
             flushed_at=timezone.now(),
@@ -56,4 +64,5 @@ def product_stats_batch_process(
             failed=result.failed,
             duration_ms=round((time.monotonic() - started) * 1000),
         )
+        task_run_record(task=BATCH, seconds=time.monotonic() - started, error=error, worker=worker)
     return result

@@ -74,13 +74,17 @@ def product_stats_batch(requests: list[SimpleRequest]) -> None:
 
 @app.task(name=TASK_STALE_SWEEP, ignore_result=True, acks_late=True)
 def stale_sweep() -> None:
+    from stats.monitoring.task_runs import SWEEP, task_run_timed
     from stats.recompute.sweep import product_stats_sweep_stale
 
-    product_stats_sweep_stale()
+    with task_run_timed(SWEEP):
+        product_stats_sweep_stale()
 
 
 @app.task(name=TASK_CATEGORY_REFRESH, ignore_result=True, acks_late=True)
 def category_stats_refresh() -> None:
+    from stats.monitoring.task_runs import CATEGORY_REFRESH, task_run_timed
     from stats.recompute.categories import category_stats_refresh_stale
 
-    category_stats_refresh_stale()
+    with task_run_timed(CATEGORY_REFRESH):
+        category_stats_refresh_stale()

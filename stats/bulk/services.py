@@ -21,6 +21,7 @@ from django.utils import timezone
 from catalog.models import Category, Product
 from catalog.selectors import category_subtrees, category_tree
 from stats.models import BulkChunk, BulkRun
+from stats.monitoring.task_runs import BULK_CHUNK, task_run_record
 from stats.recompute.products import product_stats_recompute
 
 if TYPE_CHECKING:
@@ -280,7 +281,19 @@ def bulk_chunk_process(*, chunk_id: int, worker: str = "") -> ChunkOutcome:
         chunk.save(update_fields=["status", "finished_at", "products_done", "products_failed"])
         _count(chunk.run_id, chunks_done=1, products_done=done, products_failed=result.failed)
         _finish_if_complete(BulkRun.objects.select_for_update().get(pk=chunk.run_id))
+    _chunk_run_record(chunk)
     return ChunkOutcome.DONE
+
+
+def _chunk_run_record(chunk: BulkChunk, error: str = "") -> None:
+    """Count the chunk's attempt for monitoring (from its start to now)."""
+    started = chunk.started_at or timezone.now()
+    task_run_record(
+        task=BULK_CHUNK,
+        seconds=(timezone.now() - started).total_seconds(),
+        error=error,
+        worker=chunk.worker,
+    )
 
 
 def _chunk_failed(chunk_id: int, exc: Exception) -> ChunkOutcome:
@@ -289,6 +302,7 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> ChunkOutcome:
         if chunk.status != BulkChunk.Status.RUNNING:
             return ChunkOutcome.SKIPPED
         chunk.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        transaction.on_commit(lambda: _chunk_run_record(chunk, chunk.last_error))
         if chunk.attempts < settings.STATS_BULK_MAX_ATTEMPTS:
             logger.warning(
                 "Bulk chunk %s failed (attempt %s), retrying: %s",

@@ -1,9 +1,13 @@
 """The snapshot as Prometheus text (``/metrics``)."""
 
+from collections.abc import Iterable, Iterator
+
 from django.utils import timezone
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 
 from stats.monitoring.snapshot import SEVERITY, Snapshot
+from stats.monitoring.task_runs import DURATION_BUCKETS
 
 
 def snapshot_metrics(snapshot: Snapshot) -> bytes:
@@ -102,6 +106,15 @@ def snapshot_metrics(snapshot: Snapshot) -> bytes:
         "Age of the snapshot these figures come from (the sampler runs in beat)",
         registry=registry,
     ).set(max(0.0, (timezone.now() - snapshot.taken_at).total_seconds()))
+    source_age = Gauge(
+        "catalog_source_age_seconds",
+        "How old a source's figures are (broker: the management API's lag plus the snapshot's age)",
+        ["source"],
+        registry=registry,
+    )
+    for source, age in snapshot.source_ages().items():
+        source_age.labels(source=source).set(age)
+    registry.register(_Collected(_task_families(snapshot)))
     check = Gauge(
         "catalog_check_status",
         "0 ok, 1 warning or unknown, 2 critical",
@@ -113,3 +126,33 @@ def snapshot_metrics(snapshot: Snapshot) -> bytes:
             max(SEVERITY[item.status], check.labels(check=item.name)._value.get())
         )
     return generate_latest(registry)
+
+
+class _Collected:
+    """Metric families built from the snapshot, for ``CollectorRegistry.register``."""
+
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self.families = list(families)
+
+    def collect(self) -> Iterator[Metric]:
+        return iter(self.families)
+
+
+def _task_families(snapshot: Snapshot) -> list[Metric]:
+    """Per task, since the database began: runs by outcome and a duration histogram."""
+    runs = CounterMetricFamily(
+        "catalog_task_runs", "Finished runs of a task, by outcome", labels=["task", "outcome"]
+    )
+    durations = HistogramMetricFamily(
+        "catalog_task_duration_seconds", "Duration of a task's runs", labels=["task"]
+    )
+    bounds = [str(bound) for bound in DURATION_BUCKETS] + ["+Inf"]
+    for task in snapshot.tasks:
+        runs.add_metric([task.task, "done"], task.total_done)
+        runs.add_metric([task.task, "failed"], task.total_failed)
+        cumulative, buckets = 0, []
+        for bound, count in zip(bounds, task.total_buckets, strict=True):
+            cumulative += count
+            buckets.append((bound, cumulative))
+        durations.add_metric([task.task], buckets, sum_value=task.total_seconds)
+    return [runs, durations]

@@ -76,5 +76,8 @@ def take_snapshot(*, worker_timeout: float = 1.0) -> Snapshot:
         consumers_from_workers(queues, worker_timeout)
         source = f"{source} + workers"
     return monitoring_snapshot(
-        queues=queues, broker_source=source, batch_buffers=batch_buffers(worker_timeout)
+        queues=queues,
+        broker_source=source,
+        batch_buffers=batch_buffers(worker_timeout),
+        broker_lag=float(settings.RABBITMQ_STATS_LAG) if source == "management" else 0.0,
     )

@@ -21,6 +21,7 @@ from stats.models import (
 )
 from stats.monitoring.checks import freshness_check, monitoring_checks
 from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
+from stats.monitoring.task_runs import task_failures_latest, task_figures, task_runs_prune
 
 
 def monitoring_snapshot(
@@ -28,8 +29,13 @@ def monitoring_snapshot(
     queues: dict[str, QueueFigures],
     broker_source: str,
     batch_buffers: list[BatchBuffer] | None,
+    broker_lag: float = 0.0,
 ) -> Snapshot:
-    """Gather the database's figures around the broker's and workers', and judge them."""
+    """Gather the database's figures around the broker's and workers', and judge them.
+
+    ``broker_lag``: how old the broker's figures already are (the management API's
+    refresh interval; 0 for a live passive declare).
+    """
     now = timezone.now()
     oldest = ProductStaleness.objects.aggregate(oldest=Min("stale_since"))["oldest"]
     run = BulkRun.objects.filter(status__in=BulkRun.ACTIVE).order_by("created_at").first()
@@ -47,6 +53,9 @@ def monitoring_snapshot(
         stale_categories=CategoryStaleness.objects.count(),
         batch_failed_products=batches["failed"] or 0,
         batch_rejected_requests=batches["rejected"] or 0,
+        tasks=task_figures(now=now),
+        task_failures=task_failures_latest(),
+        source_lag={"broker": broker_lag, "workers": 0.0, "database": 0.0},
     )
     snapshot.checks = monitoring_checks(snapshot)
     return snapshot
@@ -85,6 +94,7 @@ def monitoring_samples_record(snapshot: Snapshot) -> int:
     )
     cutoff = snapshot.taken_at - timedelta(hours=settings.STATS_MONITOR_SAMPLE_RETENTION_HOURS)
     QueueSample.objects.filter(taken_at__lt=cutoff).delete()
+    task_runs_prune(now=snapshot.taken_at)
     return len(snapshot.queues)
 
 

@@ -56,6 +56,47 @@ class BatchBuffer:
 
 
 @dataclass
+class TaskWindow:
+    """One task over one window (the last hour or day)."""
+
+    done: int = 0
+    failed: int = 0
+    p50_seconds: float | None = None
+    p95_seconds: float | None = None
+
+
+@dataclass
+class TaskFigures:
+    task: str
+    hour: TaskWindow
+    day: TaskWindow
+    #: Since the start (Prometheus counters): runs per outcome, the duration sum and the
+    #: runs per bucket (not cumulative; the last entry is the +Inf bucket).
+    total_done: int = 0
+    total_failed: int = 0
+    total_seconds: float = 0.0
+    total_buckets: list[int] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TaskFigures":
+        return cls(
+            **{
+                **data,
+                "hour": TaskWindow(**data["hour"]),
+                "day": TaskWindow(**data["day"]),
+            }
+        )
+
+
+@dataclass
+class TaskFailureFigures:
+    task: str
+    failed_at: str
+    worker: str
+    error: str
+
+
+@dataclass
 class Check:
     name: str
     status: str
@@ -77,6 +118,13 @@ class Snapshot:
     #: recompute failed (they stay stale for the sweep) and malformed requests dropped.
     batch_failed_products: int = 0
     batch_rejected_requests: int = 0
+    #: Per task (``stats.monitoring.task_runs.TASKS``): counts and durations.
+    tasks: list[TaskFigures] = field(default_factory=list)
+    #: The latest failed runs of any task, newest first.
+    task_failures: list[TaskFailureFigures] = field(default_factory=list)
+    #: How old each source's figures already were when the snapshot was taken, in
+    #: seconds ("broker", "workers", "database"); a face adds the snapshot's own age.
+    source_lag: dict[str, float] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
 
     @property
@@ -108,13 +156,28 @@ class Snapshot:
             stale_categories=data["stale_categories"],
             batch_failed_products=data.get("batch_failed_products", 0),
             batch_rejected_requests=data.get("batch_rejected_requests", 0),
+            tasks=[TaskFigures.from_dict(raw) for raw in data.get("tasks", [])],
+            task_failures=[TaskFailureFigures(**raw) for raw in data.get("task_failures", [])],
+            source_lag=data.get("source_lag", {}),
             checks=[Check(**raw) for raw in data.get("checks", [])],
         )
+
+    @property
+    def age_seconds(self) -> float:
+        """Seconds since the snapshot was taken."""
+        return max(0.0, (datetime.now(self.taken_at.tzinfo) - self.taken_at).total_seconds())
+
+    def source_ages(self) -> dict[str, float]:
+        """How old each source's figures are now: its lag when sampled plus the snapshot's age."""
+        age = self.age_seconds
+        return {source: round(lag + age, 1) for source, lag in self.source_lag.items()}
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["taken_at"] = self.taken_at.isoformat()
         data["status"] = self.status
+        data["age_seconds"] = round(self.age_seconds, 1)
+        data["source_ages"] = self.source_ages()
         for buffer, raw in zip(self.batch_buffers or [], data["batch_buffers"] or [], strict=True):
             raw["seconds_since_flush"] = buffer.seconds_since_flush
         return data

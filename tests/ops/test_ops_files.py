@@ -13,7 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.monitoring.checks import freshness_check, monitoring_checks
 from stats.monitoring.metrics import snapshot_metrics
-from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
+from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot, TaskFigures, TaskWindow
+from stats.monitoring.task_runs import DURATION_BUCKETS, TASKS
 
 OPS = Path(__file__).resolve().parents[2] / "ops"
 METRIC = re.compile(r"\bcatalog_[a-z_]+\b")
@@ -47,6 +48,19 @@ def _busy_snapshot() -> Snapshot:
         stale_categories=1,
         batch_failed_products=1,
         batch_rejected_requests=1,
+        tasks=[
+            TaskFigures(
+                task,
+                TaskWindow(1, 1, 0.1, 0.2),
+                TaskWindow(2, 1, 0.1, 0.2),
+                2,
+                1,
+                0.3,
+                [1] + [0] * len(DURATION_BUCKETS),
+            )
+            for task in TASKS
+        ],
+        source_lag={"broker": 5.0, "workers": 0.0, "database": 0.0},
     )
     snapshot.checks = [freshness_check(1.0, 30), *monitoring_checks(snapshot)]
     return snapshot
@@ -55,7 +69,9 @@ def _busy_snapshot() -> Snapshot:
 @pytest.fixture(scope="module")
 def exported() -> set[str]:
     text = snapshot_metrics(_busy_snapshot()).decode()
-    return {family.name for family in text_string_to_metric_families(text)}
+    families = list(text_string_to_metric_families(text))
+    # Families and their samples' names: counters end in _total, histograms in _bucket...
+    return {f.name for f in families} | {s.name for f in families for s in f.samples}
 
 
 @pytest.fixture(scope="module")

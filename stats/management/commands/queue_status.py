@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from config.commands import ServiceCommand
-from stats.formatting import format_duration
+from stats.formatting import format_duration, format_task_duration
 from stats.monitoring.snapshot import Snapshot
 
 
@@ -21,7 +21,8 @@ def render_snapshot(snapshot: Snapshot) -> str:
     """The human table: '?' marks what the broker or workers cannot tell."""
     lines = [
         f"Catalog Editor statistics at {snapshot.taken_at:%Y-%m-%d %H:%M:%S %Z} "
-        f"(broker figures from: {snapshot.broker_source}): {snapshot.status.upper()}",
+        f"(broker figures from: {snapshot.broker_source}{_lag(snapshot)}): "
+        f"{snapshot.status.upper()}",
         "",
         f"{'queue':14} {'ready':>8} {'unacked':>8} {'consumers':>10} {'active':>7} "
         f"{'publish/s':>10} {'ack/s':>8}  note",
@@ -62,9 +63,38 @@ def render_snapshot(snapshot: Snapshot) -> str:
         + f", {snapshot.stale_categories:,} categories"
     )
     lines.append("")
+    lines.extend(render_tasks(snapshot))
+    lines.append("")
     for check in snapshot.checks:
         lines.append(f"[{check.status.upper():8}] {check.name}: {check.message}")
     return "\n".join(lines)
+
+
+def _lag(snapshot: Snapshot) -> str:
+    lag = snapshot.source_lag.get("broker", 0)
+    return f", up to {lag:.0f} s behind the broker" if lag else ""
+
+
+def render_tasks(snapshot: Snapshot) -> list[str]:
+    """Per task over the last hour and day: done, failed, p50, p95; then the last failures."""
+    lines = [
+        f"{'task':17} {'1h done':>8} {'failed':>7} {'p50':>8} {'p95':>8}   "
+        f"{'24h done':>9} {'failed':>7} {'p50':>8} {'p95':>8}"
+    ]
+    for task in snapshot.tasks:
+        hour, day = task.hour, task.day
+        lines.append(
+            f"{task.task:17} {hour.done:>8,} {hour.failed:>7,} "
+            f"{format_task_duration(hour.p50_seconds):>8} "
+            f"{format_task_duration(hour.p95_seconds):>8}   {day.done:>9,} {day.failed:>7,} "
+            f"{format_task_duration(day.p50_seconds):>8} {format_task_duration(day.p95_seconds):>8}"
+        )
+    if snapshot.task_failures:
+        lines.append("Last failures:")
+        for failure in snapshot.task_failures:
+            error = failure.error.splitlines()[0][:160] if failure.error else ""
+            lines.append(f"  {failure.failed_at[:19]} {failure.task} {failure.worker}: {error}")
+    return lines
 
 
 class Command(ServiceCommand):
