@@ -1,4 +1,4 @@
-"""Per-task figures: what each run leaves, the hour and day windows, and how each face shows them."""
+"""Per-task figures: what each run leaves, the hour and day windows, what each face shows."""
 
 from datetime import timedelta
 
@@ -141,9 +141,7 @@ def test_a_recording_that_fails_never_fails_the_task(monkeypatch, caplog):
 # --- Who records ----------------------------------------------------------------------------
 
 
-def test_a_batch_records_one_run_and_a_failed_product_makes_it_failed(
-    monkeypatch, product_factory
-):
+def test_a_batch_records_one_run_and_a_failed_product_makes_it_failed(monkeypatch, product_factory):
     products = product_factory.create_batch(3)
     original = recompute_products._product_stats_row
 
@@ -216,9 +214,7 @@ def test_metrics_export_runs_as_a_counter_and_durations_as_a_histogram():
     assert buckets["2.5"] == 2
     assert buckets["5"] == 3
     assert buckets["+Inf"] == 3
-    ages = {
-        s.labels["source"]: s.value for s in families["catalog_source_age_seconds"].samples
-    }
+    ages = {s.labels["source"]: s.value for s in families["catalog_source_age_seconds"].samples}
     assert set(ages) == {"broker", "workers", "database"}
 
 
