@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from config.humanize import quantity
 from stats.models import BatchFlush
 from stats.recompute.marks import category_stats_mark_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
@@ -38,9 +39,9 @@ def product_stats_batch_process(
         category_stats_mark_stale(category_ids=category_ids)
     except Exception:
         logger.exception(
-            "Batch of %d requests (%d products) failed; they stay stale for the sweep.",
-            requests,
-            len(distinct),
+            "Batch of %s (%s) failed; they stay stale for the sweep.",
+            quantity(requests, "request"),
+            quantity(len(distinct), "product"),
         )
         result = RecomputeResult(failed=len(distinct))
     finally:
