@@ -24,6 +24,10 @@ from simple_history.models import HistoricalChanges, ModelChange
 
 from catalog.models import Variant
 
+#: Who a record names when code made the change (the demo seed, a command, a migration):
+#: no request, so no user. Also a user deleted since (the record keeps no name).
+SYSTEM_AUTHOR = "system"
+
 
 class RecordKey(NamedTuple):
     """What grouping needs of a record: cheap to read for a whole history at once."""

@@ -6,8 +6,10 @@ services: SQLite and kombu's filesystem broker under ``var/``. Production mode
 (``DJANGO_ENV=production``) has no defaults for secrets and refuses unsafe values.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
@@ -204,6 +206,10 @@ SESSION_COOKIE_HTTPONLY = True
 # ignored but named, or kombu warns "No hostname was supplied" on every connection.
 # RabbitMQ: amqp://guest:guest@127.0.0.1:5672//
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
+if CELERY_BROKER_URL.startswith("filesystem:") and not urlsplit(CELERY_BROKER_URL).hostname:
+    # A hand-written "filesystem://" names no host: the same warning. Celery reads
+    # CELERY_BROKER_URL from the environment before these settings, so fix it there too.
+    CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"] = "filesystem://localhost//"
 BROKER_DIR = VAR_DIR / "broker"
 # Publishing (an editor's save queues a recompute after commit) gives up quickly when the
 # broker is down: the save has committed and its stale mark lets the sweep catch up, so
@@ -346,12 +352,31 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Logging ----------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# Quiet by default: each process logs its start, warnings, errors and what happened
+# (a sweep's result, a run started), not the routine of every request and task.
+# CATALOG_VERBOSE=1 adds gunicorn's access lines for static files (config/access_log.py),
+# each task received and succeeded, and each periodic task beat sends.
+CATALOG_VERBOSE = env_bool("CATALOG_VERBOSE", False)
+_ROUTINE_LEVEL = LOG_LEVEL if CATALOG_VERBOSE else "WARNING"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"forbidden_one_line": {"()": "config.logs.ForbiddenOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    # django-axes announces itself at INFO on every start, commands included.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # Django's default config gives "django" a console handler of its own (under
+        # DEBUG): with ours on the root, every request warning printed twice. Only the
+        # root's handler now; 403s are one line (config/logs.py).
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["forbidden_one_line"]},
+        "django.security.csrf": {"filters": ["forbidden_one_line"]},
+        # django-axes announces itself at INFO on every start, commands included.
+        "axes": {"level": "WARNING"},
+        # One line per task received, per task succeeded, per periodic task sent.
+        "celery.worker.strategy": {"level": _ROUTINE_LEVEL},
+        "celery.app.trace": {"level": _ROUTINE_LEVEL},
+        "celery.beat": {"level": _ROUTINE_LEVEL},
+    },
 }

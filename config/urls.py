@@ -2,10 +2,15 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from editors import views as editors_views
 from stats.monitoring import views as stats_views
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    # Browsers ask for /favicon.ico on pages that name no icon (the 403 page, JSON).
+    path("favicon.ico", RedirectView.as_view(pattern_name="favicon", permanent=True)),
+    path("favicon.svg", editors_views.favicon, name="favicon"),
+    path("branding/logo.svg", editors_views.logo, name="logo"),
     path("healthz", stats_views.healthz, name="healthz"),
     path("readyz", stats_views.readyz, name="readyz"),
     path("metrics", stats_views.metrics, name="metrics"),

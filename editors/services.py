@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 
+from editors.branding import environment_colour
+
 EDITORS_GROUP = "Content editors"
 
 #: What an editor may do. Deleting variants is part of editing a product (inline
@@ -31,7 +33,6 @@ EDITOR_PERMISSIONS: dict[str, list[str]] = {
 }
 
 THEME_NAME = "Catalog Editor"
-_ENVIRONMENT_COLOURS = {"production": "#C0392B", "test": "#D68910", "development": "#1E8449"}
 
 
 class EditorError(ValueError):
@@ -76,9 +77,11 @@ def admin_theme_ensure(*, environment_name: str) -> None:
     theme.title = "Catalog Editor"
     theme.title_visible = True
     theme.env_name = environment_name
-    theme.env_color = _ENVIRONMENT_COLOURS.get(environment_name, "#5D6D7E")
+    # The label's colour is the logo's and the favicon's (editors.branding).
+    theme.env_color = environment_colour(environment_name)
     theme.env_visible_in_header = True
-    theme.env_visible_in_favicon = True
+    # Its favicon marker needs an uploaded favicon; ours is coloured already.
+    theme.env_visible_in_favicon = False
     # The language chooser needs LocaleMiddleware; the admin is English-only.
     theme.language_chooser_active = False
     theme.active = True

@@ -4,7 +4,7 @@
   catalog bumped its version): mark stale now, request a recompute on commit.
 - a product deleted: its category's figures must be refreshed (the request carries it).
 - ``catalog.signals.products_bulk_changed`` (the demo seed): mark only; the sweep or a
-  bulk run computes them.
+  bulk run computes them. Not an editor save: ``save_count`` stays as it was.
 - a category created or moved: both trees' figures change, with no product saved.
 """
 
@@ -29,7 +29,8 @@ def product_deleted(sender: type, instance: Product, **kwargs: Any) -> None:
 def products_bulk_changed(sender: type, product_ids: list[int], **kwargs: Any) -> None:
     from stats.recompute.marks import product_stats_mark_stale
 
-    product_stats_mark_stale(product_ids=product_ids)
+    # Code wrote these rows, no editor saved them: "Editor saves" must not count them.
+    product_stats_mark_stale(product_ids=product_ids, count_save=False)
 
 
 def category_saving(sender: type, instance: Category, raw: bool = False, **kwargs: Any) -> None:

@@ -18,8 +18,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
-from catalog.history import BurstRow, VariantDelta, history_rows
+from catalog.history import SYSTEM_AUTHOR, BurstRow, VariantDelta, history_rows
 from catalog.models import Product, Variant
+from config.humanize import human_duration
 
 
 class _FullValues(ObjDiffDisplay):
@@ -126,7 +127,11 @@ class HistoryAdmin(SimpleHistoryAdmin):
             "opts": opts,
             "admin_user_view": f"admin:{user_type.app_label}_{user_type.model}_change",
             "revert_disabled": self.revert_disabled(request, obj),
-            "burst_minutes": settings.EDITORS_HISTORY_FOLD_SECONDS // 60,
+            "system_author": SYSTEM_AUTHOR,
+            # "" when saves are not folded (0): the page then says nothing about bursts.
+            "burst_window": human_duration(settings.EDITORS_HISTORY_FOLD_SECONDS)
+            if settings.EDITORS_HISTORY_FOLD_SECONDS > 0
+            else "",
             **self.admin_site.each_context(request),
             **(extra_context or {}),
         }

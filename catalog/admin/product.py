@@ -16,6 +16,7 @@ from catalog.admin.currency import OneCurrencyFormSet
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.edit_targets import ProductTarget
+from catalog.history import SYSTEM_AUTHOR
 from catalog.models import Product, Variant
 from catalog.selectors import product_last_editors
 
@@ -106,7 +107,10 @@ class ProductAdmin(OptimisticAdmin, ExtensibleAdmin, HistoryAdmin):
                 ", ",
                 "{} ({})",
                 (
-                    (e.username or "no user", f"{timezone.localtime(e.changed_at):%Y-%m-%d %H:%M}")
+                    (
+                        e.username or SYSTEM_AUTHOR,
+                        f"{timezone.localtime(e.changed_at):%Y-%m-%d %H:%M}",
+                    )
                     for e in editors
                 ),
             )

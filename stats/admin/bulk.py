@@ -10,6 +10,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
+from config.humanize import quantity
 from stats.bulk.services import BulkRunError, bulk_run_cancel, bulk_run_progress
 from stats.formatting import format_duration, format_scope
 from stats.models import BulkChunk, BulkRun
@@ -116,8 +117,8 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         else:
             self.message_user(
                 request,
-                f"Bulk run {run.pk} cancelled: {run.chunks_cancelled:,} chunks will not be "
-                f"processed; a chunk already running finishes.",
+                f"Bulk run {run.pk} cancelled: {quantity(run.chunks_cancelled, 'chunk')} "
+                "will not be processed; a chunk already running finishes.",
                 messages.SUCCESS,
             )
         return self.change_page_redirect(run.pk)
@@ -135,14 +136,14 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             '<div title="{}%" style="display:inline-block;vertical-align:middle;width:120px;'
             'height:10px;border:1px solid #aaa;border-radius:3px;background:#eee;overflow:hidden">'
             '<div style="width:{}%;height:100%;background:{}"></div></div> '
-            "<span>{}{}% &middot; {}/{} chunks</span>",
+            "<span>{}{}% &middot; {}/{}</span>",
             progress.percent,
             progress.percent,
             _PROGRESS_COLOURS.get(obj.status, "#2e86c1"),
             cancelled,
             progress.percent,
             f"{finished:,}",
-            f"{obj.chunks_total:,}",
+            quantity(obj.chunks_total, "chunk"),
         )
 
     @admin.display(description="ETA")
@@ -213,7 +214,7 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         if not rows:
             return "No chunks: the run had nothing to recompute."
         shown = (
-            f"All {obj.chunks_total:,} chunks"
+            f"All {quantity(obj.chunks_total, 'chunk')}"
             if obj.chunks_total <= CHUNKS_SHOWN
             else f"{CHUNKS_SHOWN} of {obj.chunks_total:,} chunks"
         )

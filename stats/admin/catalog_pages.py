@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from catalog.admin.hooks import AdminExtension, category_admin_extensions, product_admin_extensions
 from catalog.models import Category, Product
 from config.admin import ObjectAction
+from config.humanize import quantity
 from stats.batch.requests import product_stats_request
 from stats.bulk.services import BulkRunError, bulk_run_progress
 from stats.bulk.tasks import bulk_run_launch
@@ -61,7 +62,7 @@ def stats_price_range(obj: Product) -> str:
 @admin.display(description="Total stock")
 def stats_total_stock(obj: Product) -> str:
     stats = _stats(obj)
-    return f"{stats.total_stock} in {stats.variant_count} variants" if stats else "-"
+    return f"{stats.total_stock} in {quantity(stats.variant_count, 'variant')}" if stats else "-"
 
 
 @admin.display(description="Editor saves")
@@ -127,12 +128,12 @@ def start_bulk_runs(
         model_admin.message_user(
             request,
             format_html(
-                'Bulk run <a href="{}">{}</a> started: {}, {} products in {} chunks, ETA {}.',
+                'Bulk run <a href="{}">{}</a> started: {}, {} in {}, ETA {}.',
                 url,
                 run.pk,
                 format_scope(run),
-                f"{run.products_total:,}",
-                f"{run.chunks_total:,}",
+                quantity(run.products_total, "product"),
+                quantity(run.chunks_total, "chunk"),
                 format_duration(bulk_run_progress(run).eta_seconds),
             ),
             messages.SUCCESS,

@@ -10,6 +10,7 @@ logged, not raised: the save has committed and its mark lets the periodic sweep 
 import logging
 from collections.abc import Iterable
 
+from config.humanize import quantity
 from config.transactions import PerTransaction
 from stats.recompute.marks import product_stats_mark_stale
 
@@ -25,8 +26,8 @@ def _publish(requests: dict[int, int | None]) -> None:
         except Exception:
             # The broker is down: the next publish would wait and fail the same way.
             logger.exception(
-                "Could not queue %d statistics requests; their stale marks let the sweep catch up.",
-                len(requests) - sent,
+                "Could not queue %s; their stale marks let the sweep catch up.",
+                quantity(len(requests) - sent, "statistics request"),
             )
             return
 

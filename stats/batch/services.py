@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from config.humanize import quantity
 from stats.models import BatchFlush
 from stats.monitoring.task_runs import BATCH, task_run_record
 from stats.recompute.marks import category_stats_mark_stale
@@ -45,9 +46,9 @@ def product_stats_batch_process(
             )
     except Exception as exc:
         logger.exception(
-            "Batch of %d requests (%d products) failed; they stay stale for the sweep.",
-            requests,
-            len(distinct),
+            "Batch of %s (%s) failed; they stay stale for the sweep.",
+            quantity(requests, "request"),
+            quantity(len(distinct), "product"),
         )
         result = RecomputeResult(failed=len(distinct))
         error = f"{type(exc).__name__}: {exc}"

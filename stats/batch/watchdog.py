@@ -8,6 +8,7 @@ from typing import Any
 from celery import bootsteps
 from celery_batches import Batches, consume_queue
 
+from config.humanize import quantity
 from stats.batch.consumer import buffered_since
 
 logger = logging.getLogger(__name__)
@@ -83,10 +84,10 @@ class BatchFlushWatchdog(bootsteps.StartStopStep):
             if not buffered or since is None or now - since <= 2 * task.flush_interval:
                 continue
             logger.error(
-                "Batch task %s holds %d requests unflushed for %.0f s (flush interval %s s): "
+                "Batch task %s holds %s unflushed for %.0f s (flush interval %s s): "
                 "re-arming its flush timer.",
                 task.name,
-                buffered,
+                quantity(buffered, "request"),
                 now - since,
                 task.flush_interval,
             )

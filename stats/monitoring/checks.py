@@ -2,6 +2,7 @@
 
 from django.conf import settings
 
+from config.humanize import quantity
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.monitoring.snapshot import (
     CRITICAL,
@@ -44,8 +45,8 @@ def _batch_failures_check(snapshot: Snapshot) -> Check:
     return Check(
         "batch failures",
         WARNING,
-        f"last hour: {failed} product recompute(s) failed, {rejected} malformed request(s) "
-        "dropped (worker log has the errors)",
+        f"last hour: {quantity(failed, 'product recompute')} failed, "
+        f"{quantity(rejected, 'malformed request')} dropped (worker log has the errors)",
     )
 
 
@@ -73,7 +74,7 @@ def _bulk_checks(queue: QueueFigures | None) -> list[Check]:
                 "doubled) is known only to the management API",
             )
         ]
-    checks = [Check(name, OK, f"{queue.consumers} consumer(s), one active")]
+    checks = [Check(name, OK, f"{quantity(queue.consumers, 'consumer')}, one active")]
     if settings.STATS_MONITOR_EXPECT_BULK_STANDBY and queue.consumers < 2:
         checks.append(Check("bulk standby", WARNING, "no standby bulk worker attached"))
     elif queue.consumers >= 2:
@@ -88,7 +89,7 @@ def _batch_checks(queue: QueueFigures | None, buffers: list[BatchBuffer] | None)
     elif queue.consumers == 0:
         checks.append(Check("batch worker", CRITICAL, "no consumer on the batch queue"))
     else:
-        checks.append(Check("batch worker", OK, f"{queue.consumers} consumer(s)"))
+        checks.append(Check("batch worker", OK, quantity(queue.consumers, "consumer")))
     if buffers is None:
         checks.append(Check("batch flush", UNKNOWN, "workers did not answer"))
         return checks
@@ -98,21 +99,24 @@ def _batch_checks(queue: QueueFigures | None, buffers: list[BatchBuffer] | None)
             Check(
                 "batch flush",
                 CRITICAL,
-                f"{buffer.worker} holds {buffer.buffered} requests, the oldest unflushed for "
+                f"{buffer.worker} holds {quantity(buffer.buffered, 'request')}, the oldest "
+                "unflushed for "
                 f"{buffer.oldest_wait:.0f} s (> 2 x {buffer.flush_interval:.0f} s): "
                 "stuck flush timer?",
             )
         )
     if not stuck:
         total = sum(b.buffered for b in buffers)
-        checks.append(Check("batch flush", OK, f"{total} buffered in {len(buffers)} worker(s)"))
+        checks.append(
+            Check("batch flush", OK, f"{total} buffered in {quantity(len(buffers), 'worker')}")
+        )
     return checks
 
 
 def _stale_check(oldest: float | None, count: int) -> Check:
     if oldest is None:
         return Check("stale statistics", OK, "no stale product")
-    message = f"{count} stale product(s), oldest {oldest:.0f} s"
+    message = f"{quantity(count, 'stale product')}, oldest {oldest:.0f} s"
     if oldest > settings.STATS_MONITOR_STALE_CRITICAL:
         return Check("stale statistics", CRITICAL, message)
     if oldest > settings.STATS_MONITOR_STALE_WARNING:

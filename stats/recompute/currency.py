@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from catalog.rules import products_with_mixed_currencies
 
@@ -62,9 +63,9 @@ def stats_currency_backfill(*, apps: Any) -> dict[int, list[str]]:
             .values_list("sku", flat=True)
         )
         logger.warning(
-            "%d products have variants in several currencies; nothing was converted and "
+            "%s variants in several currencies; nothing was converted and "
             "their price figures stay empty until an editor gives each one currency: %s%s",
-            len(mixed),
+            ngettext("%d product has", "%d products have", len(mixed)) % len(mixed),
             ", ".join(skus),
             " ..." if len(mixed) > len(skus) else "",
         )

@@ -370,3 +370,24 @@ def test_the_product_page_links_each_variants_history(editor_client, variant_fac
 
     history_url = reverse("admin:catalog_variant_history", args=[variant.pk])
     assert f'<a href="{history_url}">LINKED-1</a>' in response.content.decode()
+
+
+def test_a_change_made_by_code_shows_system_as_its_author(editor_client, product_factory):
+    product = product_factory(name="Lamp")  # created from code: no request, no user
+
+    content = _history_page(editor_client, product).content.decode()
+
+    table = content.split('id="change-history"')[1].split("<tbody>")[1]
+    changed_by = table.split("</td>")[3]  # object, date, comment, changed by
+    assert changed_by.strip().endswith("system")
+    assert "None" not in changed_by
+
+
+def test_the_burst_window_is_said_in_words(editor_client, product_factory, settings):
+    settings.EDITORS_HISTORY_FOLD_SECONDS = 60
+    content = _history_page(editor_client, product_factory()).content.decode()
+    assert "at most 1 minute apart" in content
+
+    settings.EDITORS_HISTORY_FOLD_SECONDS = 0
+    content = _history_page(editor_client, product_factory()).content.decode()
+    assert "apart, share a row" not in content

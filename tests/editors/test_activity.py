@@ -93,7 +93,7 @@ def test_last_changed_by_is_the_last_three_distinct_users_latest_first(
     editor_factory, variant_factory
 ):
     alice, bob, carol, dave = editor_factory.create_batch(4)
-    variant = variant_factory()  # created from code, just now: "no user"
+    variant = variant_factory()  # created from code, just now: no user
     product = variant.product
     start = timezone.now() + timedelta(minutes=1)
     _save_as(product, dave, start, name="by Dave")
@@ -135,7 +135,7 @@ def test_the_product_page_shows_who_changed_it_last(editor, editor_client, produ
     content = response.content.decode()
     assert "Last changed by" in content
     assert f"{editor.username} (" in content
-    assert "no user (" in content  # the factory's creation, from code
+    assert "system (" in content  # the factory's creation, from code: no user
 
 
 def test_last_changed_by_is_not_a_change_list_column():
@@ -175,3 +175,20 @@ def test_superusers_see_the_activity_page_for_any_period(admin_client, days):
 
     assert response.status_code == 200
     assert response.context["days"] in {7, 30, 90}
+
+
+def test_the_demo_seed_and_its_history_baseline_are_no_ones_activity(editor, product_factory):
+    from django.core.management import call_command
+
+    from catalog.services import catalog_seed
+
+    catalog_seed(products=10)
+    call_command("populate_history", "--auto", verbosity=0)  # the `make run` baseline
+    lamp = product_factory()  # created from code too
+    _save_as(lamp, editor, timezone.now(), name="Lamp")
+
+    rows = editor_activity(since=timezone.now() - timedelta(days=1))
+
+    assert [(r.username, r.product_saves, r.products_touched) for r in rows] == [
+        (editor.username, 1, 1)
+    ]

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 
@@ -41,3 +43,21 @@ def test_a_successful_login_resets_the_failure_count(client, editor, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         _login(client, editor.username, "wrong")
     assert _login(client, editor.username, PASSWORD).status_code == 302
+
+
+def test_the_lockout_page_says_how_long_in_words(client, editor, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        locked = _login(client, editor.username, "wrong")
+
+    page = locked.content.decode()
+    assert locked.status_code == 429
+    assert "Try again in 15 minutes," in page  # AXES_COOLOFF_MINUTES' default
+    assert "PT15M" not in page
+
+
+def test_a_one_minute_lockout_says_one_minute(client, editor, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(minutes=1)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        locked = _login(client, editor.username, "wrong")
+
+    assert "Try again in 1 minute," in locked.content.decode()

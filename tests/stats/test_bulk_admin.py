@@ -225,7 +225,7 @@ def test_editor_starts_a_run_for_selected_products_with_a_link_to_it(
     assert run.chunks.get().published_at is not None  # published once committed
     [message] = get_messages(response.wsgi_request)
     assert f'Bulk run <a href="{_change_url(run)}">{run.pk}</a> started' in str(message)
-    assert "selected products, 2 products in 1 chunks" in str(message)
+    assert "selected products, 2 products in 1 chunk," in str(message)
 
 
 def test_admin_starts_one_run_per_selected_category(

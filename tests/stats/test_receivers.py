@@ -115,7 +115,7 @@ def test_a_save_succeeds_when_the_broker_is_unreachable(
     ):
         variant.price = 99
         variant.save()
-    assert "Could not queue 1 statistics requests" in caplog.text
+    assert "Could not queue 1 statistics request;" in caplog.text
     assert ProductStaleness.objects.filter(product_id=variant.product_id).exists()
 
 
@@ -124,6 +124,20 @@ def test_seeded_products_are_marked_for_the_sweep():
 
     catalog_seed(products=7)
     assert ProductStaleness.objects.count() == 7
+
+
+def test_seeded_products_count_no_editor_save():
+    from catalog.services import catalog_seed
+    from stats.models import ProductStats
+    from stats.recompute.products import product_stats_recompute
+
+    catalog_seed(products=7)
+    assert set(ProductStaleness.objects.values_list("pending_saves", flat=True)) == {0}
+
+    product_stats_recompute(product_ids=Product.objects.values_list("id", flat=True))
+
+    assert ProductStats.objects.count() == 7
+    assert set(ProductStats.objects.values_list("save_count", flat=True)) == {0}
 
 
 def test_moving_a_category_marks_it_and_its_old_parent_for_the_refresh(category_factory):

@@ -167,7 +167,7 @@ def test_wait_shows_progress_until_the_run_is_done(broker_url, product_factory, 
     run = BulkRun.objects.get()
     lines = output.splitlines()
     assert "0% | 0/2 chunks | 0 products done | 0 failed | ETA 4m 00s" in lines[1]
-    assert " 50% | 1/2 chunks | 1 products done | 0 failed | ETA 2m 00s" in lines[2]
+    assert " 50% | 1/2 chunks | 1 product done | 0 failed | ETA 2m 00s" in lines[2]
     assert "100% | 2/2 chunks | 2 products done | 0 failed | done" in lines[3]
     assert lines[4:] == [f"Bulk run {run.pk} done."]
     assert worker_on_sleep == [0.5, 0.5]
@@ -211,7 +211,7 @@ def test_wait_on_a_run_with_failed_chunks_exits_non_zero(
 
     monkeypatch.setattr("stats.bulk.services.product_stats_recompute", broken_recompute)
 
-    with pytest.raises(CommandError, match=r"finished with failures: 1 of 1 chunks failed"):
+    with pytest.raises(CommandError, match=r"finished with failures: 1 of 1 chunk failed"):
         _recompute("--all", "--wait")
 
     assert BulkRun.objects.get().status == BulkRun.Status.FAILED

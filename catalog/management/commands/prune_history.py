@@ -5,6 +5,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from catalog.services import history_prune
 from config.commands import ServiceCommand
+from config.humanize import quantity
 
 
 class Command(ServiceCommand):
@@ -33,7 +34,8 @@ class Command(ServiceCommand):
         per_history = ", ".join(f"{n:,} {name}" for name, n in result.deleted.items())
         self.stdout.write(
             self.style.SUCCESS(
-                f"{verb} {result.total:,} history records older than {older_than} days "
+                f"{verb} {quantity(result.total, 'history record')} older than "
+                f"{quantity(older_than, 'day')} "
                 f"({per_history}); each object's latest record kept."
             )
         )

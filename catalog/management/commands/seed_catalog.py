@@ -4,6 +4,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from catalog.services import catalog_seed
 from config.commands import ServiceCommand
+from config.humanize import quantity
 
 
 class Command(ServiceCommand):
@@ -27,8 +28,9 @@ class Command(ServiceCommand):
             self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded {result.products_created:,} products, {result.variants_created:,} "
-                f"variants, {result.categories_created} categories "
-                f"(demo catalog now has {products:,} products)."
+                f"Seeded {quantity(result.products_created, 'product')}, "
+                f"{quantity(result.variants_created, 'variant')}, "
+                f"{quantity(result.categories_created, 'category', 'categories')} "
+                f"(demo catalog now has {quantity(products, 'product')})."
             )
         )

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from config.commands import ServiceCommand
+from config.humanize import quantity
 from stats.formatting import format_duration, format_task_duration
 from stats.monitoring.snapshot import Snapshot
 
@@ -51,16 +52,16 @@ def render_snapshot(snapshot: Snapshot) -> str:
         eta = format_duration(run["eta_seconds"]) if run["eta_seconds"] is not None else "?"
         lines.append(
             f"Bulk run {run['id']} ({run['scope']}, {run['status']}): {run['percent']}%, "
-            f"{run['chunks_done']}/{run['chunks_total']} chunks, "
+            f"{run['chunks_done']}/{quantity(run['chunks_total'], 'chunk')}, "
             f"{run['chunks_failed']} failed, ETA {eta}"
         )
     else:
         lines.append("Bulk run: none active")
     oldest = snapshot.oldest_stale_seconds
     lines.append(
-        f"Stale: {snapshot.stale_products:,} products"
+        f"Stale: {quantity(snapshot.stale_products, 'product')}"
         + (f" (oldest {format_duration(oldest)})" if oldest is not None else "")
-        + f", {snapshot.stale_categories:,} categories"
+        + f", {quantity(snapshot.stale_categories, 'category', 'categories')}"
     )
     lines.append("")
     lines.extend(render_tasks(snapshot))

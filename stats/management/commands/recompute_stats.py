@@ -13,6 +13,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from catalog.models import Category
 from config.commands import ServiceCommand
+from config.humanize import quantity
 from stats.bulk.services import BulkRunError, bulk_run_progress
 from stats.bulk.tasks import bulk_run_launch
 from stats.formatting import format_duration, format_scope
@@ -29,8 +30,9 @@ def run_summary(run: BulkRun) -> str:
     status = run.get_status_display().lower()
     return (
         f"Bulk run {run.pk} {status}: {format_scope(run)}, "
-        f"{run.products_total:,} products in {run.chunks_total:,} chunks of up to "
-        f"{run.chunk_size:,}, rate limit {run.rate_limit}, "
+        f"{quantity(run.products_total, 'product')} in "
+        f"{quantity(run.chunks_total, 'chunk')} of up to {run.chunk_size:,}, "
+        f"rate limit {run.rate_limit}, "
         f"ETA {format_duration(progress.eta_seconds)}."
     )
 
@@ -47,8 +49,8 @@ def progress_line(run: BulkRun) -> str:
         else run.get_status_display().lower()
     )
     return (
-        f"[{bar}] {progress.percent:3d}% | {finished:,}/{run.chunks_total:,} chunks | "
-        f"{run.products_done:,} products done | {run.products_failed:,} failed | {tail}"
+        f"[{bar}] {progress.percent:3d}% | {finished:,}/{quantity(run.chunks_total, 'chunk')} | "
+        f"{quantity(run.products_done, 'product')} done | {run.products_failed:,} failed | {tail}"
     )
 
 
@@ -56,12 +58,13 @@ def _end_reason(run: BulkRun) -> str:
     if run.status == BulkRun.Status.CANCELLED:
         return (
             f"Bulk run {run.pk} was cancelled at {bulk_run_progress(run).percent}%: "
-            f"{run.chunks_done:,} of {run.chunks_total:,} chunks done, "
+            f"{run.chunks_done:,} of {quantity(run.chunks_total, 'chunk')} done, "
             f"{run.chunks_cancelled:,} cancelled."
         )
     return (
         f"Bulk run {run.pk} finished with failures: {run.chunks_failed:,} of "
-        f"{run.chunks_total:,} chunks failed ({run.products_failed:,} products); "
+        f"{quantity(run.chunks_total, 'chunk')} failed "
+        f"({quantity(run.products_failed, 'product')}); "
         f"their last errors are on the run's page in the admin."
     )
 

@@ -133,7 +133,7 @@ def test_a_save_while_the_broker_is_unreachable_succeeds_and_the_sweep_catches_u
         variant = products[0].variants.first()
         variant.price = 1234
         variant.save()  # commits; the on-commit publish fails and is logged
-    assert "Could not queue 1 statistics requests" in caplog.text
+    assert "Could not queue 1 statistics request;" in caplog.text
     assert ProductStaleness.objects.filter(product=products[0]).exists()
 
     # The backstop (beat sends it every STATS_STALE_SWEEP_INTERVAL) once the broker is

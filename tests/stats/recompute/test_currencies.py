@@ -167,5 +167,5 @@ def test_the_backfill_sets_currencies_and_empties_mixed_prices_without_touching_
     assert CategoryStaleness.objects.filter(category=root).exists()
     assert (
         products["mixed"].sku in caplog.text
-        and "1 products have variants in several currencies" in caplog.text
+        and "1 product has variants in several currencies" in caplog.text
     )

@@ -1,0 +1,28 @@
+"""The logo and favicon (``editors.branding``), public: the login page shows them too."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+
+from editors.branding import mark_svg
+
+#: The header's logo height in django-admin-interface's layout (its default logo's).
+LOGO_SIZE = 36
+
+
+def _svg(document: str) -> HttpResponse:
+    return HttpResponse(document, content_type="image/svg+xml")
+
+
+# An hour: a redeploy to another environment recolours open tabs within it.
+@require_safe
+@cache_control(max_age=3600, public=True)
+def favicon(request: HttpRequest) -> HttpResponse:
+    return _svg(mark_svg(environment_name=settings.ADMIN_ENVIRONMENT_NAME))
+
+
+@require_safe
+@cache_control(max_age=3600, public=True)
+def logo(request: HttpRequest) -> HttpResponse:
+    return _svg(mark_svg(environment_name=settings.ADMIN_ENVIRONMENT_NAME, size=LOGO_SIZE))
