@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 
 from catalog.admin.concurrency import Inline, OptimisticAdmin
 from catalog.admin.currency import OneCurrencyFormSet
+from catalog.admin.filters import CategorySubtreeFilter
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.edit_targets import ProductTarget
@@ -63,7 +64,7 @@ class ProductAdmin(OptimisticAdmin, ExtensibleAdmin, HistoryAdmin):
 
     list_display = ["sku", "name", "category", "status", "variant_count", "updated_at"]
     list_select_related = ["category"]
-    list_filter = ["status", "category"]
+    list_filter = ["status", ("category", CategorySubtreeFilter)]
     search_fields = ["sku", "name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category"]
