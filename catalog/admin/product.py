@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from catalog.admin.changelist import IdsFirstChangeList
 from catalog.admin.concurrency import Inline, OptimisticAdmin
 from catalog.admin.currency import OneCurrencyFormSet
 from catalog.admin.filters import CategorySubtreeFilter
@@ -92,6 +93,9 @@ class ProductAdmin(OptimisticAdmin, ExtensibleAdmin, HistoryAdmin):
             .get_queryset(request)
             .annotate(_variant_count=Coalesce(Subquery(variants, output_field=IntegerField()), 0))
         )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[IdsFirstChangeList]:
+        return IdsFirstChangeList
 
     @admin.display(description="Variants")
     def variant_count(self, obj: "WithAnnotations[Product, _VariantCount]") -> int:
