@@ -21,7 +21,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.db.models import F, OrderBy, QuerySet
+from django.db.models import Count, F, OrderBy, Q, QuerySet
 from django.http import HttpRequest
 
 from stats.figures import low_stock_threshold
@@ -54,7 +54,29 @@ STOCK_ORDERING = NullsLast("stats__total_stock")
 COMPLETENESS_ORDERING = NullsLast("stats__completeness")
 
 
-class StockStatusFilter(admin.SimpleListFilter):
+class _StatisticsFilter(admin.SimpleListFilter):
+    """A filter whose every choice is one condition on the product's statistics."""
+
+    def condition(self, value: str) -> Q:
+        """The condition of the choice ``value``; an unknown value is a bad lookup."""
+        raise NotImplementedError
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        value = self.value()
+        if value is None:
+            return None
+        return queryset.filter(self.condition(value))
+
+    def get_facet_counts(self, pk_attname: str, filtered_qs: QuerySet[Any]) -> dict[str, Any]:
+        # "Show counts": Django's default counts ``pk IN (filtered subquery)`` per choice,
+        # 1.8 s at 100,000 products; conditional counts over the one join read each row once.
+        return {
+            f"{i}__c": Count(pk_attname, filter=self.condition(str(value)))
+            for i, (value, _) in enumerate(self.lookup_choices)
+        }
+
+
+class StockStatusFilter(_StatisticsFilter):
     title = "stock status"
     parameter_name = "stock"
 
@@ -67,20 +89,17 @@ class StockStatusFilter(admin.SimpleListFilter):
             (NOT_COMPUTED, "Not computed yet"),
         ]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
-        value = self.value()
-        if value is None:
-            return None
+    def condition(self, value: str) -> Q:
         if value == NOT_COMPUTED:
-            return queryset.filter(stats__isnull=True)
+            return Q(stats__isnull=True)
         if value not in ProductStats.StockStatus.values:
             raise IncorrectLookupParameters(f"stock={value!r}")
         # The status stored with the figures, as the column shows it: the threshold is
         # the one in force when they were computed.
-        return queryset.filter(stats__stock_status=value)
+        return Q(stats__stock_status=value)
 
 
-class CompletenessFilter(admin.SimpleListFilter):
+class CompletenessFilter(_StatisticsFilter):
     title = "completeness"
     parameter_name = "completeness_below"
 
@@ -90,12 +109,9 @@ class CompletenessFilter(admin.SimpleListFilter):
             (NOT_COMPUTED, "Not computed yet"),
         ]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
-        value = self.value()
-        if value is None:
-            return None
+    def condition(self, value: str) -> Q:
         if value == NOT_COMPUTED:
-            return queryset.filter(stats__isnull=True)
+            return Q(stats__isnull=True)
         if value not in {str(t) for t in COMPLETENESS_THRESHOLDS}:
             raise IncorrectLookupParameters(f"completeness_below={value!r}")
-        return queryset.filter(stats__completeness__lt=int(value))
+        return Q(stats__completeness__lt=int(value))

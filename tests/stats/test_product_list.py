@@ -119,6 +119,16 @@ def test_the_low_stock_choice_says_its_threshold(settings, admin_client):
     assert page.count("Not computed yet") == 2
 
 
+def test_show_counts_counts_each_choice_within_the_other_filters(admin_client, shelf):
+    page = admin_client.get(CHANGELIST_URL, {"_facets": "True", "completeness_below": "100"})
+    html = page.content.decode()
+    # Within "below 100 %" (EMPTY, LOW, SOME): one of each stock status, none uncomputed.
+    for choice in ["Out of stock (1)", "Low stock (1 to 5) (1)", "In stock (1)"]:
+        assert choice in html
+    assert "Not computed yet (0)" in html  # the stock filter's
+    assert "Not computed yet (1)" in html  # the completeness filter's: NEW
+
+
 def test_statistics_filters_combine_with_each_other_and_a_sort(admin_client, shelf):
     column = _column(admin_client, "stats_completeness")
     params = {"stock": "in", "completeness_below": "100", "o": f"-{column}"}
