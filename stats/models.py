@@ -58,13 +58,6 @@ class ProductStats(models.Model):
     class Meta:
         verbose_name = "product statistics"
         verbose_name_plural = "product statistics"
-        # The product list's filters (stats.admin.product_list): "low stock" or "below
-        # 50 %" matches a few hundred of 100,000 products, read off these in a few ms
-        # instead of a scan of every row.
-        indexes = [
-            models.Index(fields=["stock_status"], name="productstats_stock_status"),
-            models.Index(fields=["completeness"], name="productstats_completeness"),
-        ]
 
     def __str__(self) -> str:
         return f"Statistics of product {self.product_id}"

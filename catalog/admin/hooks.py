@@ -18,10 +18,22 @@ A column sorts when its ``@admin.display`` names an ``ordering``: a lookup throu
 relation of the object (``ordering="stats__completeness"``), or an expression for an
 order Django's strings cannot say (where rows without the relation go). List filters
 are anything Django's ``list_filter`` takes, usually a ``SimpleListFilter`` subclass;
-they come after the admin's own filters, in the extensions' order. A column, an
-ordering or a filter reaching into another table joins it: name that relation in
-``list_select_related`` so that the change list stays one query for its rows, and keep
-what it sorts or filters on indexed (the list pages through 100,000 products).
+they come after the admin's own filters, in the extensions' order::
+
+    @admin.display(description="Completeness", ordering="stats__completeness")
+    def completeness(obj): ...
+
+    product_admin_extensions.append(
+        AdminExtension(list_columns=[completeness], list_select_related=["stats"],
+                       list_filters=[CompletenessFilter])
+    )
+
+A column, an ordering or a filter reaching into another table joins it: name that
+relation in ``list_select_related`` so that a page's rows come without a query per row,
+and measure it on 100,000 products (``bench/changelist.py``): the product list reads a
+page's ids first, so a sort no index serves sorts ids, not whole rows
+(``catalog.admin.changelist``), and an index on a column most rows share can make a
+filter slower, not faster (``stats.admin.product_list``).
 """
 
 from collections.abc import Callable, Mapping, Sequence

@@ -9,12 +9,16 @@ A product that has no statistics yet (a new product before its first recompute) 
 every computed product in both directions, matches none of the stock or completeness
 choices, and is listed by the "Not computed yet" choice of either filter.
 
-An unknown value in the address (edited by hand) is the admin's usual answer to a bad
-filter: back to the whole list with "Database error" left out (``?e=1``).
+An unknown value in the address (edited by hand) gets the admin's usual answer to a bad
+filter: a redirect to the whole list (``?e=1``).
 
-Cost at 100,000 products: each filter is one more condition on the list's own query
-(its rows and its count), on an indexed column of ``ProductStats`` (migration 0008);
-nothing here adds a query.
+Cost at 100,000 products: each filter is one more condition on the list's own queries
+(the page's ids and the count); nothing here adds a query. The columns are not indexed,
+on measurement (``bench/README.md``): an index made the rare choices faster (low stock:
+the page's ids in 10 ms instead of 90) but MariaDB then took it for the common ones too,
+reading most of the table through it and sorting (in stock, below 100 %: 400-500 ms
+instead of 20). Without one, the page's ids come off the update-time index until 50
+match, and the count reads the join once (50-350 ms).
 """
 
 from typing import Any
