@@ -1,7 +1,8 @@
 """What stats adds to the catalog's product and category pages (through catalog.admin.hooks).
 
-On products: stock status and completeness columns, a read-only "Statistics" block, the
-"Recompute statistics" button, and a bulk-run action; on categories, a bulk-run action.
+On products: stock status and completeness columns (sortable, with their filters from
+``stats.admin.product_list``), a read-only "Statistics" block, the "Recompute
+statistics" button, and a bulk-run action; on categories, a bulk-run action.
 """
 
 from typing import Any
@@ -18,6 +19,12 @@ from catalog.admin.hooks import AdminExtension, category_admin_extensions, produ
 from catalog.models import Category, Product
 from config.admin import ObjectAction
 from config.humanize import quantity
+from stats.admin.product_list import (
+    COMPLETENESS_ORDERING,
+    STOCK_ORDERING,
+    CompletenessFilter,
+    StockStatusFilter,
+)
 from stats.batch.requests import product_stats_request
 from stats.bulk.services import BulkRunError, bulk_run_progress
 from stats.bulk.tasks import bulk_run_launch
@@ -41,13 +48,13 @@ def _stats(obj: Product) -> ProductStats | None:
         return None
 
 
-@admin.display(description="Stock status")
+@admin.display(description="Stock status", ordering=STOCK_ORDERING)
 def stats_stock_status(obj: Product) -> str:
     stats = _stats(obj)
     return stats.get_stock_status_display() if stats else "-"
 
 
-@admin.display(description="Completeness")
+@admin.display(description="Completeness", ordering=COMPLETENESS_ORDERING)
 def stats_completeness(obj: Product) -> str:
     stats = _stats(obj)
     return f"{stats.completeness}%" if stats else "-"
@@ -163,6 +170,7 @@ product_admin_extensions.append(
     AdminExtension(
         list_columns=[stats_stock_status, stats_completeness],
         list_select_related=["stats", "staleness"],
+        list_filters=[StockStatusFilter, CompletenessFilter],
         fieldset=(
             "Statistics (computed by the workers)",
             [

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -42,19 +44,54 @@ def _changelist_queries(client, path: str = CHANGELIST_URL) -> int:
     return len(queries)
 
 
+#: Pages of the list whose query count must not grow with the catalog ("ROOT": the id of
+#: the category half the products hang under, each through a subcategory of its own; the
+#: other half have no category).
+CONSTANT_QUERY_PAGES = {
+    "first page": {},
+    "category and subcategories": {"category__id__exact": "ROOT"},
+    "no category": {"category__isnull": "True"},
+    "sorted by SKU": {"o": "-1"},
+    "category, sorted by name": {"category__id__exact": "ROOT", "o": "2"},
+}
+
+
+@pytest.mark.parametrize("params", CONSTANT_QUERY_PAGES.values(), ids=CONSTANT_QUERY_PAGES)
 def test_changelist_query_count_does_not_grow_with_rows(
-    admin_client, product_factory, variant_factory, category_factory
+    admin_client, product_factory, variant_factory, category_factory, params
 ):
-    product_factory.create_batch(2)
-    _changelist_queries(admin_client)  # warm-up: session, theme and content-type caches
-    few = _changelist_queries(admin_client)
+    root = category_factory()
+    path = (
+        CHANGELIST_URL
+        + "?"
+        + urlencode({k: root.pk if v == "ROOT" else v for k, v in params.items()})
+    )
+    for n in range(2):
+        product_factory(category=category_factory(parent=root) if n % 2 else None)
+    _changelist_queries(admin_client, path)  # warm-up: session, theme and content-type caches
+    few = _changelist_queries(admin_client, path)
 
     # 48 more rows, each with its own category and variants: any per-row query would show.
-    for product in product_factory.create_batch(48):
+    for n in range(48):
+        product = product_factory(category=category_factory(parent=root) if n % 2 else None)
         variant_factory.create_batch(2, product=product)
-    many = _changelist_queries(admin_client)
+    many = _changelist_queries(admin_client, path)
 
     assert many == few
+
+
+def test_pages_of_a_sorted_list_keep_the_sort_order(admin_client, product_factory):
+    # The page's ids are read first, then its rows by id (catalog.admin.changelist).
+    for n in range(60):
+        product_factory(sku=f"SORT-{n:03d}")
+
+    def page(params: dict) -> list[str]:
+        return [p.sku for p in admin_client.get(CHANGELIST_URL, params).context["cl"].result_list]
+
+    assert page({"o": "1"}) == [f"SORT-{n:03d}" for n in range(50)]
+    assert page({"o": "1", "p": "2"}) == [f"SORT-{n:03d}" for n in range(50, 60)]
+    assert page({"o": "-1"}) == [f"SORT-{n:03d}" for n in range(59, 9, -1)]
+    assert page({"o": "1", "all": ""}) == [f"SORT-{n:03d}" for n in range(60)]
 
 
 def test_product_with_variants_is_saved_from_admin(admin_client, category_factory):

@@ -8,7 +8,14 @@ from django.db import connection
 from django.urls import reverse
 
 from catalog.models import Category
-from catalog.selectors import category_subtrees, category_tree, category_with_ancestors
+from catalog.selectors import (
+    OutlineEntry,
+    category_outline,
+    category_subtree_counts,
+    category_subtrees,
+    category_tree,
+    category_with_ancestors,
+)
 from catalog.services import CategoryTreeError, category_save
 from catalog.tree import category_ancestry, category_levels_below
 
@@ -95,6 +102,46 @@ def test_selector_walks_stop_at_the_depth_limit(settings, category_factory):
 
     assert category_subtrees([nodes[0].pk], tree) == {n.pk for n in nodes[:3]}
     assert category_with_ancestors([nodes[5].pk], tree) == {n.pk for n in nodes[3:]}
+
+
+def test_subtree_counts_add_each_categorys_products_to_every_ancestor():
+    tree = {1: None, 2: 1, 3: 2, 4: 1, 5: None}
+    own = {1: 1, 3: 2, 4: 1, 5: 1, None: 7, 99: 3}  # None: no category; 99: deleted meanwhile
+    assert category_subtree_counts(own, tree) == {1: 4, 2: 2, 3: 2, 4: 1, 5: 1}
+
+
+def test_subtree_counts_count_nothing_twice_on_a_cycle():
+    tree = {1: 2, 2: 3, 3: 1, 4: 3}
+    assert category_subtree_counts({1: 1, 2: 10, 3: 100, 4: 1000}, tree) == {
+        1: 111 + 1000,
+        2: 111 + 1000,
+        3: 111 + 1000,
+        4: 1000,
+    }
+
+
+def test_subtree_counts_stop_at_the_depth_limit(settings):
+    settings.CATALOG_CATEGORY_MAX_DEPTH = 3
+    tree = {1: None, 2: 1, 3: 2, 4: 3}  # 4 sits one level too deep (bad data)
+    assert category_subtree_counts({4: 1}, tree) == {1: 0, 2: 1, 3: 1, 4: 1}
+
+
+def test_outline_lists_each_category_under_its_parent_with_siblings_by_name():
+    tree = {1: None, 2: 1, 3: 1, 4: None, 5: 3}
+    names = {1: "Clothing", 2: "shirts", 3: "Jackets", 4: "Bags", 5: "Parkas"}
+    assert category_outline(tree, names) == [
+        OutlineEntry(4, "Bags", 0),
+        OutlineEntry(1, "Clothing", 0),
+        OutlineEntry(3, "Jackets", 1),
+        OutlineEntry(5, "Parkas", 2),
+        OutlineEntry(2, "shirts", 1),
+    ]
+
+
+def test_outline_lists_every_category_of_a_cycle_once():
+    tree = {1: 2, 2: 3, 3: 1}
+    names = {1: "A", 2: "B", 3: "C"}
+    assert sorted(e.id for e in category_outline(tree, names)) == [1, 2, 3]
 
 
 def test_a_category_moved_under_its_descendant_is_a_form_error(admin_client, category_factory):
