@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # Markers of the tests that need MariaDB or RabbitMQ themselves (see setup.cfg).
 NEEDS_SERVICES := integration or mariadb or rabbitmq
 
-.PHONY: run test test-sqlite test-fast lint typecheck format install clean
+.PHONY: run test test-ops-stack test-sqlite test-fast lint typecheck format install clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	scripts/system-deps.sh
@@ -52,6 +52,17 @@ test: $(STAMP) lint typecheck
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Issue 14's acceptance at full length (about 8 minutes): every Procfile process on a fresh
+# RabbitMQ vhost and on the embedded broker, 300 status snapshots under a save load, a
+# SIGKILL of each worker. `make test` runs the same test with 30 snapshots. Prints the
+# figures (also in var/test-ops-stack/figures.json).
+test-ops-stack: $(STAMP)
+	RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) scripts/rabbitmq-management.sh
+	OPS_STACK_SNAPSHOTS=$${OPS_STACK_SNAPSHOTS:-300} DJANGO_ENV=test \
+		DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) \
+		$(VENV)/bin/pytest -rP tests/ops/test_procfile_stack.py $(PYTEST_ARGS)
 
 # Optional second target: the suite on SQLite and the embedded broker, less the tests
 # that need MariaDB or RabbitMQ themselves (deselected, not skipped: see tests/conftest.py).
