@@ -30,6 +30,8 @@ run: $(STAMP)
 	@# A baseline history record per seeded row, so an editor's first save shows a diff
 	@# (skipped, with a line saying so, once any history exists).
 	$(PY) manage.py populate_history --auto --batchsize 2000 --verbosity 0
+	@# Figures for the demo catalog before the workers start (current ones are only read).
+	$(PY) manage.py recompute_stats --all --in-process
 	$(PY) manage.py create_demo_admin
 	@echo "Admin: http://127.0.0.1:$${WEB_PORT:-8000}/admin/  (Ctrl-C stops every process)"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start

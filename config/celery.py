@@ -16,11 +16,13 @@ from config.queues import (
     QUEUE_DEFAULT,
     QUEUE_STATS_BATCH,
     QUEUE_STATS_BULK,
+    QUEUE_STATS_NOW,
     TASK_BULK_CHUNK,
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
     TASK_CATEGORY_REFRESH,
     TASK_PRODUCT_STATS_BATCH,
+    TASK_PRODUCT_STATS_NOW,
     TASK_STALE_SWEEP,
 )
 
@@ -56,6 +58,10 @@ QUEUES: dict[str, tuple[Queue, list[str]]] = {
             TASK_BULK_RESUME,
         ],
     ),
+    # One product on request, on a queue of its own so that it never waits behind the
+    # batch queue's backlog; the batch worker consumes both (Procfile). Plain tasks, so
+    # celery-batches never buffers them (docs/architecture.md).
+    QUEUE_STATS_NOW: (_queue(QUEUE_STATS_NOW), [TASK_PRODUCT_STATS_NOW]),
     # Rate limits are per worker: RabbitMQ's single active consumer lets a standby bulk
     # worker wait attached without doubling the rate. The argument is fixed when the
     # queue is declared; docs/operations.md says how to move an existing queue.

@@ -6,8 +6,12 @@ QUEUE_DEFAULT = "default"
 QUEUE_STATS_BATCH = "stats.batch"
 #: Rate-limited bulk recomputation, consumed by one dedicated worker.
 QUEUE_STATS_BULK = "stats.bulk"
+#: One product recomputed now (the "Recompute statistics" button), outside the batch
+#: buffer; consumed by the batch worker beside ``stats.batch``.
+QUEUE_STATS_NOW = "stats.now"
 
 TASK_PRODUCT_STATS_BATCH = "stats.product_stats_batch"
+TASK_PRODUCT_STATS_NOW = "stats.product_stats_now"
 TASK_STALE_SWEEP = "stats.stale_sweep"
 TASK_CATEGORY_REFRESH = "stats.category_stats_refresh"
 TASK_BULK_CHUNK = "stats.bulk_chunk"

@@ -3,6 +3,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from editors import views as editors_views
+from stats.admin.fresh import product_figures_view
 from stats.monitoring import views as stats_views
 
 urlpatterns = [
@@ -15,5 +16,11 @@ urlpatterns = [
     path("readyz", stats_views.readyz, name="readyz"),
     path("metrics", stats_views.metrics, name="metrics"),
     path("ops/status.json", stats_views.status_json, name="ops-status"),
+    # The product page's poll for fresh figures (staff with change permission; JSON).
+    path(
+        "stats/products/<str:product_id>/figures",
+        product_figures_view,
+        name="stats-product-figures",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -12,7 +12,9 @@ catalog's (INSTALLED_APPS order), before any URL is resolved::
 
 Columns and read-only fields are plain functions of the object, decorated with
 ``@admin.display`` for their titles; actions are admin actions
-``(model_admin, request, queryset)``; buttons are ``config.admin.ObjectAction``.
+``(model_admin, request, queryset)``; buttons are ``config.admin.ObjectAction``;
+``after_save`` callbacks ``(model_admin, request, obj)`` run once an add or change page
+saved (e.g. to add a message below Django's); ``media`` is loaded on the admin's pages.
 
 A column sorts when its ``@admin.display`` names an ``ordering``: a lookup through a
 relation of the object (``ordering="stats__completeness"``), or an expression for an
@@ -40,7 +42,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import HttpRequest
+from django import forms
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from config.admin import ObjectAction, ObjectActionsMixin
 
@@ -60,6 +63,10 @@ class AdminExtension:
     actions_permission: str | None = None
     #: POST buttons on the change page.
     object_actions: Sequence[ObjectAction] = field(default_factory=tuple)
+    #: Called after a successful save from the add or change page (not from a popup).
+    after_save: Sequence[Callable[[Any, HttpRequest, Any], None]] = ()
+    #: Scripts (and styles) the admin's pages load; a script finds its own elements.
+    media: forms.Media | None = None
 
 
 #: What other apps add to the product admin (``catalog.admin.product.ProductAdmin``).
@@ -131,6 +138,31 @@ class ExtensibleAdmin(ObjectActionsMixin):
                 description = getattr(function, "short_description", name.replace("_", " "))
                 actions[name] = (function, name, description)
         return actions
+
+    @property
+    def media(self) -> forms.Media:
+        media = super().media
+        for extension in self.extensions:
+            if extension.media is not None:
+                media += extension.media
+        return media
+
+    def response_add(
+        self, request: HttpRequest, obj: Any, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        return self._after_save(request, obj, super().response_add(request, obj, post_url_continue))
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        return self._after_save(request, obj, super().response_change(request, obj))
+
+    def _after_save(self, request: HttpRequest, obj: Any, response: HttpResponse) -> HttpResponse:
+        # A redirect is a save the page answered normally; a popup's reply is a page of
+        # its own (and its messages would show on the wrong window).
+        if isinstance(response, HttpResponseRedirect):
+            for extension in self.extensions:
+                for callback in extension.after_save:
+                    callback(self, request, obj)
+        return response
 
     def get_object_actions(self) -> list[ObjectAction]:
         return [

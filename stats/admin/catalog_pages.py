@@ -1,23 +1,21 @@
 """What stats adds to the catalog's product and category pages (through catalog.admin.hooks).
 
 On products: stock status and completeness columns (sortable, with their filters from
-``stats.admin.product_list``), a read-only "Statistics" block, the "Recompute
-statistics" button, and a bulk-run action; on categories, a bulk-run action.
+``stats.admin.product_list``), a read-only "Statistics" block with the freshness line the
+page's poll refreshes (``stats.admin.fresh`` adds the "Recompute statistics" button and
+the poll), and a bulk-run action; on categories, a bulk-run action.
 """
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
-from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog.admin.hooks import AdminExtension, category_admin_extensions, product_admin_extensions
 from catalog.models import Category, Product
-from config.admin import ObjectAction
 from config.humanize import quantity
 from stats.admin.product_list import (
     COMPLETENESS_ORDERING,
@@ -25,7 +23,6 @@ from stats.admin.product_list import (
     CompletenessFilter,
     StockStatusFilter,
 )
-from stats.batch.requests import product_stats_request
 from stats.bulk.services import BulkRunError, bulk_run_progress
 from stats.bulk.tasks import bulk_run_launch
 from stats.formatting import (
@@ -35,6 +32,7 @@ from stats.formatting import (
     format_scope,
 )
 from stats.models import BulkRun, ProductStaleness, ProductStats
+from stats.now.selectors import product_stats_pending
 
 #: Starting a run is cheap (chunks of ids) but its work is hours of the one rate-limited
 #: queue, so it is a permission of its own rather than part of editing the catalog.
@@ -78,8 +76,8 @@ def stats_save_count(obj: Product) -> str:
     return str(stats.save_count) if stats else "-"
 
 
-@admin.display(description="Freshness")
-def stats_freshness(obj: Product) -> str:
+def stats_freshness_text(obj: Product) -> str:
+    """When the figures were computed, and since when a recompute is pending."""
     stats = _stats(obj)
     computed = (
         f"computed {stats.computed_at:%Y-%m-%d %H:%M:%S} from version "
@@ -94,23 +92,16 @@ def stats_freshness(obj: Product) -> str:
     return f"{computed}; recompute queued since {stale_since:%Y-%m-%d %H:%M:%S}"
 
 
-def recompute_stats_view(model_admin: Any, request: HttpRequest, product: Product) -> HttpResponse:
-    """Queue one product on the batched path: the editor never waits for a recompute.
-
-    POST only and change permission, checked by ``ObjectActionsMixin``. The mark is
-    written first, in this request's transaction, so the sweep recomputes the product
-    even if the message is lost; it does not count as an editor save. The message goes
-    out after commit, and a broker outage is logged instead of becoming a 500.
-    """
-    with transaction.atomic():
-        product_stats_request(product_ids=[product.pk], count_save=False)
-    model_admin.message_user(
-        request,
-        f"Statistics of {product.sku} queued; they update within "
-        f"{settings.STATS_BATCH_FLUSH_INTERVAL} seconds.",
-        messages.SUCCESS,
+@admin.display(description="Freshness")
+def stats_freshness(obj: Product) -> str:
+    # The page's script (stats/static/stats/fresh_figures.js) polls data-url while
+    # data-pending says a recompute is still to come.
+    return format_html(
+        '<span class="stats-freshness" data-url="{}" data-pending="{}">{}</span>',
+        reverse("stats-product-figures", args=[obj.pk]),
+        "1" if product_stats_pending(obj) else "0",
+        stats_freshness_text(obj),
     )
-    return model_admin.change_page_redirect(product.pk)
 
 
 def start_bulk_runs(
@@ -184,17 +175,6 @@ product_admin_extensions.append(
         ),
         actions=[start_bulk_run_for_products],
         actions_permission=START_BULK_RUN,
-        object_actions=[
-            ObjectAction(
-                slug="recompute-stats",
-                label="Recompute statistics",
-                title="Queue a recompute of this product's statistics",
-                view=recompute_stats_view,
-                permitted=lambda model_admin, request, obj: model_admin.has_change_permission(
-                    request, obj
-                ),
-            )
-        ],
     )
 )
 

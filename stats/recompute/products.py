@@ -18,7 +18,7 @@ from django.utils import timezone
 from catalog.models import Product, Variant
 from stats import figures
 from stats.models import ProductStaleness, ProductStats
-from stats.recompute.categories import category_stats_write
+from stats.recompute.categories import category_stats_refresh_stale, category_stats_write
 from stats.recompute.marks import (
     category_stats_mark_stale,
     mark_failed,
@@ -91,6 +91,24 @@ def product_stats_recompute(
     if not ids:
         return RecomputeResult()
     return _recompute_isolating(ids, force=force, defer_categories=defer_categories)
+
+
+def product_stats_recompute_all(*, chunk_size: int = 1000) -> RecomputeResult:
+    """Bring every product's figures up to date in this process, then their categories'.
+
+    For setting up, before any worker runs (``make run`` after seeding, so the first
+    product an editor opens has figures). Current products are only read, so running it
+    again costs one read per chunk. In production a catalog-wide recompute is a bulk run,
+    at the bulk queue's rate limit.
+    """
+    result = RecomputeResult()
+    last = 0
+    while ids := list(
+        Product.objects.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:chunk_size]
+    ):
+        result += product_stats_recompute(product_ids=ids, defer_categories=True)
+        last = ids[-1]
+    return result + RecomputeResult(categories=category_stats_refresh_stale())
 
 
 def _recompute_isolating(ids: list[int], *, force: bool, defer_categories: bool) -> RecomputeResult:

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from catalog.models import Product
 from config.celery import app
-from config.queues import QUEUE_STATS_BATCH, TASK_PRODUCT_STATS_BATCH
+from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_NOW, TASK_PRODUCT_STATS_NOW
 from config.transactions import PerTransaction
 from stats.models import ProductStaleness, ProductStats
+from stats.now.services import now_requests
 from stats.recompute.products import product_stats_recompute
 from testkit.workers import wait_for
 from tests.factories import UserFactory
@@ -42,11 +43,11 @@ def _change_url(product: Product) -> str:
     return reverse("admin:catalog_product_change", args=[product.pk])
 
 
-def _batch_messages(*, expected: int, timeout: float = 5) -> list[tuple[str, list]]:
-    """Take (task name, args) of the messages in the batch queue, waiting for ``expected``."""
+def _messages(name: str, *, expected: int, timeout: float = 5) -> list[tuple[str, list]]:
+    """Take (task name, args) of the messages in queue ``name``, waiting for ``expected``."""
     taken: list[tuple[str, list]] = []
     with app.connection_for_write() as conn:
-        queue = app.amqp.queues[QUEUE_STATS_BATCH].bind(conn.default_channel)
+        queue = app.amqp.queues[name].bind(conn.default_channel)
 
         def take_all() -> bool:
             while (message := queue.get(no_ack=True)) is not None:
@@ -54,10 +55,7 @@ def _batch_messages(*, expected: int, timeout: float = 5) -> list[tuple[str, lis
             return len(taken) >= expected
 
         wait_for(
-            take_all,
-            timeout=timeout,
-            interval=0.05,
-            message=f"{expected} message(s) on {QUEUE_STATS_BATCH}",
+            take_all, timeout=timeout, interval=0.05, message=f"{expected} message(s) on {name}"
         )
         # A deliberate wait, not a condition: it gives any message beyond those expected
         # time to arrive, so that the caller's comparison sees it.
@@ -74,15 +72,16 @@ def _view_only_staff():
     return user
 
 
-def test_posting_queues_the_product_on_the_batched_path_after_commit(
+def test_posting_queues_one_recompute_now_outside_the_batch_queue_after_commit(
     broker_url, editor_client, product, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = editor_client.post(_recompute_url(product))
 
     assert response.status_code == 302
-    assert len(callbacks) == 1
-    assert _batch_messages(expected=1) == [(TASK_PRODUCT_STATS_BATCH, [product.pk])]
+    assert list(now_requests.items_in(callbacks)) == [product.pk]
+    assert _messages(QUEUE_STATS_NOW, expected=1) == [(TASK_PRODUCT_STATS_NOW, [product.pk])]
+    assert _messages(QUEUE_STATS_BATCH, expected=0) == []  # not on the batched path
 
 
 def test_posting_marks_the_product_stale_without_counting_a_save(editor_client, product):
@@ -94,17 +93,16 @@ def test_posting_marks_the_product_stale_without_counting_a_save(editor_client, 
     assert Product.objects.get(pk=product.pk).version == product.version
 
 
-def test_posting_redirects_to_the_change_page_with_when_to_expect_the_figures(
-    settings, editor_client, product
-):
-    settings.STATS_BATCH_FLUSH_INTERVAL = 42
-
+def test_posting_redirects_to_the_change_page_that_waits_for_the_figures(editor_client, product):
     response = editor_client.post(_recompute_url(product))
 
     assert response.url == _change_url(product)
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        f"Statistics of {product.sku} queued; they update within 42 seconds."
+        f"Recomputing the statistics of {product.sku} now: the figures below update by "
+        "themselves within seconds."
     ]
+    page = editor_client.get(response.url).content.decode()
+    assert 'class="stats-freshness"' in page and 'data-pending="1"' in page
 
 
 def test_posting_computes_nothing_in_the_request(

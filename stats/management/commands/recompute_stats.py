@@ -1,7 +1,9 @@
 """``manage.py recompute_stats``: start a bulk run from a shell, optionally watch it finish.
 
 The command only translates arguments and calls ``stats.bulk``; the run is the same a
-button in the admin would start, so ops and editors see one list of runs.
+button in the admin would start, so ops and editors see one list of runs. With
+``--in-process`` it computes the whole catalog itself instead, no queue and no worker
+(``make run`` does this after seeding).
 """
 
 import argparse
@@ -18,6 +20,7 @@ from stats.bulk.services import BulkRunError, bulk_run_progress
 from stats.bulk.tasks import bulk_run_launch
 from stats.formatting import format_duration, format_scope
 from stats.models import BulkRun
+from stats.recompute.products import product_stats_recompute_all
 
 BAR_WIDTH = 30
 #: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
@@ -93,6 +96,13 @@ class Command(ServiceCommand):
             action="store_true",
             help="Show progress until the run ends; exit non-zero unless it ends done.",
         )
+        parser.add_argument(
+            "--in-process",
+            action="store_true",
+            help="Compute here and now instead of a bulk run: every product whose figures "
+            "are missing or out of date, then their categories (with --all only; for "
+            "setting up, before the workers run).",
+        )
         # Seconds between two looks at the run while waiting; hidden, as tests need it most.
         parser.add_argument("--poll", type=float, default=2.0, help=argparse.SUPPRESS)
 
@@ -104,11 +114,23 @@ class Command(ServiceCommand):
         chunk_size: int | None,
         wait: bool,
         poll: float,
+        in_process: bool,
         **options: Any,
     ) -> None:
         if chunk_size is not None and chunk_size < 1:
             # Checked here: the service reads a falsy size as "use the default".
             raise CommandError("--chunk-size must be at least 1.")
+        if in_process:
+            if category is not None or products or wait:
+                raise CommandError("--in-process recomputes the whole catalog: use it with --all.")
+            started = time.monotonic()
+            result = product_stats_recompute_all(chunk_size=chunk_size or 1000)
+            self.stdout.write(
+                f"Statistics computed in {time.monotonic() - started:.1f}s: "
+                f"{result.computed:,} products computed, {result.skipped_current:,} already "
+                f"current, {result.failed:,} failed, {result.categories:,} categories."
+            )
+            return
         # argparse has made sure exactly one of --all, --category, --products was given.
         scope_kwargs: dict[str, Any] = {"scope": BulkRun.Scope.ALL}
         if category is not None:
