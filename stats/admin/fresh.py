@@ -108,7 +108,8 @@ def product_figures_view(request: HttpRequest, product_id: str) -> JsonResponse:
         return _error(403, "forbidden", "log in to the admin as staff")
     if not user.has_perm("catalog.change_product"):
         return _error(403, "forbidden", "you may not change products")
-    if not product_id.isdigit() or int(product_id) < 1:
+    # Digits only, and within a database integer (18 digits), or it is no id at all.
+    if not product_id.isdigit() or len(product_id) > 18 or int(product_id) < 1:
         return _error(400, "bad_request", f"not a product id: {product_id[:40]!r}")
     product = product_stats_current(product_id=int(product_id))
     if product is None:

@@ -253,3 +253,25 @@ def test_wait_on_an_empty_catalog_is_done_at_once(broker_url, worker_on_sleep):
 )
 def test_durations_are_shown_in_two_units_at_most(seconds, text):
     assert format_duration(seconds) == text
+
+
+def test_in_process_computes_the_catalog_here_without_a_run(variant_factory):
+    from stats.models import ProductStats
+
+    for stock in (0, 4, 40):
+        variant_factory(stock=stock)
+    ProductStats.objects.all().delete()
+
+    out = _recompute("--all", "--in-process")
+
+    assert ProductStats.objects.count() == 3
+    assert not BulkRun.objects.exists()
+    assert "3 products computed, 0 already current, 0 failed" in out
+
+
+@pytest.mark.parametrize(
+    "args", [("--products", "1", "--in-process"), ("--all", "--in-process", "--wait")]
+)
+def test_in_process_is_for_the_whole_catalog_only(args):
+    with pytest.raises(CommandError, match="--in-process recomputes the whole catalog"):
+        _recompute(*args)
