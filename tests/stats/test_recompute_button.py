@@ -1,3 +1,4 @@
+import logging
 import time
 
 import pytest
@@ -15,7 +16,7 @@ from config.transactions import PerTransaction
 from stats.models import ProductStaleness, ProductStats
 from stats.now.services import now_requests
 from stats.recompute.products import product_stats_recompute
-from testkit.workers import wait_for
+from testkit.workers import unreachable_broker, wait_for
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +179,18 @@ def test_the_button_is_hidden_from_users_who_may_not_change_the_product(client, 
 
     assert response.status_code == 200
     assert BUTTON not in response.content.decode()
+
+
+def test_pressing_the_button_while_the_broker_is_unreachable_leaves_the_product_to_the_sweep(
+    editor_client, product, django_capture_on_commit_callbacks, caplog
+):
+    with (
+        unreachable_broker(),
+        caplog.at_level(logging.ERROR),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = editor_client.post(_recompute_url(product))
+
+    assert response.status_code == 302
+    assert "Could not queue 1 recompute(s) on request" in caplog.text
+    assert ProductStaleness.objects.filter(product=product).exists()

@@ -5,7 +5,7 @@
  * the small JSON endpoint: every half second at first (the button's recompute takes
  * about a second), then every few seconds (a save's batch can take minutes), and puts
  * the new figures in the rows once nothing is pending any more. */
-(function () {
+function statsFreshFigures() {
   "use strict";
   var box = document.querySelector(".stats-freshness[data-url]");
   if (!box || box.dataset.pending !== "1" || !window.fetch) { return; }
@@ -42,4 +42,11 @@
   }
 
   next();
-})();
+}
+
+// Loaded in the page's head (the admin's form media): wait for the rows to exist.
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", statsFreshFigures);
+} else {
+  statsFreshFigures();
+}
