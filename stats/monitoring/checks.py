@@ -3,7 +3,7 @@
 from django.conf import settings
 
 from config.humanize import quantity
-from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_STATS_NOW
 from stats.monitoring.snapshot import (
     CRITICAL,
     OK,
@@ -19,7 +19,11 @@ from stats.monitoring.snapshot import (
 def monitoring_checks(snapshot: Snapshot) -> list[Check]:
     """Every check of a snapshot, in the order the faces list them."""
     checks = [*_bulk_checks(snapshot.queues.get(QUEUE_STATS_BULK))]
-    checks += _batch_checks(snapshot.queues.get(QUEUE_STATS_BATCH), snapshot.batch_buffers)
+    checks += _batch_checks(
+        snapshot.queues.get(QUEUE_STATS_BATCH),
+        snapshot.batch_buffers,
+        now_queue=snapshot.queues.get(QUEUE_STATS_NOW),
+    )
     for name, limit in (
         (QUEUE_STATS_BATCH, settings.STATS_MONITOR_BATCH_QUEUE_MAX),
         (QUEUE_STATS_BULK, settings.STATS_MONITOR_BULK_QUEUE_MAX),
@@ -82,12 +86,27 @@ def _bulk_checks(queue: QueueFigures | None) -> list[Check]:
     return checks
 
 
-def _batch_checks(queue: QueueFigures | None, buffers: list[BatchBuffer] | None) -> list[Check]:
+def _batch_checks(
+    queue: QueueFigures | None,
+    buffers: list[BatchBuffer] | None,
+    *,
+    now_queue: QueueFigures | None = None,
+) -> list[Check]:
     checks = []
     if queue is None or queue.consumers is None:
         checks.append(Check("batch worker", UNKNOWN, "consumer count unknown"))
     elif queue.consumers == 0:
         checks.append(Check("batch worker", CRITICAL, "no consumer on the batch queue"))
+    elif now_queue is not None and now_queue.consumers == 0:
+        # Saves are recomputed, but the "Recompute statistics" button waits for the sweep.
+        checks.append(
+            Check(
+                "batch worker",
+                WARNING,
+                f"no consumer on {QUEUE_STATS_NOW}: add it to the batch worker's -Q "
+                "(the Recompute statistics button waits for the sweep)",
+            )
+        )
     else:
         checks.append(Check("batch worker", OK, quantity(queue.consumers, "consumer")))
     if buffers is None:

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from config.celery import app
-from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_STATS_NOW
 from stats.management.commands.queue_status import render_snapshot
 from stats.models import BulkRun, ProductStaleness
 from stats.monitoring.checks import monitoring_checks
@@ -168,6 +168,17 @@ def test_no_batch_consumer_is_critical():
     check = _one(snapshot, "batch worker")
     assert (check.status, check.message) == (CRITICAL, "no consumer on the batch queue")
     assert snapshot.exit_code == 2
+
+
+def test_a_batch_worker_that_does_not_consume_the_recompute_now_queue_is_a_warning():
+    snapshot = _snapshot()
+    snapshot.queues[QUEUE_STATS_NOW] = _queue(QUEUE_STATS_NOW, consumers=0, active_consumers=0)
+    snapshot.checks = monitoring_checks(snapshot)
+
+    check = _one(snapshot, "batch worker")
+
+    assert check.status == WARNING
+    assert check.message.startswith(f"no consumer on {QUEUE_STATS_NOW}: add it to")
 
 
 @pytest.mark.parametrize(
