@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.html import format_html
-from django.views.decorators.http import require_GET
 
 from catalog.admin.hooks import AdminExtension, product_admin_extensions
 from catalog.models import Product
@@ -96,13 +95,16 @@ def _error(status: int, error: str, reason: str) -> JsonResponse:
     return JsonResponse({"error": error, "reason": reason}, status=status)
 
 
-@require_GET
 def product_figures_view(request: HttpRequest, product_id: str) -> JsonResponse:
     """GET: a product's figures as the page shows them, and whether a recompute is pending.
 
     Staff with the permission to change products only (the button's own rule); every
     refusal is JSON with a reason, as the page's script reads it.
     """
+    if request.method not in ("GET", "HEAD"):
+        response = _error(405, "method_not_allowed", "GET only: this endpoint changes nothing")
+        response["Allow"] = "GET, HEAD"
+        return response
     user = request.user
     if not (user.is_authenticated and user.is_staff):
         return _error(403, "forbidden", "log in to the admin as staff")

@@ -108,6 +108,13 @@ def test_staff_who_may_only_view_products_are_refused_with_a_reason(client, prod
     assert response.json()["reason"] == "you may not change products"
 
 
+def test_the_poll_changes_nothing_and_refuses_a_post_with_a_reason(editor_client, product):
+    response = editor_client.post(_figures_url(product.pk))
+
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed"
+
+
 def test_anonymous_callers_are_refused_with_a_reason(client, product):
     response = client.get(_figures_url(product.pk))
 

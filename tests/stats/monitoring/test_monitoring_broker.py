@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.db import connection
 from kombu import Connection, Consumer, Queue
 
-from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
+from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_STATS_NOW
 from stats.batch.tasks import queue_product_stats
 from stats.bulk.tasks import bulk_chunk
 from stats.monitoring.probes import take_snapshot
@@ -114,8 +114,10 @@ def _management_queues(url: str, names=MONITORED_QUEUES) -> dict[str, QueueFigur
 
 
 def _batch_worker(interval: int = 600) -> WorkerProcess:
+    """A batch worker on both of its queues, as the Procfile starts it."""
     return WorkerProcess(
-        queues=[QUEUE_STATS_BATCH], env={"STATS_BATCH_FLUSH_INTERVAL": str(interval)}
+        queues=[QUEUE_STATS_BATCH, QUEUE_STATS_NOW],
+        env={"STATS_BATCH_FLUSH_INTERVAL": str(interval)},
     )
 
 
