@@ -7,6 +7,7 @@ endpoint; ``stats/static/stats/fresh_figures.js``) while a recompute is pending 
 the new figures when they arrive.
 """
 
+import math
 from typing import Any
 
 from django import forms
@@ -20,6 +21,7 @@ from django.utils.html import format_html
 from catalog.admin.hooks import AdminExtension, product_admin_extensions
 from catalog.models import Product
 from config.admin import ObjectAction
+from config.humanize import human_duration
 from stats.admin.catalog_pages import (
     stats_completeness,
     stats_freshness_text,
@@ -28,7 +30,7 @@ from stats.admin.catalog_pages import (
     stats_stock_status,
     stats_total_stock,
 )
-from stats.now.eta import format_wait, product_stats_batch_eta
+from stats.now.eta import product_stats_batch_eta
 from stats.now.selectors import product_stats_current, product_stats_pending
 from stats.now.services import product_stats_request_now
 
@@ -69,7 +71,8 @@ def recompute_now_view(model_admin: Any, request: HttpRequest, product: Product)
 
 def batch_eta_message(model_admin: Any, request: HttpRequest, product: Product) -> None:
     """After a save: when its figures will update, and the button for figures now."""
-    wait = format_wait(product_stats_batch_eta().seconds)
+    # Rounded up: it is a promise.
+    wait = human_duration(math.ceil(product_stats_batch_eta().seconds))
     if not _may_change(model_admin, request, product):
         model_admin.message_user(request, f"Statistics update within {wait}.", messages.INFO)
         return

@@ -1,16 +1,17 @@
 """Per task: runs done and failed, duration p50/p95 over the last hour and day, last failures.
 
-What Flower shows per task, for the four tasks that do the work: the batch, the stale
-sweep, the category refresh and the bulk chunk. Each run adds one to a row per (task,
-minute, outcome, duration bucket) and to the same row of the running totals
-(``stats.monitoring.models``): two short UPDATEs, whatever the rate of batches.
+What Flower shows per task, for the five tasks that do the work: the batch, the recompute
+on request (the button), the stale sweep, the category refresh and the bulk chunk. Each
+run adds one to a row per (task, minute, outcome, duration bucket) and to the same row of
+the running totals (``stats.monitoring.models``): two short UPDATEs, whatever the rate of
+batches.
 
 Who records: the code that knows the outcome. Batches and bulk chunks catch their own
 failures (a failed product stays stale, a failed chunk is retried), so their services
-record the run (``task_run_record``); the sweep and the category refresh raise, so their
-tasks wrap the call in ``task_run_timed``. A chunk skipped because its run was cancelled
-or it was already done is not a run. Recording never fails a task: a lost figure is
-logged, the task's work stands.
+record the run (``task_run_record``); the recompute on request, the sweep and the
+category refresh raise, so their tasks wrap the call in ``task_run_timed``. A chunk
+skipped because its run was cancelled or it was already done is not a run. Recording
+never fails a task: a lost figure is logged, the task's work stands.
 
 Percentiles are estimated from the duration buckets the way Prometheus'
 ``histogram_quantile`` does (linear within the bucket), so the page and a Grafana
@@ -35,8 +36,9 @@ from stats.monitoring.snapshot import TaskFailureFigures, TaskFigures, TaskWindo
 logger = logging.getLogger(__name__)
 
 BATCH, SWEEP, CATEGORY_REFRESH, BULK_CHUNK = "batch", "sweep", "category_refresh", "bulk_chunk"
+NOW = "recompute_now"
 #: The tasks monitored, in the order every face lists them.
-TASKS = (BATCH, SWEEP, CATEGORY_REFRESH, BULK_CHUNK)
+TASKS = (BATCH, NOW, SWEEP, CATEGORY_REFRESH, BULK_CHUNK)
 #: Upper bounds of the duration buckets, in seconds; a last bucket holds anything longer.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 #: Minute rows kept: the day window plus a margin.

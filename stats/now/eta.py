@@ -63,16 +63,3 @@ def product_stats_batch_eta() -> BatchEta:
         flush_interval=settings.STATS_BATCH_FLUSH_INTERVAL,
         max_age=settings.STATS_MONITOR_SNAPSHOT_MAX_AGE,
     )
-
-
-def format_wait(seconds: float) -> str:
-    """``252`` -> ``"4 min 12 s"``, ``300`` -> ``"5 min"``, ``7`` -> ``"7 s"`` (rounded up)."""
-    total = max(1, int(-(-seconds // 1)))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{hours} h"] if hours else []
-    if minutes:
-        parts.append(f"{minutes} min")
-    if secs and not hours:
-        parts.append(f"{secs} s")
-    return " ".join(parts)

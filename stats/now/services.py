@@ -11,6 +11,7 @@ and skips it (the marks' claim protocol, ``stats.recompute.marks``).
 
 import logging
 
+from config.humanize import quantity
 from config.transactions import PerTransaction
 from stats.recompute.marks import product_stats_mark_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
@@ -26,9 +27,8 @@ def _publish(product_ids: dict[int, None]) -> None:
             queue_product_stats_now(product_id=product_id)
         except Exception:
             logger.exception(
-                "Could not queue %d recompute(s) on request; their stale marks let the sweep "
-                "catch up.",
-                len(product_ids) - sent,
+                "Could not queue %s on request; their stale marks let the sweep catch up.",
+                quantity(len(product_ids) - sent, "recompute"),
             )
             return
 

@@ -41,10 +41,12 @@ def queue_product_stats_now(*, product_id: int) -> None:
     default_retry_delay=1,
 )
 def product_stats_now(self: Task, product_id: int) -> None:
+    from stats.monitoring.task_runs import NOW, task_run_timed
     from stats.now.services import product_stats_recompute_now
 
     if not isinstance(product_id, int) or isinstance(product_id, bool):
         # A malformed message: nothing to recompute, and retrying would not help.
         logger.error("Rejected malformed recompute-now message %s: %r", self.request.id, product_id)
         return
-    product_stats_recompute_now(product_id=product_id)
+    with task_run_timed(NOW, worker=self.request.hostname or ""):
+        product_stats_recompute_now(product_id=product_id)

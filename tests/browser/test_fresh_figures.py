@@ -49,18 +49,18 @@ def test_an_editor_saves_then_gets_the_new_figures_within_seconds(
     _log_in(page, editor.username)
     page.goto(f"/admin/catalog/product/{product.pk}/change/")
     total = page.locator(".field-stats_total_stock .readonly")
-    expect(total).to_have_text("10 in 1 variants")
+    expect(total).to_have_text("10 in 1 variant")
 
     page.fill("#id_variants-0-stock", "3")
     page.click("input[name=_continue]")
 
     message = page.locator("ul.messagelist li", has_text="Statistics update within")
-    expect(message).to_contain_text("Statistics update within 5 min")
-    expect(total).to_have_text("10 in 1 variants")  # the batch waits for its interval
+    expect(message).to_contain_text("Statistics update within 5 minutes")
+    expect(total).to_have_text("10 in 1 variant")  # the batch waits for its interval
     _docs_screenshot(page, "editor-fresh-figures")
 
     message.get_by_role("button", name="Recompute now").click()
 
     expect(page.locator("ul.messagelist")).to_contain_text("Recomputing the statistics")
-    expect(total).to_have_text("3 in 1 variants", timeout=FIGURES_WITHIN_MS)
+    expect(total).to_have_text("3 in 1 variant", timeout=FIGURES_WITHIN_MS)
     expect(page.locator(".stats-freshness")).not_to_contain_text("recompute queued")

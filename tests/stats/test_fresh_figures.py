@@ -54,7 +54,7 @@ def test_the_poll_answers_the_figures_as_the_page_shows_them(editor_client, prod
     assert data["pending"] is False
     stats = ProductStats.objects.get(product=product)
     assert data["computed_at"] == stats.computed_at.isoformat()
-    assert data["fields"]["stats_total_stock"] == "3 in 1 variants"
+    assert data["fields"]["stats_total_stock"] == "3 in 1 variant"
     assert data["fields"]["stats_freshness"] == stats_freshness_text(product)
     page = editor_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
     html = page.content.decode()
@@ -71,9 +71,9 @@ def test_the_poll_says_pending_until_the_worker_has_recomputed(editor_client, pr
     done = editor_client.get(_figures_url(product.pk)).json()
 
     assert waiting["pending"] is True
-    assert waiting["fields"]["stats_total_stock"] == "3 in 1 variants"
+    assert waiting["fields"]["stats_total_stock"] == "3 in 1 variant"
     assert done["pending"] is False
-    assert done["fields"]["stats_total_stock"] == "0 in 1 variants"
+    assert done["fields"]["stats_total_stock"] == "0 in 1 variant"
     assert done["computed_at"] > waiting["computed_at"]
 
 
@@ -189,7 +189,7 @@ def test_a_save_says_when_the_batch_worker_will_update_the_figures(editor_client
     assert response.status_code == 302
     first, stats = _messages(response)
     assert "was changed successfully" in first
-    assert stats.startswith("Statistics update within 4 min 12 s. ")
+    assert stats.startswith("Statistics update within 4 minutes 12 seconds. ")
 
 
 def test_the_save_message_carries_the_recompute_button(editor_client, product):
@@ -211,7 +211,7 @@ def test_without_a_recent_snapshot_the_save_message_uses_the_interval_setting(
 
     response = _save(editor_client, product, name="Renamed")
 
-    assert _messages(response)[-1].startswith("Statistics update within 5 min. ")
+    assert _messages(response)[-1].startswith("Statistics update within 5 minutes. ")
 
 
 def test_adding_a_product_says_it_too(editor_client, category_factory):

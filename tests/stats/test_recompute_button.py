@@ -192,5 +192,5 @@ def test_pressing_the_button_while_the_broker_is_unreachable_leaves_the_product_
         response = editor_client.post(_recompute_url(product))
 
     assert response.status_code == 302
-    assert "Could not queue 1 recompute(s) on request" in caplog.text
+    assert "Could not queue 1 recompute on request" in caplog.text
     assert ProductStaleness.objects.filter(product=product).exists()

@@ -126,9 +126,10 @@ class Command(ServiceCommand):
             started = time.monotonic()
             result = product_stats_recompute_all(chunk_size=chunk_size or 1000)
             self.stdout.write(
-                f"Statistics computed in {time.monotonic() - started:.1f}s: "
-                f"{result.computed:,} products computed, {result.skipped_current:,} already "
-                f"current, {result.failed:,} failed, {result.categories:,} categories."
+                f"Statistics computed in {time.monotonic() - started:.1f} s: "
+                f"{quantity(result.computed, 'product')} computed, "
+                f"{result.skipped_current:,} already current, {result.failed:,} failed, "
+                f"{quantity(result.categories, 'category', 'categories')}."
             )
             return
         # argparse has made sure exactly one of --all, --category, --products was given.

@@ -9,7 +9,7 @@ from django.utils import timezone
 from config.queues import TASK_PRODUCT_STATS_BATCH
 from stats.monitoring.services import monitoring_snapshot_store
 from stats.monitoring.snapshot import BatchBuffer, Snapshot
-from stats.now.eta import batch_update_eta, format_wait, product_stats_batch_eta
+from stats.now.eta import batch_update_eta, product_stats_batch_eta
 
 NOW = 1_800_000_000.0  # wall clock, as the workers report their buffers
 INTERVAL = 300
@@ -87,21 +87,6 @@ def test_without_a_recent_answer_from_a_batch_worker_the_interval_setting_is_the
     eta = _eta(snapshot, interval=300)
 
     assert (eta.seconds, eta.from_buffers) == (300, False)
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [
-        (252, "4 min 12 s"),
-        (251.2, "4 min 12 s"),  # rounded up: it is a promise
-        (300, "5 min"),
-        (7, "7 s"),
-        (0, "1 s"),
-        (3600 + 120 + 5, "1 h 2 min"),
-    ],
-)
-def test_waits_read_as_minutes_and_seconds(seconds, text):
-    assert format_wait(seconds) == text
 
 
 @pytest.mark.django_db
