@@ -28,8 +28,8 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_catalog --products $${SEED_PRODUCTS:-2000}
 	@# A baseline history record per seeded row, so an editor's first save shows a diff
-	@# (skipped, with a line saying so, once any history exists).
-	$(PY) manage.py populate_history --auto --batchsize 2000 --verbosity 0
+	@# (nothing to do, silently, once any history exists).
+	$(PY) manage.py history_baseline
 	@# Figures for the demo catalog before the workers start (current ones are only read).
 	$(PY) manage.py recompute_stats --all --in-process
 	$(PY) manage.py create_demo_admin

@@ -23,7 +23,7 @@ def test_seeded_text_is_already_as_the_form_would_save_it():
 
 def test_the_first_editor_save_of_a_seeded_product_shows_only_what_changed(editor_client):
     catalog_seed(products=10)
-    call_command("populate_history", "--auto", verbosity=0)  # the `make run` baseline
+    call_command("history_baseline")  # the `make run` baseline
     product = Product.objects.filter(sku__startswith=DEMO_SKU_PREFIX).exclude(description="")[0]
 
     _admin_save(editor_client, product, name=f"{product.name} (renamed)")
@@ -41,3 +41,17 @@ def test_a_difference_only_in_outer_spaces_is_not_shown_as_a_change(editor_clien
     newest = _history_page(editor_client, product).context["rows"][0]
     assert _row_changes(newest) == []
     assert product.history.count() == 2  # the save is still recorded
+
+
+def test_the_history_baseline_is_written_once_and_is_silent_after(capsys):
+    catalog_seed(products=5)
+
+    call_command("history_baseline")
+    first = capsys.readouterr()
+    call_command("history_baseline")
+    again = capsys.readouterr()
+
+    assert Product.history.count() == Product.objects.count()
+    assert Variant.history.count() == Variant.objects.count()
+    assert "History baseline written for products." in first.out
+    assert (again.out, again.err) == ("", "")

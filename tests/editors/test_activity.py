@@ -183,7 +183,7 @@ def test_the_demo_seed_and_its_history_baseline_are_no_ones_activity(editor, pro
     from catalog.services import catalog_seed
 
     catalog_seed(products=10)
-    call_command("populate_history", "--auto", verbosity=0)  # the `make run` baseline
+    call_command("history_baseline")  # the `make run` baseline
     lamp = product_factory()  # created from code too
     _save_as(lamp, editor, timezone.now(), name="Lamp")
 
