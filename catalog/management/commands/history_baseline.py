@@ -14,7 +14,7 @@ class Command(ServiceCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         for model in (Product, Variant):
-            if model.history.exists():  # type: ignore[attr-defined]
+            if model.history.exists():
                 continue
             call_command(
                 "populate_history",
