@@ -15,6 +15,8 @@ import contextlib
 import http.client
 import json
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -29,6 +31,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PROCFILE = ROOT / "Procfile"
+MAKEFILE = ROOT / "Makefile"
 #: Every process group started here, killed at exit if a test could not stop it.
 _STARTED: set[int] = set()
 
@@ -44,6 +47,22 @@ def procfile_commands(path: Path = PROCFILE) -> dict[str, str]:
         if not colon or not command.strip():
             raise ValueError(f"{path}:{number}: expected 'name: command', got {line!r}")
         commands[name.strip()] = command.strip()
+    return commands
+
+
+def make_run_commands(env: dict[str, str], path: Path = MAKEFILE) -> list[list[str]]:
+    """The ``manage.py`` commands of the Makefile's ``run`` target, in order, with their
+    ``$${VAR:-default}`` arguments expanded from ``env``: what ``make run`` does before
+    it starts the Procfile."""
+    commands, in_run = [], False
+    for line in path.read_text().splitlines():
+        if not line.startswith("\t"):
+            in_run = line.startswith("run:")
+            continue
+        text = line.strip()
+        if in_run and text.startswith("$(PY) manage.py "):
+            text = re.sub(r"\$\$\{(\w+):-([^}]*)\}", lambda m: env.get(m[1]) or m[2], text)
+            commands.append(shlex.split(text)[2:])
     return commands
 
 
@@ -128,10 +147,24 @@ class Stack:
             for name, command in procfile_commands().items()
         }
 
-    def manage(self, *args: str) -> None:
-        subprocess.run(
-            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, check=True, timeout=300
+    def manage(self, *args: str) -> str:
+        """Run a management command in the stack's environment; its output."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            timeout=300,
+            capture_output=True,
+            text=True,
         )
+        if done.returncode:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed: {done.stderr[-3000:]}")
+        return done.stdout
+
+    def prepare_as_make_run(self) -> str:
+        """What ``make run`` does before starting the processes; the commands' output
+        (the demo admin's password among it)."""
+        return "".join(self.manage(*args) for args in make_run_commands(self.env))
 
     def add_process(self, name: str, command: str) -> StackProcess:
         """A process beside the Procfile's (a save load, say), stopped with the stack."""
