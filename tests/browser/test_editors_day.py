@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from testkit.stack import Stack
 from testkit.workers import wait_for
+from tests.browser.conftest import screenshot
 from tests.browser.test_concurrency import _docs_screenshot
 from tests.browser.test_product_list import _choose, _column_texts
 
@@ -114,7 +115,7 @@ def test_an_editor_gets_fresh_figures_and_answers_from_the_list_on_make_run(edit
     message = page.locator("ul.messagelist li", has_text="Statistics update within")
     expect(message).to_be_visible()
     assert _total_stock(page) == before  # the batch waits for its flush
-    _docs_screenshot(page, "editor-make-run-saved")
+    screenshot(page, "make-run-saved")
     message.get_by_role("button", name="Recompute now").click()
     expect(page.locator(".field-stats_total_stock .readonly")).to_have_text(
         expected, timeout=FIGURES_WITHIN_MS
