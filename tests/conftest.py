@@ -214,14 +214,6 @@ def editors_group_restored(transactional_db):
     permissions and the theme, but not the group, which is migration data: a later
     transactional test found no group.
     """
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
+    from tests.factories import editors_group
 
-    from editors.services import EDITOR_PERMISSIONS, EDITORS_GROUP
-
-    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
-    wanted = Q(pk__in=[])
-    for app_label, codenames in EDITOR_PERMISSIONS.items():
-        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
-    group.permissions.set(Permission.objects.filter(wanted))
-    return group
+    return editors_group(restore_permissions=True)

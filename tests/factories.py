@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from catalog.models import Category, Product, Variant
 from editors.services import EDITORS_GROUP
@@ -61,7 +61,24 @@ class EditorFactory(UserFactory):
     @factory.post_generation
     def editors_group(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
-            self.groups.add(Group.objects.get(name=EDITORS_GROUP))
+            self.groups.add(editors_group())
+
+
+def editors_group(*, restore_permissions: bool = False) -> Group:
+    """The editors group as its data migrations create it, made again if a transactional
+    test's flush emptied it (a flush keeps permissions, not migration data);
+    ``restore_permissions`` also undoes a test's change to its permissions."""
+    from django.db.models import Q
+
+    from editors.services import EDITOR_PERMISSIONS
+
+    group, created = Group.objects.get_or_create(name=EDITORS_GROUP)
+    if created or restore_permissions:
+        wanted = Q(pk__in=[])
+        for app_label, codenames in EDITOR_PERMISSIONS.items():
+            wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+        group.permissions.set(Permission.objects.filter(wanted))
+    return group
 
 
 def shop_in_currencies(product_factory, variant_factory, count: int) -> list[Product]:
