@@ -44,6 +44,9 @@ def make_run() -> Iterator[tuple[Stack, str]]:
             "RABBITMQ_MANAGEMENT_URL": "",
             "RABBITMQ_VHOST": "/",
             "SEED_PRODUCTS": "300",
+            # Small chunks, so a category's bulk run has several (one starts at once, the
+            # next after a token interval of the 30/h limit).
+            "STATS_BULK_CHUNK_SIZE": "20",
         },
     )
     with contextlib.ExitStack() as cleanup:
@@ -121,6 +124,14 @@ def test_an_editor_gets_fresh_figures_and_answers_from_the_list_on_make_run(edit
         expected, timeout=FIGURES_WITHIN_MS
     )
     name = page.locator("#id_name").input_value()
+    page.reload()  # the page as an editor opens it, without the messages
+    # Nothing cut off at 1,366 px: the Variants table ends inside its box.
+    table, box = page.evaluate(
+        "[document.querySelector('#variants-group table').scrollWidth,"
+        " document.querySelector('#variants-group').clientWidth]"
+    )
+    assert table <= box, f"the Variants table is {table} px wide in a {box} px box"
+    _docs_screenshot(page, "editor-product-page")
 
     # Sorted by completeness, lowest first; the low-stock filter finds the product.
     page.goto("/admin/catalog/product/")
@@ -133,3 +144,19 @@ def test_an_editor_gets_fresh_figures_and_answers_from_the_list_on_make_run(edit
     assert set(_column_texts(page, "stats_stock_status")) == {"Low stock"}
     expect(page.locator("#result_list")).to_contain_text(name[:20])
     _docs_screenshot(page, "editor-make-run-low-stock")
+
+
+def test_an_editor_starts_a_bulk_run_of_a_category_and_watches_it_on_make_run(editor_page):
+    page = editor_page
+    page.goto("/admin/catalog/category/")
+    page.get_by_role("checkbox", name="Select this object for an action - Clothing").check()
+    page.select_option("select[name=action]", "start_bulk_run_for_categories")
+    page.click("button[name=index]")
+    expect(page.locator("ul.messagelist")).to_contain_text("Bulk run")
+
+    page.goto("/admin/stats/bulkrun/")
+    page.locator("#result_list tbody tr th a").first.click()
+    # The first chunk runs at once; the page refreshes itself while the run is active.
+    expect(page.locator("body")).to_contain_text(re.compile(r"[1-9]\d* done"), timeout=30_000)
+    expect(page.locator("body")).to_contain_text("Running")
+    _docs_screenshot(page, "editor-bulk-run")
