@@ -254,6 +254,9 @@ if CATALOG_CATEGORY_MAX_DEPTH < 1:
         f"CATALOG_CATEGORY_MAX_DEPTH={CATALOG_CATEGORY_MAX_DEPTH}: at least 1 (top level only)."
     )
 
+# The largest import file accepted, in bytes (an upload or a command's file).
+CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+
 # History page only: one editor's saves this close together share a row (0: a row per
 # save). Every save is always stored.
 EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)

@@ -1,0 +1,47 @@
+"""Helpers for the import tests: write a file in the export's layout."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from catalog.imports.layout import COLUMNS
+
+
+def row(**values: object) -> dict[str, str]:
+    """A valid row of a new product, with ``values`` replacing columns."""
+    base = {
+        "product_sku": "NEW-1",
+        "name": "New shirt",
+        "slug": "new-shirt",
+        "status": "published",
+        "category": "",
+        "description": "Soft.",
+        "version": "",
+        "variant_sku": "NEW-1-M",
+        "size": "M",
+        "colour": "blue",
+        "price": "19.90",
+        "currency": "EUR",
+        "stock": "5",
+    }
+    base.update({key: str(value) for key, value in values.items()})
+    return base
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], *, columns=COLUMNS, encoding="utf-8") -> Path:
+    with path.open("w", newline="", encoding=encoding) as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def csv_file(tmp_path):
+    """Write rows to ``catalog.csv`` and return its path."""
+
+    def make(rows: list[dict[str, str]], name: str = "catalog.csv", **kwargs) -> Path:
+        return write_csv(tmp_path / name, rows, **kwargs)
+
+    return make

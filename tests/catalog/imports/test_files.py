@@ -1,0 +1,81 @@
+"""A bad file is refused whole with one sentence, before any row is read."""
+
+import pytest
+
+from catalog.imports.files import ImportFileError, read_rows
+from catalog.imports.layout import cell_in, cell_out
+from tests.catalog.imports.conftest import row
+
+
+def test_a_csv_in_another_encoding_is_refused_with_the_line(csv_file):
+    path = csv_file([row(), row(variant_sku="NEW-1-L", name="Chemise été")], encoding="latin-1")
+
+    with pytest.raises(ImportFileError, match=r"catalog.csv, line 3: not UTF-8"):
+        read_rows(path)
+
+
+def test_a_missing_column_is_named(csv_file):
+    path = csv_file([row()], columns=[c for c in row() if c != "price"])
+
+    with pytest.raises(ImportFileError, match="missing columns: price"):
+        read_rows(path)
+
+
+def test_an_unknown_column_is_named(csv_file):
+    path = csv_file([row()], columns=[*row(), "weight"])
+
+    with pytest.raises(ImportFileError, match="unknown columns: weight"):
+        read_rows(path)
+
+
+def test_a_file_over_the_size_limit_is_refused(csv_file, settings):
+    path = csv_file([row()])
+    settings.CATALOG_IMPORT_MAX_BYTES = path.stat().st_size - 1
+
+    with pytest.raises(ImportFileError, match="CATALOG_IMPORT_MAX_BYTES"):
+        read_rows(path)
+
+
+@pytest.mark.parametrize("formula", ["=1+2", "+A1", "-A1*2", "@SUM(A1)", '=HYPERLINK("x")'])
+def test_a_formula_in_any_cell_is_refused(csv_file, formula):
+    path = csv_file([row(), row(variant_sku="NEW-1-L", colour=formula)])
+
+    with pytest.raises(ImportFileError, match=r"line 3: the cell .* formula"):
+        read_rows(path)
+
+
+def test_a_negative_number_is_not_a_formula(csv_file):
+    rows, _ = read_rows(csv_file([row(price="-5")]))
+
+    assert rows[0].values["price"] == "-5"
+
+
+def test_text_that_starts_like_a_formula_survives_export_then_import():
+    for text in ["=not a formula", "- a bullet", "'=already quoted", "plain"]:
+        assert cell_in(cell_out(text)) == text
+
+
+def test_an_unreadable_workbook_is_refused(tmp_path):
+    path = tmp_path / "catalog.xlsx"
+    path.write_bytes(b"not a zip file")
+
+    with pytest.raises(ImportFileError, match=r"not a readable \.xlsx workbook"):
+        read_rows(path)
+
+
+def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(tmp_path):
+    path = tmp_path / "catalog.ods"
+    path.write_bytes(b"x")
+
+    with pytest.raises(ImportFileError, match=r"not a \.csv or \.xlsx file"):
+        read_rows(path)
+
+
+def test_a_semicolon_separated_csv_is_read(tmp_path):
+    path = tmp_path / "catalog.csv"
+    header = ";".join(row())
+    path.write_text(header + "\n" + ";".join(row().values()) + "\n", encoding="utf-8")
+
+    rows, _ = read_rows(path)
+
+    assert rows[0].values["price"] == "19.90"
