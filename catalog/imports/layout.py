@@ -73,9 +73,13 @@ def cell_in(raw: object) -> str:
     XLSX cells arrive typed (numbers as int or float); they are turned back into the
     text a CSV cell would hold, so both formats take the same checks.
     """
-    if raw is None:
+    if type(raw) is str:  # every CSV cell: the fast path
+        if not raw.startswith(FORMULA_STARTS) and not raw.startswith(QUOTE):
+            return raw.strip()
+        text = raw
+    elif raw is None:
         return ""
-    if isinstance(raw, bool):
+    elif isinstance(raw, bool):
         text = "1" if raw else "0"
     elif isinstance(raw, int):
         text = str(raw)
