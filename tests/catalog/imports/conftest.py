@@ -45,3 +45,31 @@ def csv_file(tmp_path):
         return write_csv(tmp_path / name, rows, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def import_workers(broker_url, transactional_db):
+    """The import worker and a batch worker as real processes; queues purged before and after."""
+    import signal
+
+    from django.db import connection
+
+    from config.queues import QUEUE_CATALOG_IMPORTS, QUEUE_STATS_BATCH
+    from testkit.workers import WorkerProcess, purge_queue
+
+    if connection.vendor != "mysql":
+        pytest.skip("worker processes need MariaDB (make test), not SQLite")
+    queues = (QUEUE_CATALOG_IMPORTS, QUEUE_STATS_BATCH)
+    for queue in queues:
+        purge_queue(queue)
+    started = [
+        WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS]),
+        WorkerProcess(queues=[QUEUE_STATS_BATCH], env={"STATS_BATCH_FLUSH_INTERVAL": "1"}),
+    ]
+    for worker in started:
+        worker.start()
+    yield started
+    for worker in started:
+        worker.kill(signal.SIGKILL)
+    for queue in queues:
+        purge_queue(queue)
