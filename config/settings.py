@@ -255,7 +255,7 @@ if CATALOG_CATEGORY_MAX_DEPTH < 1:
     )
 
 # The largest import file accepted, in bytes (an upload or a command's file).
-CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
 # An import task's hard time limit in seconds: under RabbitMQ's consumer_timeout (30 min),
 # which would otherwise close the channel of a worker still holding the unacked message.
 CATALOG_IMPORT_TIME_LIMIT = env_int("CATALOG_IMPORT_TIME_LIMIT", 25 * 60)
