@@ -79,3 +79,38 @@ def test_a_semicolon_separated_csv_is_read(tmp_path):
     rows, _ = read_rows(path)
 
     assert rows[0].values["price"] == "19.90"
+
+
+def test_a_formula_in_a_workbook_is_refused(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(row()))
+    sheet.append([*list(row().values())[:-1], "=SUM(1,2)"])
+    path = tmp_path / "catalog.xlsx"
+    book.save(path)
+
+    with pytest.raises(ImportFileError, match=r"line 2: the cell '=SUM\(1,2\)'"):
+        read_rows(path)
+
+
+def test_workbook_numbers_are_read_as_the_text_a_csv_would_hold(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(row()))
+    values = row()
+    values.update(price=19.9, stock=5, version=3)
+    sheet.append(list(values.values()))
+    path = tmp_path / "catalog.xlsx"
+    book.save(path)
+
+    [read] = read_rows(path)[0]
+
+    assert (read.values["price"], read.values["stock"], read.values["version"]) == (
+        "19.9",
+        "5",
+        "3",
+    )
