@@ -47,8 +47,15 @@ def csv_file(tmp_path):
     return make
 
 
+@pytest.fixture(autouse=True)
+def uploads_in_tmp(settings, tmp_path):
+    """Uploads go to VAR_DIR/imports: a test's own, so none outlives it."""
+    settings.VAR_DIR = tmp_path / "var"
+    return settings.VAR_DIR
+
+
 @pytest.fixture
-def import_workers(broker_url, transactional_db):
+def import_workers(broker_url, transactional_db, uploads_in_tmp):
     """The import worker and a batch worker as real processes; queues purged before and after."""
     import signal
 
@@ -63,7 +70,9 @@ def import_workers(broker_url, transactional_db):
     for queue in queues:
         purge_queue(queue)
     started = [
-        WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS]),
+        WorkerProcess(
+            queues=[QUEUE_CATALOG_IMPORTS], env={"CATALOG_VAR_DIR": str(uploads_in_tmp)}
+        ),
         WorkerProcess(queues=[QUEUE_STATS_BATCH], env={"STATS_BATCH_FLUSH_INTERVAL": "1"}),
     ]
     for worker in started:
