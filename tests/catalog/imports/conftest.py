@@ -70,9 +70,7 @@ def import_workers(broker_url, transactional_db, uploads_in_tmp):
     for queue in queues:
         purge_queue(queue)
     started = [
-        WorkerProcess(
-            queues=[QUEUE_CATALOG_IMPORTS], env={"CATALOG_VAR_DIR": str(uploads_in_tmp)}
-        ),
+        WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env={"CATALOG_VAR_DIR": str(uploads_in_tmp)}),
         WorkerProcess(queues=[QUEUE_STATS_BATCH], env={"STATS_BATCH_FLUSH_INTERVAL": "1"}),
     ]
     for worker in started:
