@@ -72,3 +72,45 @@ def test_an_upload_is_previewed_imported_and_its_statistics_computed(import_work
     ids = list(Product.objects.values_list("pk", flat=True))
     assert len(ids) == 20
     wait_for(lambda: _stats_right(ids), timeout=60, message="every product's statistics")
+
+
+def test_an_import_worker_killed_mid_import_leaves_nothing_and_the_next_one_imports_once(
+    import_workers, tmp_path
+):
+    import signal
+
+    from config.queues import QUEUE_CATALOG_IMPORTS
+    from testkit.workers import WorkerProcess
+
+    products = 10_000  # a few seconds of writing: long enough to be caught at it
+    rows = [
+        row(product_sku=f"NEW-{n}", slug=f"new-{n}", variant_sku=f"NEW-{n}-{size}", size=size)
+        for n in range(1, products + 1)
+        for size in ("S", "M")
+    ]
+    path = write_csv(tmp_path / "big.csv", rows)
+    job = catalog_import_upload(upload=SimpleUploadedFile(path.name, path.read_bytes()), user=None)
+    catalog_import_queue(import_id=job.pk, dry_run=True)
+    wait_for(lambda: _status(job) == CatalogImport.Status.PREVIEWED, timeout=120, message="dry run")
+    catalog_import_confirm(import_id=job.pk)
+    catalog_import_queue(import_id=job.pk, dry_run=False)
+
+    def writing() -> bool:
+        job.refresh_from_db()
+        return job.stage == "writing" and 0 < job.done < products
+
+    wait_for(writing, timeout=120, interval=0.05, message="the import writing")
+    importer = import_workers[0]
+    importer.kill(signal.SIGKILL)
+    # The killed import's transaction died with its connection: nothing of it is left.
+    wait_for(lambda: not Product.objects.exists(), timeout=60, message="the rollback")
+    assert _status(job) == CatalogImport.Status.IMPORTING
+
+    env = {"CATALOG_VAR_DIR": importer.env["CATALOG_VAR_DIR"]}
+    import_workers.append(WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env=env).start())
+    wait_for(lambda: _status(job) != CatalogImport.Status.IMPORTING, timeout=180, message="redo")
+
+    assert job.status == CatalogImport.Status.DONE, (job.report, job.error)
+    assert Product.objects.count() == products
+    assert Product.history.count() == products  # one record each: imported once
+    assert job.stored_path == ""
