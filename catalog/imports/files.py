@@ -6,7 +6,6 @@ missing or unknown, a formula in a cell.
 """
 
 import csv
-import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,10 +42,13 @@ def max_bytes() -> int:
     return int(settings.CATALOG_IMPORT_MAX_BYTES)
 
 
-def read_rows(path: Path, *, name: str | None = None) -> tuple[list[Row], int]:
-    """Every data row of the file (blank rows skipped) and the number of lines read.
+def read_rows(path: Path, *, name: str | None = None) -> Iterator[Row]:
+    """Every data row of the file, blank rows skipped, read as they are needed.
 
-    ``name`` is what the user called the file (an upload is stored under another name).
+    A generator: a row is read, checked and handed on, never kept, so an import of
+    300,000 rows holds its products in memory, not its rows. ``ImportFileError`` comes
+    out of the iteration, the first time a problem is met. ``name`` is what the user
+    called the file (an upload is stored under another name).
     """
     name = name or path.name
     size = path.stat().st_size
@@ -59,23 +61,21 @@ def read_rows(path: Path, *, name: str | None = None) -> tuple[list[Row], int]:
     raw_rows = _csv_rows(path, name) if fmt == "csv" else _xlsx_rows(path, name)
     line = 1
     try:
-        header = next(raw_rows, None)
-        if header is None:
+        first = next(raw_rows, None)
+        if first is None:
             raise ImportFileError(f"{name} is empty: the first row must name the columns.")
-        columns = _header(header, name)
-        rows: list[Row] = []
-        for line, raw in enumerate(raw_rows, start=2):
+        columns = _header(first[1], name)
+        for line, raw in raw_rows:
             cells = [cell_in(cell) for cell in raw]
             if not any(cells):
                 continue
             cells += [""] * (len(columns) - len(cells))
-            rows.append(Row(line=line, values=dict(zip(columns, cells, strict=False))))
+            yield Row(line=line, values=dict(zip(columns, cells, strict=False)))
     except FormulaCell as exc:
         raise ImportFileError(
             f"{name}, line {line}: the cell {str(exc)[:40]!r} starts with =, +, -, @ "
             "(a formula in a spreadsheet): formulas are refused; write the value itself."
         ) from None
-    return rows, line
 
 
 def _header(raw: list[object], name: str) -> list[str]:
@@ -99,25 +99,38 @@ def _header(raw: list[object], name: str) -> list[str]:
     return columns
 
 
-def _csv_rows(path: Path, name: str) -> Iterator[list[object]]:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportFileError(
-            f"{name}, line {line}: not UTF-8 text; save the file as CSV UTF-8."
-        ) from None
-    # Excel writes ";" in locales where "," is the decimal mark: take the header's.
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error as exc:
-        raise ImportFileError(f"{name}: not a readable CSV file ({exc}).") from None
+def _refuse_other_encodings(path: Path, name: str) -> None:
+    """Decode line by line first: the error can then name its line (a newline is one
+    byte in UTF-8, so no character spans two lines)."""
+    with path.open("rb") as handle:
+        for line, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ImportFileError(
+                    f"{name}, line {line}: not UTF-8 text; save the file as CSV UTF-8."
+                ) from None
 
 
-def _xlsx_rows(path: Path, name: str) -> Iterator[list[object]]:
+def _csv_rows(path: Path, name: str) -> Iterator[tuple[int, list[object]]]:
+    """(line where the record starts, cells) for each record of the file."""
+    _refuse_other_encodings(path, name)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        # Excel writes ";" in locales where "," is the decimal mark: take the header's.
+        first_line = handle.readline()
+        handle.seek(0)
+        delimiter = max(",;\t", key=first_line.count)
+        reader = csv.reader(handle, delimiter=delimiter)
+        line = 1
+        try:
+            for cells in reader:
+                yield line, list(cells)
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            raise ImportFileError(f"{name}, line {line}: not readable as CSV ({exc}).") from None
+
+
+def _xlsx_rows(path: Path, name: str) -> Iterator[tuple[int, list[object]]]:
     from openpyxl import load_workbook
 
     try:
@@ -127,8 +140,8 @@ def _xlsx_rows(path: Path, name: str) -> Iterator[list[object]]:
         raise ImportFileError(f"{name}: not a readable .xlsx workbook.") from None
     try:
         sheet = book.worksheets[0]
-        for values in sheet.iter_rows(values_only=True):
-            yield list(values)
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield line, list(values)
     finally:
         book.close()
 

@@ -39,7 +39,7 @@ class RowError:
         return f"line {self.line}, column {self.column}: {self.message}"
 
 
-@dataclass
+@dataclass(slots=True)
 class VariantSpec:
     line: int
     sku: str
@@ -50,7 +50,7 @@ class VariantSpec:
     stock: int
 
 
-@dataclass
+@dataclass(slots=True)
 class ProductSpec:
     #: The product's first line in the file.
     line: int
@@ -67,19 +67,24 @@ class ProductSpec:
 
 
 def products_from_rows(
-    rows: list[Row], *, category_ids: dict[str, int], name: str
-) -> tuple[list[ProductSpec], list[RowError]]:
-    """The file's products (in first-seen order) and every row error found.
+    rows: Iterable[Row], *, category_ids: dict[str, int], name: str
+) -> tuple[list[ProductSpec], list[RowError], int]:
+    """The file's products (in first-seen order), every row error found, and the rows read.
 
     ``category_ids`` maps slug paths to ids. Raises ``ImportFileError`` for a variant
-    SKU that appears twice in the file: the file is wrong, not one row of it.
+    SKU that appears twice in the file: the file is wrong, not one row of it. Each row
+    is dropped once read: only the products are kept.
     """
-    _refuse_duplicate_variants(rows, name)
     errors: list[RowError] = []
     products: dict[str, ProductSpec] = {}
-    first_values: dict[str, dict[str, str]] = {}
+    #: Each product's columns on its first row, which its other rows must repeat.
+    first_values: dict[str, tuple[str, ...]] = {}
+    variant_lines: dict[str, int] = {}
+    count = 0
     for row in rows:
+        count += 1
         values = row.values
+        _refuse_duplicate_variant(values[layout.VARIANT_SKU], row.line, variant_lines, name)
         sku = values[layout.PRODUCT_SKU]
         spec = products.get(sku)
         if spec is None:
@@ -87,17 +92,17 @@ def products_from_rows(
             if spec is None:
                 continue
             products[sku] = spec
-            first_values[sku] = values
+            first_values[sku] = tuple(values[column] for column in layout.PRODUCT_COLUMNS)
         else:
             first = first_values[sku]
-            for column in layout.PRODUCT_COLUMNS:
-                if values[column] != first[column]:
+            for column, earlier in zip(layout.PRODUCT_COLUMNS, first, strict=True):
+                if values[column] != earlier:
                     errors.append(
                         RowError(
                             row.line,
                             column,
                             f"differs from line {spec.line} for the same product "
-                            f"{sku} ({values[column][:40]!r} vs {first[column][:40]!r}).",
+                            f"{sku} ({values[column][:40]!r} vs {earlier[:40]!r}).",
                         )
                     )
         variant = _variant(row, errors)
@@ -116,19 +121,16 @@ def products_from_rows(
             )
     _refuse_duplicate_slugs(products.values(), errors)
     errors.sort(key=lambda e: (e.line, layout.COLUMNS.index(e.column)))
-    return list(products.values()), errors
+    return list(products.values()), errors, count
 
 
-def _refuse_duplicate_variants(rows: list[Row], name: str) -> None:
-    seen: dict[str, int] = {}
-    for row in rows:
-        sku = row.values[layout.VARIANT_SKU]
-        if sku and sku in seen:
-            raise ImportFileError(
-                f"{name}: the variant SKU {sku} appears twice (lines {seen[sku]} and "
-                f"{row.line}); each variant must have one row."
-            )
-        seen[sku] = row.line
+def _refuse_duplicate_variant(sku: str, line: int, seen: dict[str, int], name: str) -> None:
+    if sku and sku in seen:
+        raise ImportFileError(
+            f"{name}: the variant SKU {sku} appears twice (lines {seen[sku]} and "
+            f"{line}); each variant must have one row."
+        )
+    seen[sku] = line
 
 
 def _refuse_duplicate_slugs(products: Iterable[ProductSpec], errors: list[RowError]) -> None:

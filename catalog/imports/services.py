@@ -136,15 +136,14 @@ def catalog_import(
     name = file_name or path.name
     report = ImportReport(file_name=name, dry_run=dry_run)
     try:
-        rows, _ = read_rows(path, name=name)
         paths = category_slug_paths()
-        products, errors = products_from_rows(
-            rows, category_ids={p: pk for pk, p in paths.items()}, name=name
+        products, errors, rows = products_from_rows(
+            read_rows(path, name=name), category_ids={p: pk for pk, p in paths.items()}, name=name
         )
     except ImportFileError as exc:
         report.file_error = str(exc)
         return report
-    report.rows, report.products = len(rows), len(products)
+    report.rows, report.products = rows, len(products)
     if not rows:
         report.file_error = f"{name} has no rows below the header."
         return report

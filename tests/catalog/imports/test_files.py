@@ -11,21 +11,21 @@ def test_a_csv_in_another_encoding_is_refused_with_the_line(csv_file):
     path = csv_file([row(), row(variant_sku="NEW-1-L", name="Chemise été")], encoding="latin-1")
 
     with pytest.raises(ImportFileError, match=r"catalog.csv, line 3: not UTF-8"):
-        read_rows(path)
+        list(read_rows(path))
 
 
 def test_a_missing_column_is_named(csv_file):
     path = csv_file([row()], columns=[c for c in row() if c != "price"])
 
     with pytest.raises(ImportFileError, match="missing columns: price"):
-        read_rows(path)
+        list(read_rows(path))
 
 
 def test_an_unknown_column_is_named(csv_file):
     path = csv_file([row()], columns=[*row(), "weight"])
 
     with pytest.raises(ImportFileError, match="unknown columns: weight"):
-        read_rows(path)
+        list(read_rows(path))
 
 
 def test_a_file_over_the_size_limit_is_refused(csv_file, settings):
@@ -33,7 +33,7 @@ def test_a_file_over_the_size_limit_is_refused(csv_file, settings):
     settings.CATALOG_IMPORT_MAX_BYTES = path.stat().st_size - 1
 
     with pytest.raises(ImportFileError, match="CATALOG_IMPORT_MAX_BYTES"):
-        read_rows(path)
+        list(read_rows(path))
 
 
 @pytest.mark.parametrize("formula", ["=1+2", "+A1", "-A1*2", "@SUM(A1)", '=HYPERLINK("x")'])
@@ -41,11 +41,11 @@ def test_a_formula_in_any_cell_is_refused(csv_file, formula):
     path = csv_file([row(), row(variant_sku="NEW-1-L", colour=formula)])
 
     with pytest.raises(ImportFileError, match=r"line 3: the cell .* formula"):
-        read_rows(path)
+        list(read_rows(path))
 
 
 def test_a_negative_number_is_not_a_formula(csv_file):
-    rows, _ = read_rows(csv_file([row(price="-5")]))
+    rows = list(read_rows(csv_file([row(price="-5")])))
 
     assert rows[0].values["price"] == "-5"
 
@@ -60,7 +60,7 @@ def test_an_unreadable_workbook_is_refused(tmp_path):
     path.write_bytes(b"not a zip file")
 
     with pytest.raises(ImportFileError, match=r"not a readable \.xlsx workbook"):
-        read_rows(path)
+        list(read_rows(path))
 
 
 def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(tmp_path):
@@ -68,7 +68,7 @@ def test_a_file_that_is_neither_csv_nor_xlsx_is_refused(tmp_path):
     path.write_bytes(b"x")
 
     with pytest.raises(ImportFileError, match=r"not a \.csv or \.xlsx file"):
-        read_rows(path)
+        list(read_rows(path))
 
 
 def test_a_semicolon_separated_csv_is_read(tmp_path):
@@ -76,7 +76,7 @@ def test_a_semicolon_separated_csv_is_read(tmp_path):
     header = ";".join(row())
     path.write_text(header + "\n" + ";".join(row().values()) + "\n", encoding="utf-8")
 
-    rows, _ = read_rows(path)
+    rows = list(read_rows(path))
 
     assert rows[0].values["price"] == "19.90"
 
@@ -92,7 +92,7 @@ def test_a_formula_in_a_workbook_is_refused(tmp_path):
     book.save(path)
 
     with pytest.raises(ImportFileError, match=r"line 2: the cell '=SUM\(1,2\)'"):
-        read_rows(path)
+        list(read_rows(path))
 
 
 def test_workbook_numbers_are_read_as_the_text_a_csv_would_hold(tmp_path):
@@ -107,10 +107,18 @@ def test_workbook_numbers_are_read_as_the_text_a_csv_would_hold(tmp_path):
     path = tmp_path / "catalog.xlsx"
     book.save(path)
 
-    [read] = read_rows(path)[0]
+    [read] = read_rows(path)
 
     assert (read.values["price"], read.values["stock"], read.values["version"]) == (
         "19.9",
         "5",
         "3",
     )
+
+
+def test_a_record_spanning_lines_is_named_by_its_first_line(csv_file):
+    path = csv_file(
+        [row(description="two\nlines"), row(variant_sku="NEW-1-L", description="two\nlines")]
+    )
+
+    assert [r.line for r in read_rows(path)] == [2, 4]
