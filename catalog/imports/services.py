@@ -26,6 +26,7 @@ from catalog.imports.rows import ProductSpec, RowError, products_from_rows
 from catalog.imports.writes import write_new_products, write_updates
 from catalog.models import Category
 from catalog.selectors import category_slug_paths
+from config.humanize import quantity
 
 #: How many changed and new products a report lists one by one (counts are always whole).
 REPORT_LIMIT = 200
@@ -79,12 +80,12 @@ class ImportReport:
             return self.file_error
         counts = (
             f"{self.new:,} new, {self.changed:,} changed, {self.unchanged:,} unchanged "
-            f"products ({self.rows:,} rows)"
+            f"{'product' if self.products == 1 else 'products'} ({quantity(self.rows, 'row')})"
         )
         if not self.ok:
             return (
-                f"Nothing imported: {_count(len(self.errors), 'row error')}, "
-                f"{_count(len(self.conflicts), 'conflict')}."
+                f"Nothing imported: {quantity(len(self.errors), 'row error')}, "
+                f"{quantity(len(self.conflicts), 'conflict')}."
             )
         if self.dry_run:
             return f"Dry run, nothing saved: {counts}."
@@ -104,10 +105,6 @@ class ImportReport:
         ]
         data["new_skus"] = [tuple(s) for s in data.get("new_skus", [])]
         return cls(**data)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _change(data: dict[str, str]) -> Any:
