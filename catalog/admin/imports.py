@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -26,7 +26,7 @@ from catalog.imports.jobs import (
     catalog_import_confirm,
     catalog_import_upload,
 )
-from catalog.imports.services import ImportReport, catalog_export
+from catalog.imports.services import ImportReport, catalog_export, catalog_export_csv_stream
 from catalog.models import CatalogImport, Category
 from catalog.tasks import catalog_import_queue
 from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
@@ -102,7 +102,7 @@ class ProductImportExportMixin(_ModelAdmin):
         }
         return TemplateResponse(request, "admin/catalog/product/import.html", context)
 
-    def export_view(self, request: HttpRequest) -> HttpResponse:
+    def export_view(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         fmt = request.GET.get("format", "csv")
@@ -114,12 +114,16 @@ class ProductImportExportMixin(_ModelAdmin):
             slug = (
                 Category.objects.filter(pk=int(category_id)).values_list("slug", flat=True).first()
             )
-        data = catalog_export(fmt=fmt, category_slug=slug)
-        content_type = {
-            "csv": "text/csv; charset=utf-8",
-            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        }[fmt]
-        response = HttpResponse(data, content_type=content_type)
+        response: HttpResponse | StreamingHttpResponse
+        if fmt == "csv":
+            # Streamed: a whole catalog is written as it is read, never held in memory.
+            chunks = catalog_export_csv_stream(category_slug=slug)
+            response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
+        else:
+            response = HttpResponse(
+                catalog_export(fmt=fmt, category_slug=slug),
+                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
         name = f"catalog-{slug}" if slug else "catalog"
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response

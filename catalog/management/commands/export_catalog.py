@@ -3,7 +3,11 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from catalog.imports.services import CategoryNotFound, catalog_export
+from catalog.imports.services import (
+    CategoryNotFound,
+    catalog_export,
+    catalog_export_csv_stream,
+)
 from config.commands import ServiceCommand
 
 
@@ -26,14 +30,22 @@ class Command(ServiceCommand):
         if output is None and format == "xlsx":
             raise CommandError("An XLSX export needs --output FILE.")
         try:
-            data = catalog_export(fmt=format, category_slug=category)
+            if format == "csv":
+                chunks = catalog_export_csv_stream(category_slug=category)
+            else:
+                chunks = iter([catalog_export(fmt=format, category_slug=category)])
         except CategoryNotFound as exc:
             raise CommandError(str(exc)) from None
         if output is None:
-            self.stdout.write(data.decode("utf-8-sig"), ending="")
+            for chunk in chunks:
+                self.stdout.write(chunk.decode("utf-8").lstrip("\ufeff"), ending="")
             return
+        size = 0
         try:
-            Path(output).write_bytes(data)
+            with Path(output).open("wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+                    size += len(chunk)
         except OSError as exc:
             raise CommandError(f"Cannot write {output}: {exc.strerror}.") from None
-        self.stderr.write(f"Exported to {output} ({len(data):,} bytes).")
+        self.stderr.write(f"Exported to {output} ({size:,} bytes).")
