@@ -66,7 +66,7 @@ def test_an_upload_is_checked_then_previewed_and_nothing_saved_before_confirm(
     page = _page(editor_client, job).content.decode()
     assert "Dry run, nothing saved: 1 new" in page
     assert "NEW-1 (line 2)" in page
-    assert "Confirm import" in page
+    assert "Confirm import" in page and 'id="catalogimport_confirm_form"' in page
 
 
 def test_confirming_imports_with_the_editor_in_the_history_and_removes_the_file(
@@ -185,3 +185,30 @@ def test_the_export_is_a_download_that_follows_the_category_filter(
     body = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "IN-1" in body and "OUT-1" not in body
     assert Variant.objects.count() == 2
+
+
+def test_a_running_import_page_shows_its_progress_and_refreshes_itself(editor_client, editor):
+    job = CatalogImport.objects.create(
+        file_name="big.csv",
+        created_by=editor,
+        status=CatalogImport.Status.IMPORTING,
+        stage="writing",
+        done=2500,
+        total=10000,
+    )
+
+    page = _page(editor_client, job).content.decode()
+
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "writing 25% &middot; 2,500/10,000 products" in page
+    # Neither confirmed again nor cancelled while it writes.
+    assert "catalogimport_confirm_form" not in page
+    assert "catalogimport_cancel_form" not in page
+
+
+def test_a_finished_import_page_does_not_refresh(editor_client, editor):
+    job = CatalogImport.objects.create(
+        file_name="big.csv", created_by=editor, status=CatalogImport.Status.DONE
+    )
+
+    assert 'http-equiv="refresh"' not in _page(editor_client, job).content.decode()
