@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.imports.files import ImportFileError, dataset_bytes, read_rows
-from catalog.imports.plan import CHUNK, Conflict, Plan, ProductChange, plan_import
+from catalog.imports.plan import CHUNK, Conflict, FieldChange, Plan, ProductChange, plan_import
 from catalog.imports.resources import CatalogRowResource, export_chunks, export_queryset
 from catalog.imports.rows import ProductSpec, RowError, products_from_rows
 from catalog.imports.writes import write_new_products, write_updates
@@ -140,17 +140,11 @@ class ImportReport:
         data["errors"] = [RowError(**e) for e in data.get("errors", [])]
         data["conflicts"] = [Conflict(**c) for c in data.get("conflicts", [])]
         data["changes"] = [
-            ProductChange(c["sku"], c["line"], [_change(f) for f in c["changes"]])
+            ProductChange(c["sku"], c["line"], [FieldChange(**f) for f in c["changes"]])
             for c in data.get("changes", [])
         ]
         data["new_skus"] = [tuple(s) for s in data.get("new_skus", [])]
         return cls(**data)
-
-
-def _change(data: dict[str, str]) -> Any:
-    from catalog.imports.plan import FieldChange
-
-    return FieldChange(**data)
 
 
 class _Refused(Exception):
