@@ -179,3 +179,58 @@ class EditPresence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} on {self.model} {self.object_id}"
+
+
+class CatalogImport(models.Model):
+    """One uploaded import file, from its dry run to its end (Catalog > Imports).
+
+    The file itself sits in ``VAR_DIR/imports/`` until the import ends (done, refused,
+    failed or cancelled), then it is removed. The Celery task writes the progress here
+    through a connection of its own, so the admin's progress bar moves while the
+    import's transaction is still open.
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", "Checking"
+        PREVIEWED = "previewed", "Ready to import"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        REFUSED = "refused", "Refused"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    #: The file stays on disk only while the import is in one of these states.
+    ACTIVE = (Status.CHECKING, Status.PREVIEWED, Status.IMPORTING)
+
+    file_name = models.CharField(max_length=255)
+    #: Where the upload is stored, relative to ``VAR_DIR``; empty once it is removed.
+    stored_path = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKING)
+    #: "checking" or "writing", with products done of total: the progress bar.
+    stage = models.CharField(max_length=16, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    #: ``catalog.imports.services.ImportReport.as_dict()`` of the dry run, then of the import.
+    report = models.JSONField(default=dict, blank=True)
+    #: An unexpected failure (the traceback's last line), for whoever runs the system.
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "import"
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.done // self.total if self.total else 0

@@ -6,12 +6,13 @@ inline variant in one transaction: that is one change, so one version and one
 ``product_changed`` notice, however many rows it wrote.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 
 from catalog.models import Category, Product, Variant
-from catalog.signals import product_changed
+from catalog.signals import product_changed, products_changed
 from config.transactions import PerTransaction
 
 #: Products changed in the current transaction (their version is bumped already).
@@ -71,6 +72,23 @@ def variant_deleted(sender: type, instance: Variant, origin: Any = None, **kwarg
     )
     if not deleting_product:  # a product going takes its variants: no version to bump
         _variant_changed(instance.product_id)
+
+
+def products_bulk_saved(*, product_ids: Iterable[int], created: bool) -> None:
+    """Count a bulk write (an import) as one save of each product, as ``save()`` would.
+
+    Called by the writer itself (a bulk write sends no ``post_save``), after the rows are
+    written: products not yet changed in this transaction get their version bumped (not
+    ``created`` ones: a new product starts at 1) and one ``products_changed`` notice.
+    """
+    from catalog.services import product_versions_bump
+
+    first = [pid for pid in product_ids if changed_products.add(pid)]
+    if not first:
+        return
+    if not created:
+        product_versions_bump(product_ids=first)
+    products_changed.send(sender=Product, product_ids=first)
 
 
 def category_saving(sender: type, instance: Category, raw: bool = False, **kwargs: Any) -> None:

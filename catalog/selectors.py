@@ -127,6 +127,23 @@ def category_subtree_counts(own: Mapping[int | None, int], tree: Tree) -> dict[i
     return totals
 
 
+def category_slug_paths() -> dict[int, str]:
+    """Each category's slug path from the top (``clothing/clothing-shirts``): the import
+    and export name categories so, readable and stable across databases (ids are not).
+
+    One query; a cycle or a too-deep chain in bad data yields a partial path, never a loop.
+    """
+    rows = list(Category.objects.order_by().values_list("id", "parent_id", "slug"))
+    tree: Tree = {pk: parent for pk, parent, _ in rows}
+    slugs = {pk: slug for pk, _, slug in rows}
+    limit = max_depth()
+    paths: dict[int, str] = {}
+    for pk in tree:
+        chain = category_ancestry(pk, tree.get, limit=limit).chain
+        paths[pk] = "/".join(slugs[node] for node in reversed(chain) if node in slugs)
+    return paths
+
+
 @dataclass(frozen=True)
 class LastEditor:
     user_id: int | None

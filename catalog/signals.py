@@ -14,3 +14,8 @@ product_changed = Signal()
 #: Sent inside the transaction of a bulk write that bypassed ``save()`` (no post_save
 #: per row), with ``product_ids``: the products created or changed.
 products_bulk_changed = Signal()
+
+#: Sent inside the transaction of a bulk write that counts as one save of each product
+#: (an import), once per product per transaction like ``product_changed``, after the
+#: products' rows and versions are written, with ``product_ids``.
+products_changed = Signal()

@@ -13,6 +13,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from config.queues import (
+    QUEUE_CATALOG_IMPORTS,
     QUEUE_DEFAULT,
     QUEUE_STATS_BATCH,
     QUEUE_STATS_BULK,
@@ -20,6 +21,7 @@ from config.queues import (
     TASK_BULK_CHUNK,
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
+    TASK_CATALOG_IMPORT,
     TASK_CATEGORY_REFRESH,
     TASK_PRODUCT_STATS_BATCH,
     TASK_PRODUCT_STATS_NOW,
@@ -69,6 +71,9 @@ QUEUES: dict[str, tuple[Queue, list[str]]] = {
         _queue(QUEUE_STATS_BULK, **{"x-single-active-consumer": True}),
         [TASK_BULK_CHUNK],
     ),
+    # Minutes of work per message and hundreds of MB for a large file: a worker of its
+    # own (the Procfile's import-worker), one import at a time.
+    QUEUE_CATALOG_IMPORTS: (_queue(QUEUE_CATALOG_IMPORTS), [TASK_CATALOG_IMPORT]),
 }
 
 app.conf.task_default_queue = QUEUE_DEFAULT

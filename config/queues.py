@@ -9,6 +9,9 @@ QUEUE_STATS_BULK = "stats.bulk"
 #: One product recomputed now (the "Recompute statistics" button), outside the batch
 #: buffer; consumed by the batch worker beside ``stats.batch``.
 QUEUE_STATS_NOW = "stats.now"
+#: Catalog imports (one file at a time), consumed by the import worker: never the batch or
+#: bulk queue, whose workers must keep up with saves and hold a steady rate.
+QUEUE_CATALOG_IMPORTS = "catalog.imports"
 
 TASK_PRODUCT_STATS_BATCH = "stats.product_stats_batch"
 TASK_PRODUCT_STATS_NOW = "stats.product_stats_now"
@@ -17,3 +20,4 @@ TASK_CATEGORY_REFRESH = "stats.category_stats_refresh"
 TASK_BULK_CHUNK = "stats.bulk_chunk"
 TASK_BULK_NIGHTLY = "stats.bulk_nightly"
 TASK_BULK_RESUME = "stats.bulk_resume"
+TASK_CATALOG_IMPORT = "catalog.import_run"

@@ -254,6 +254,12 @@ if CATALOG_CATEGORY_MAX_DEPTH < 1:
         f"CATALOG_CATEGORY_MAX_DEPTH={CATALOG_CATEGORY_MAX_DEPTH}: at least 1 (top level only)."
     )
 
+# The largest import file accepted, in bytes (an upload or a command's file).
+CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
+# An import task's hard time limit in seconds: under RabbitMQ's consumer_timeout (30 min),
+# which would otherwise close the channel of a worker still holding the unacked message.
+CATALOG_IMPORT_TIME_LIMIT = env_int("CATALOG_IMPORT_TIME_LIMIT", 25 * 60)
+
 # History page only: one editor's saves this close together share a row (0: a row per
 # save). Every save is always stored.
 EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)

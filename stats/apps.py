@@ -12,11 +12,12 @@ class StatsConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.models import Category, Product
-        from catalog.signals import product_changed, products_bulk_changed
+        from catalog.signals import product_changed, products_bulk_changed, products_changed
         from stats import receivers
 
         connections: list[tuple[Signal, Callable[..., None], type[Model] | None]] = [
             (product_changed, receivers.product_changed, None),
+            (products_changed, receivers.products_changed, None),
             (post_delete, receivers.product_deleted, Product),
             (products_bulk_changed, receivers.products_bulk_changed, None),
             (pre_save, receivers.category_saving, Category),

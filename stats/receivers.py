@@ -2,6 +2,7 @@
 
 - ``catalog.signals.product_changed`` (once per product per transaction, after the
   catalog bumped its version): mark stale now, request a recompute on commit.
+- ``catalog.signals.products_changed`` (an import): the same, many products at once.
 - a product deleted: its category's figures must be refreshed (the request carries it).
 - ``catalog.signals.products_bulk_changed`` (the demo seed): mark only; the sweep or a
   bulk run computes them. Not an editor save: ``save_count`` stays as it was.
@@ -17,6 +18,13 @@ def product_changed(sender: type, product_id: int, **kwargs: Any) -> None:
     from stats.batch.requests import product_stats_request
 
     product_stats_request(product_ids=[product_id])
+
+
+def products_changed(sender: type, product_ids: list[int], **kwargs: Any) -> None:
+    """An import: the same as ``product_changed`` for each product, in one mark statement."""
+    from stats.batch.requests import product_stats_request
+
+    product_stats_request(product_ids=product_ids)
 
 
 def product_deleted(sender: type, instance: Product, **kwargs: Any) -> None:

@@ -4,7 +4,8 @@ Other apps add to these pages through ``catalog.admin.hooks``, never by replacin
 """
 
 from catalog.admin.category import CategoryAdmin
+from catalog.admin.imports import CatalogImportAdmin
 from catalog.admin.product import ProductAdmin, VariantInline
 from catalog.admin.variant import VariantAdmin
 
-__all__ = ["CategoryAdmin", "ProductAdmin", "VariantAdmin", "VariantInline"]
+__all__ = ["CatalogImportAdmin", "CategoryAdmin", "ProductAdmin", "VariantAdmin", "VariantInline"]

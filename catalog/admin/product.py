@@ -17,6 +17,7 @@ from catalog.admin.currency import OneCurrencyFormSet
 from catalog.admin.filters import CategorySubtreeFilter
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
+from catalog.admin.imports import ProductImportExportMixin
 from catalog.edit_targets import ProductTarget
 from catalog.history import SYSTEM_AUTHOR
 from catalog.models import Product, Variant
@@ -52,7 +53,7 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(OptimisticAdmin, ExtensibleAdmin, HistoryAdmin):
+class ProductAdmin(ProductImportExportMixin, OptimisticAdmin, ExtensibleAdmin, HistoryAdmin):
     """Products with their variants inline; other apps add to it through ``catalog.admin.hooks``.
 
     A save against a newer version merges or shows the conflict (``OptimisticAdmin``),

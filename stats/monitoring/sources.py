@@ -9,10 +9,22 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_STATS_NOW
+from config.queues import (
+    QUEUE_CATALOG_IMPORTS,
+    QUEUE_DEFAULT,
+    QUEUE_STATS_BATCH,
+    QUEUE_STATS_BULK,
+    QUEUE_STATS_NOW,
+)
 from stats.monitoring.snapshot import QueueFigures
 
-MONITORED_QUEUES = (QUEUE_STATS_BATCH, QUEUE_STATS_NOW, QUEUE_STATS_BULK, QUEUE_DEFAULT)
+MONITORED_QUEUES = (
+    QUEUE_STATS_BATCH,
+    QUEUE_STATS_NOW,
+    QUEUE_STATS_BULK,
+    QUEUE_CATALOG_IMPORTS,
+    QUEUE_DEFAULT,
+)
 
 
 def queues_from_management_api(
