@@ -48,7 +48,7 @@ def _needs_no_token(request: Any) -> bool:
     """A bulk chunk request whose chunk no longer waits for work (a cheap indexed read)."""
     if request.name != TASK_BULK_CHUNK:
         return False
-    from django.db import close_old_connections
+    from django.db import connection
 
     from stats.bulk.services import bulk_chunk_awaits_work
 
@@ -57,11 +57,14 @@ def _needs_no_token(request: Any) -> bool:
     if not isinstance(chunk_id, int) or isinstance(chunk_id, bool):
         return False  # the task rejects it; let it pay like any other message
     try:
-        close_old_connections()  # the main process holds its connection for hours
         return not bulk_chunk_awaits_work(chunk_id=chunk_id)
     except Exception:
         logger.warning("Could not tell whether bulk chunk %s still waits for work.", chunk_id)
         return False  # when in doubt, respect the rate limit
+    finally:
+        # One read per message (30 an hour): the main process keeps no connection of its
+        # own between them, so the worker holds one per pool process, as documented.
+        connection.close()
 
 
 class SteadyRateConsumer(Consumer):
