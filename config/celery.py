@@ -10,8 +10,11 @@ worker's single process) live with their tasks: ``stats.batch.worker``,
 import os
 
 from celery import Celery
+from celery.signals import worker_init
+from django.conf import settings
 from kombu import Exchange, Queue
 
+from config.queue_types import QueueTypeMismatch, check_queue_declarations, queue_arguments
 from config.queues import (
     QUEUE_CATALOG_IMPORTS,
     QUEUE_DEFAULT,
@@ -34,13 +37,19 @@ app = Celery("catalog_editor")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 
 
-def _queue(name: str, **queue_arguments: object) -> Queue:
+def _queue(name: str, **arguments: object) -> Queue:
+    # Every queue gets the configured type's arguments (CELERY_QUEUE_TYPE): quorum queues
+    # on a RabbitMQ cluster, classic ones otherwise (config/queue_types.py).
     return Queue(
         name,
         Exchange(name, type="direct", durable=True),
         routing_key=name,
         durable=True,
-        queue_arguments=queue_arguments or None,
+        queue_arguments=queue_arguments(
+            queue_type=settings.CELERY_QUEUE_TYPE,
+            delivery_limit=settings.CELERY_QUEUE_DELIVERY_LIMIT,
+            **arguments,
+        ),
     )
 
 
@@ -83,5 +92,23 @@ app.conf.task_routes = {
     for name, (_, tasks) in QUEUES.items()
     for task in tasks
 }
+
+
+@worker_init.connect
+def _queues_match_broker(sender: object, **kwargs: object) -> None:
+    # A queue declared earlier with the other type makes every declaration fail with
+    # PRECONDITION_FAILED, which the consumer would retry forever: say why, and exit.
+    if not app.conf.broker_url.startswith(("amqp", "pyamqp")):
+        return
+    consumed = app.amqp.queues.consume_from or app.amqp.queues
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1)
+            check_queue_declarations(conn, consumed.values(), settings.CELERY_QUEUE_TYPE)
+    except QueueTypeMismatch as exc:
+        raise SystemExit(f"Refusing to start: {exc}") from None
+    except OSError:
+        pass  # broker unreachable: the consumer retries and declares on its own
+
 
 app.autodiscover_tasks()

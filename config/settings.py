@@ -232,6 +232,25 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for _folder in ("data", "control", "processed"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+# Queue type: "classic" on one RabbitMQ node (the default) or "quorum", RabbitMQ's
+# replicated type, on a cluster. Quorum queues give up global QoS and ETA messages, and
+# drop a message delivered more than CELERY_QUEUE_DELIVERY_LIMIT times (docs/operations.md).
+# A queue keeps the type it was first declared with: changing it is a migration.
+CELERY_QUEUE_TYPE = env_str("CELERY_QUEUE_TYPE", "classic")
+if CELERY_QUEUE_TYPE not in ("classic", "quorum"):
+    raise ImproperlyConfigured(
+        f"CELERY_QUEUE_TYPE={CELERY_QUEUE_TYPE!r}: expected 'classic' or 'quorum'."
+    )
+if CELERY_QUEUE_TYPE == "quorum" and not CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
+    raise ImproperlyConfigured(
+        "CELERY_QUEUE_TYPE=quorum needs RabbitMQ (an amqp:// CELERY_BROKER_URL); the embedded "
+        "broker has classic queues only."
+    )
+CELERY_QUEUE_DELIVERY_LIMIT = env_int("CELERY_QUEUE_DELIVERY_LIMIT", 20)
+if CELERY_QUEUE_DELIVERY_LIMIT < 1:
+    raise ImproperlyConfigured(
+        f"CELERY_QUEUE_DELIVERY_LIMIT={CELERY_QUEUE_DELIVERY_LIMIT}: at least 1."
+    )
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

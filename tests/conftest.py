@@ -102,6 +102,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     ]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Quorum and cluster tests run only where the settings point at such a broker
+    (``make test-cluster``); elsewhere they are deselected, not skipped."""
+    quorum = settings.CELERY_QUEUE_TYPE == "quorum"
+    on_cluster = quorum and ";" in settings.CELERY_BROKER_URL  # a failover list of nodes
+    keep, drop = [], []
+    for item in items:
+        wrong = (item.get_closest_marker("quorum") and not quorum) or (
+            item.get_closest_marker("cluster") and not on_cluster
+        )
+        (drop if wrong else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Under CI=true, every service a selected test needs must be there: never skip it."""
     if not IN_CI:

@@ -80,3 +80,14 @@ class SteadyRateConsumer(Consumer):
             request, _tokens = bucket.contents.popleft()
             self._limit_move_to_pool(request)  # type: ignore[attr-defined]
         super()._schedule_bucket_request(bucket)  # type: ignore[misc]
+
+    class Blueprint(Consumer.Blueprint):  # type: ignore[valid-type,misc]
+        # With quorum queues Celery declares 28 "native delayed delivery" queues and binds
+        # every queue to them, for ETA/countdown messages. Our exchanges are direct, which
+        # that scheme cannot route (kombu warns per queue), and no task publishes an ETA
+        # (bulk chunks re-publish instead): the step would only add idle replicated queues.
+        default_steps = [
+            step
+            for step in Consumer.Blueprint.default_steps
+            if not step.endswith(":DelayedDelivery")
+        ]
