@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # Markers of the tests that need MariaDB or RabbitMQ themselves (see setup.cfg).
 NEEDS_SERVICES := integration or mariadb or rabbitmq
 
-.PHONY: run test test-ops-stack test-sqlite test-fast lint typecheck format install clean
+.PHONY: run test test-cluster test-ops-stack test-sqlite test-fast lint typecheck format install clean
 
 $(STAMP): setup.cfg pyproject.toml constraints.txt
 	scripts/system-deps.sh
@@ -65,6 +65,21 @@ test-ops-stack: $(STAMP)
 		DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) \
 		$(VENV)/bin/pytest -rP tests/ops/test_procfile_stack.py $(PYTEST_ARGS)
+
+# Issue 17: quorum queues on a three-node RabbitMQ cluster on this machine, started beside
+# the system node by scripts/rabbitmq-cluster.sh (left running; `... stop` or `... clean`).
+# Runs the tests marked quorum or cluster, which make test deselects (docs/operations.md).
+CLUSTER_VHOST ?= catalog
+CLUSTER_NODE_URL = amqp://guest:guest@127.0.0.1:$(1)/$(CLUSTER_VHOST)
+CLUSTER_BROKER_URL = $(call CLUSTER_NODE_URL,5701);$(call CLUSTER_NODE_URL,5702);$(call CLUSTER_NODE_URL,5703)
+test-cluster: $(STAMP)
+	scripts/rabbitmq-cluster.sh start
+	scripts/rabbitmq-cluster.sh ctl 1 -q add_vhost $(CLUSTER_VHOST) 2>/dev/null || true
+	scripts/rabbitmq-cluster.sh ctl 1 -q set_permissions -p $(CLUSTER_VHOST) guest '.*' '.*' '.*'
+	DJANGO_ENV=test CELERY_QUEUE_TYPE=quorum DATABASE_URL=$(TEST_DATABASE_URL) \
+		CELERY_BROKER_URL='$(CLUSTER_BROKER_URL)' \
+		RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:15701 RABBITMQ_VHOST=$(CLUSTER_VHOST) \
+		$(VENV)/bin/pytest -rP -m "quorum or cluster" $(PYTEST_ARGS)
 
 # Optional second target: the suite on SQLite and the embedded broker, less the tests
 # that need MariaDB or RabbitMQ themselves (deselected, not skipped: see tests/conftest.py).

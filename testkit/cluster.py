@@ -20,21 +20,33 @@ from testkit.workers import ROOT
 SCRIPT = ROOT / "scripts" / "rabbitmq-cluster.sh"
 
 
-def queue_info(name: str) -> dict[str, Any]:
-    """``/api/queues/<vhost>/<name>`` of the management API in the settings."""
+def management_api(path: str, *, node: int | None = None) -> Any:
+    """GET ``/api/<path>`` (``{vhost}`` filled in) from the management API in the settings,
+    or from the test cluster's node ``node`` (another node answers when one is stopped)."""
     url = settings.RABBITMQ_MANAGEMENT_URL
     if not url:
         raise RuntimeError("RABBITMQ_MANAGEMENT_URL is not set")
     parsed = urllib.parse.urlsplit(url)
-    base = f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 15672}"
+    port = 15700 + node if node else parsed.port or 15672
     auth = base64.b64encode(f"{parsed.username or 'guest'}:{parsed.password or 'guest'}".encode())
     vhost = urllib.parse.quote(settings.RABBITMQ_VHOST, safe="")
     request = urllib.request.Request(
-        f"{base}/api/queues/{vhost}/{urllib.parse.quote(name)}",
+        f"{parsed.scheme}://{parsed.hostname}:{port}/api/{path.format(vhost=vhost)}",
         headers={"Authorization": f"Basic {auth.decode()}"},
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.load(response)
+
+
+def queue_info(name: str, *, node: int | None = None) -> dict[str, Any]:
+    """``/api/queues/<vhost>/<name>``: type, arguments, leader, counts, consumers."""
+    return management_api(f"queues/{{vhost}}/{urllib.parse.quote(name)}", node=node)
+
+
+def consumer_nodes(queue: str, *, node: int | None = None) -> list[str]:
+    """The nodes whose channels consume ``queue`` (where those workers are connected)."""
+    consumers = management_api("consumers/{vhost}", node=node)
+    return [c["channel_details"]["node"] for c in consumers if c["queue"]["name"] == queue]
 
 
 def cluster(*args: str, timeout: float = 180) -> str:
@@ -61,3 +73,12 @@ def stop_node(number: int) -> float:
 
 def start_node(number: int) -> None:
     cluster("start-node", str(number))
+
+
+def running_nodes() -> set[int]:
+    """The numbers of the nodes whose RabbitMQ serves (from ``status``)."""
+    return {
+        node_number(line.split()[0])
+        for line in cluster("status").splitlines()
+        if line.startswith("catalog") and line.endswith("running")
+    }
