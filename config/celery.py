@@ -107,8 +107,8 @@ def _queues_match_broker(sender: object, **kwargs: object) -> None:
             check_queue_declarations(conn, consumed.values(), settings.CELERY_QUEUE_TYPE)
     except QueueTypeMismatch as exc:
         raise SystemExit(f"Refusing to start: {exc}") from None
-    except OSError:
-        pass  # broker unreachable: the consumer retries and declares on its own
+    except Exception:
+        pass  # and declares the queues itself; only a type mismatch stops the worker
 
 
 app.autodiscover_tasks()

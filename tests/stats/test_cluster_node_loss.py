@@ -58,10 +58,11 @@ def _node_urls() -> list[str]:
 
 
 def _publishers_node() -> int:
-    """The node this process publishes through (the first of the list that answered)."""
-    with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=3)
-        return int(conn.host.rsplit(":", 1)[1]) - 5700
+    """The node this process's saves publish through (its producer pool's connection,
+    which may have failed over in an earlier test)."""
+    with app.producer_or_acquire() as producer:
+        producer.connection.ensure_connection(max_retries=3)
+        return int(producer.connection.host.rsplit(":", 1)[1]) - 5700
 
 
 def _lead_batch_queue_from(node: int) -> None:
@@ -119,7 +120,9 @@ def test_stopping_the_batch_queues_leader_loses_no_request_and_leaves_no_product
         assert after and all(after), outcomes
     print(
         f"clients {clients}: leader {leader} -> {new_leader}; {len(outcomes)} saves in 20 s, "
-        f"{len(failed)} publishes failed over {failed[-1] - failed[0] if failed else 0:.1f} s"
+        f"{len(failed)} publishes failed over {failed[-1] - failed[0] if failed else 0:.1f} s, "
+        f"at {[round(when, 1) for when in failed]} s: "
+        f"{sorted({repr(r.exc_info[1]) for r in caplog.records if r.exc_info})}"
     )
 
     stale_sweep.delay()  # what beat does: picks up the saves whose publish failed
