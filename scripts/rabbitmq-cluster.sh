@@ -66,6 +66,12 @@ running() { ctl "$1" -q ping >/dev/null 2>&1; }
 start_vm() {
   local n="$1" dir="$BASE/node$1"
   running "$n" && return 0
+  if command -v epmd >/dev/null && epmd -names 2>/dev/null | grep -q "^name catalog$n at"; then
+    echo "a node named $(node_name "$n") already runs but does not answer with this" \
+      "checkout's cookie: stop it from the checkout that started it" \
+      "(scripts/rabbitmq-cluster.sh stop there)" >&2
+    exit 1
+  fi
   HOME="$BASE/home" \
     RABBITMQ_CONF_ENV_FILE="$BASE/rabbitmq-env.conf" \
     RABBITMQ_NODENAME="$(node_name "$n")" \
