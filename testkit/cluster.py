@@ -46,7 +46,12 @@ def queue_info(name: str, *, node: int | None = None) -> dict[str, Any]:
 def consumer_nodes(queue: str, *, node: int | None = None) -> list[str]:
     """The nodes whose channels consume ``queue`` (where those workers are connected)."""
     consumers = management_api("consumers/{vhost}", node=node)
-    return [c["channel_details"]["node"] for c in consumers if c["queue"]["name"] == queue]
+    # A consumer whose channel the API has no statistics for yet has "channel_details": [].
+    return [
+        c["channel_details"]["node"]
+        for c in consumers
+        if c["queue"]["name"] == queue and isinstance(c.get("channel_details"), dict)
+    ]
 
 
 def cluster(*args: str, timeout: float = 180) -> str:
