@@ -1,7 +1,7 @@
 """What the processes log: one readable line per event, details only on request.
 
 ``settings.LOGGING`` wires these in; ``CATALOG_VERBOSE`` turns the routine lines back on
-(see ``config/settings.py`` and docs/operations.md, "Logs").
+(see ``logging_settings`` below and docs/operations.md, "Logs").
 """
 
 import logging
@@ -41,3 +41,32 @@ class ForbiddenOneLine(logging.Filter):
         record.exc_info = None
         record.exc_text = None
         return True
+
+
+def logging_settings(*, level: str, verbose: bool) -> dict[str, Any]:
+    """``settings.LOGGING``: quiet by default (each process logs its start, warnings,
+    errors and what happened, not the routine of every request and task); ``verbose``
+    brings back each task received and succeeded and each periodic task beat sends."""
+    routine = level if verbose else "WARNING"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+        "filters": {"forbidden_one_line": {"()": "config.logs.ForbiddenOneLine"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            # Django's default config gives "django" a console handler of its own (under
+            # DEBUG): with ours on the root, every request warning printed twice. Only the
+            # root's handler now; 403s are one line (config/logs.py).
+            "django": {"handlers": [], "propagate": True},
+            "django.request": {"filters": ["forbidden_one_line"]},
+            "django.security.csrf": {"filters": ["forbidden_one_line"]},
+            # django-axes announces itself at INFO on every start, commands included.
+            "axes": {"level": "WARNING"},
+            # One line per task received, per task succeeded, per periodic task sent.
+            "celery.worker.strategy": {"level": routine},
+            "celery.app.trace": {"level": routine},
+            "celery.beat": {"level": routine},
+        },
+    }

@@ -16,6 +16,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_int, env_list, env_str
+from config.logs import logging_settings
 from config.queues import (
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
@@ -382,26 +383,4 @@ LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # CATALOG_VERBOSE=1 adds gunicorn's access lines for static files (config/access_log.py),
 # each task received and succeeded, and each periodic task beat sends.
 CATALOG_VERBOSE = env_bool("CATALOG_VERBOSE", False)
-_ROUTINE_LEVEL = LOG_LEVEL if CATALOG_VERBOSE else "WARNING"
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"forbidden_one_line": {"()": "config.logs.ForbiddenOneLine"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        # Django's default config gives "django" a console handler of its own (under
-        # DEBUG): with ours on the root, every request warning printed twice. Only the
-        # root's handler now; 403s are one line (config/logs.py).
-        "django": {"handlers": [], "propagate": True},
-        "django.request": {"filters": ["forbidden_one_line"]},
-        "django.security.csrf": {"filters": ["forbidden_one_line"]},
-        # django-axes announces itself at INFO on every start, commands included.
-        "axes": {"level": "WARNING"},
-        # One line per task received, per task succeeded, per periodic task sent.
-        "celery.worker.strategy": {"level": _ROUTINE_LEVEL},
-        "celery.app.trace": {"level": _ROUTINE_LEVEL},
-        "celery.beat": {"level": _ROUTINE_LEVEL},
-    },
-}
+LOGGING = logging_settings(level=LOG_LEVEL, verbose=CATALOG_VERBOSE)
