@@ -29,6 +29,7 @@ from config.queues import (
     TASK_PRODUCT_STATS_BATCH,
     TASK_PRODUCT_STATS_NOW,
     TASK_STALE_SWEEP,
+    batch_shard_queue,
 )
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -84,6 +85,19 @@ QUEUES: dict[str, tuple[Queue, list[str]]] = {
     # own (the Procfile's import-worker), one import at a time.
     QUEUE_CATALOG_IMPORTS: (_queue(QUEUE_CATALOG_IMPORTS), [TASK_CATALOG_IMPORT]),
 }
+
+#: STATS_BATCH_SHARDS > 1: the save requests' shard queues (none with one shard). No task is
+#: routed here by name: ``stats.batch.tasks.queue_product_stats`` picks the shard of each
+#: product. Each batch worker consumes the shards the lease table gives it
+#: (``stats.batch.shards``); the single active consumer keeps one buffer per shard even
+#: while two workers both consume it during a rebalance.
+BATCH_SHARD_QUEUES: list[str] = (
+    [batch_shard_queue(k) for k in range(settings.STATS_BATCH_SHARDS)]
+    if settings.STATS_BATCH_SHARDS > 1
+    else []
+)
+for _name in BATCH_SHARD_QUEUES:
+    QUEUES[_name] = (_queue(_name, **{"x-single-active-consumer": True}), [])
 
 app.conf.task_default_queue = QUEUE_DEFAULT
 app.conf.task_queues = tuple(queue for queue, _ in QUEUES.values())
