@@ -86,18 +86,23 @@ QUEUES: dict[str, tuple[Queue, list[str]]] = {
     QUEUE_CATALOG_IMPORTS: (_queue(QUEUE_CATALOG_IMPORTS), [TASK_CATALOG_IMPORT]),
 }
 
-#: STATS_BATCH_SHARDS > 1: the save requests' shard queues (none with one shard). No task is
-#: routed here by name: ``stats.batch.tasks.queue_product_stats`` picks the shard of each
-#: product. Each batch worker consumes the shards the lease table gives it
-#: (``stats.batch.shards``); the single active consumer keeps one buffer per shard even
-#: while two workers both consume it during a rebalance.
-BATCH_SHARD_QUEUES: list[str] = (
-    [batch_shard_queue(k) for k in range(settings.STATS_BATCH_SHARDS)]
-    if settings.STATS_BATCH_SHARDS > 1
-    else []
-)
-for _name in BATCH_SHARD_QUEUES:
-    QUEUES[_name] = (_queue(_name, **{"x-single-active-consumer": True}), [])
+
+def batch_shard_queues(count: int) -> dict[str, Queue]:
+    """The save requests' shard queues for ``count`` shards (none for one shard).
+
+    No task is routed to them by name: ``stats.batch.tasks.queue_product_stats`` picks the
+    shard of each product. Each batch worker consumes the shards the lease table gives it
+    (``stats.batch.shards``); the single active consumer keeps one buffer per shard even
+    while two workers both consume it during a rebalance.
+    """
+    if count <= 1:
+        return {}
+    names = (batch_shard_queue(shard) for shard in range(count))
+    return {name: _queue(name, **{"x-single-active-consumer": True}) for name in names}
+
+
+for _name, _shard_queue in batch_shard_queues(settings.STATS_BATCH_SHARDS).items():
+    QUEUES[_name] = (_shard_queue, [])
 
 app.conf.task_default_queue = QUEUE_DEFAULT
 app.conf.task_queues = tuple(queue for queue, _ in QUEUES.values())

@@ -1,0 +1,175 @@
+"""Several batch workers on shard queues: real workers, real RabbitMQ, real MariaDB.
+
+STATS_BATCH_SHARDS=4 and two workers: each product's saves meet in one buffer, a stopped
+or killed worker's shards are taken over, and no product stays wrong.
+"""
+
+import random
+import signal
+import threading
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from config.celery import app, batch_shard_queues
+from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_NOW
+from stats.batch.tasks import category_stats_refresh
+from stats.models import BatchFlush, BatchWorkerLease, CategoryStaleness, ProductStaleness
+from stats.recompute.products import product_stats_recompute
+from testkit.checks import all_statistics_correct, save_variants, statistics_errors
+from testkit.workers import WorkerProcess, purge_queue, queue_counts, wait_for
+from tests.factories import shop_in_currencies
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+SHARDS = 4
+HEARTBEAT = 1  # second: takeover within a few seconds
+
+
+@pytest.fixture
+def shard_queues(settings, broker_url):
+    """This process publishes as a STATS_BATCH_SHARDS=4 deployment; the queues go after."""
+    settings.STATS_BATCH_SHARDS = SHARDS
+    queues = batch_shard_queues(SHARDS)
+    for queue in queues.values():
+        app.amqp.queues.add(queue)
+    for name in [*queues, QUEUE_STATS_BATCH, QUEUE_STATS_NOW]:
+        purge_queue(name)
+    yield list(queues)
+    with app.connection_for_write() as conn:
+        for name, queue in queues.items():
+            queue.bind(conn.default_channel).delete()
+            app.amqp.queues.pop(name, None)
+    purge_queue(QUEUE_STATS_BATCH)
+
+
+@pytest.fixture
+def sharded_worker(shard_queues):
+    if connection.vendor != "mysql":
+        pytest.skip("worker processes need MariaDB (make test), not SQLite")
+    started: list[WorkerProcess] = []
+
+    def start(**env: str) -> WorkerProcess:
+        settings_env = {
+            "STATS_BATCH_SHARDS": str(SHARDS),
+            "STATS_BATCH_SHARD_HEARTBEAT": str(HEARTBEAT),
+            "STATS_STALE_MARGIN": "0",
+        }
+        worker = WorkerProcess(queues=[QUEUE_STATS_BATCH, QUEUE_STATS_NOW], env=settings_env | env)
+        started.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in started:
+        worker.kill(signal.SIGKILL)
+
+
+def _owners() -> dict[str, list[int]]:
+    return {lease.worker: sorted(lease.shards) for lease in BatchWorkerLease.objects.all()}
+
+
+def _shared_out(*workers: WorkerProcess) -> bool:
+    """The lease table holds each of ``workers``' share (rank among their names), only theirs."""
+    owners = _owners()
+    names = sorted(w.hostname for w in workers)
+    expected = {
+        name: [k for k in range(SHARDS) if k % len(names) == rank]
+        for rank, name in enumerate(names)
+    }
+    return owners == expected
+
+
+def _by_shard(products, per_shard: int) -> list:
+    """``per_shard`` products of each shard (product id % SHARDS)."""
+    chosen = []
+    for shard in range(SHARDS):
+        chosen += [p for p in products if p.pk % SHARDS == shard][:per_shard]
+    assert len(chosen) == SHARDS * per_shard
+    return chosen
+
+
+def _settle(products, shard_queues) -> None:
+    product_stats_recompute(product_ids=[p.pk for p in products])
+    for name in [*shard_queues, QUEUE_STATS_BATCH]:
+        purge_queue(name)
+    BatchFlush.objects.all().delete()
+
+
+def _all_right() -> bool:
+    """Every product fresh, then the categories refreshed as beat would: all as from scratch."""
+    wait_for(lambda: not ProductStaleness.objects.exists(), timeout=60, message="fresh products")
+    if CategoryStaleness.objects.exists():
+        category_stats_refresh.delay()
+        wait_for(lambda: not CategoryStaleness.objects.exists(), timeout=30, message="refresh")
+    return all_statistics_correct()
+
+
+def test_two_workers_recompute_each_product_once_per_burst_and_a_warm_stop_hands_over(
+    sharded_worker, shard_queues, product_factory, variant_factory
+):
+    created = shop_in_currencies(product_factory, variant_factory, 28)
+    _settle(created, shard_queues)
+    products = _by_shard(created, 5)
+    # Each worker gets 2 shards x 5 products x 4 saves = 40 requests: flushed by count,
+    # in one batch each, whatever the timing (the interval is out of reach).
+    env = {"STATS_BATCH_FLUSH_EVERY": "40", "STATS_BATCH_FLUSH_INTERVAL": "120"}
+    first, second = sharded_worker(**env), sharded_worker(**env)
+    wait_for(lambda: _shared_out(first, second), timeout=30, message="2 shards each")
+
+    order = [p for p in products for _ in range(4)]
+    random.Random(17).shuffle(order)
+    for product in order:
+        save_variants([product], 1)
+    wait_for(lambda: BatchFlush.objects.count() >= 2, timeout=60, message="one flush per worker")
+
+    flushes = list(BatchFlush.objects.all())
+    assert sorted(f.worker for f in flushes) == sorted([first.hostname, second.hostname])
+    assert [f.requests for f in flushes] == [40, 40]
+    handled = BatchFlush.objects.aggregate(n=Sum("computed") + Sum("skipped_current"))["n"]
+    assert handled == len(products)  # each product recomputed once, by its shard's worker
+    assert _all_right(), statistics_errors()
+
+    first.stop()
+    assert first.hostname not in _owners()  # released at once, not left to expire
+    wait_for(lambda: _shared_out(second), timeout=15, message="the survivor takes all shards")
+    wait_for(
+        lambda: all(queue_counts(name)[1] == 1 for name in shard_queues),
+        timeout=15,
+        message="one consumer on every shard",
+    )
+
+
+def test_a_killed_workers_shards_are_taken_over_and_no_product_stays_wrong(
+    sharded_worker, shard_queues, product_factory, variant_factory
+):
+    products = shop_in_currencies(product_factory, variant_factory, 24)
+    _settle(products, shard_queues)
+    env = {"STATS_BATCH_FLUSH_EVERY": "20", "STATS_BATCH_FLUSH_INTERVAL": "1"}
+    doomed, survivor = sharded_worker(**env), sharded_worker(**env)
+    wait_for(lambda: _shared_out(doomed, survivor), timeout=30, message="2 shards each")
+
+    done = threading.Event()
+
+    def saves() -> None:
+        try:
+            for round_ in range(6):
+                save_variants(random.Random(round_).sample(products, len(products)), 24)
+        finally:
+            connection.close()
+            done.set()
+
+    saver = threading.Thread(target=saves)
+    saver.start()
+    wait_for(lambda: BatchFlush.objects.filter(worker=doomed.hostname).exists(), timeout=30)
+    doomed.kill(signal.SIGKILL)  # mid-burst: its buffered requests go back to its shards
+    saver.join(120)
+    assert done.is_set()
+
+    wait_for(lambda: _shared_out(survivor), timeout=30, message="the survivor takes all shards")
+    wait_for(
+        lambda: all(queue_counts(name) == (0, 1) for name in shard_queues),
+        timeout=60,
+        message="every shard drained by the survivor",
+    )
+    assert _all_right(), statistics_errors()
