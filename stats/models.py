@@ -173,6 +173,9 @@ class BatchWorkerLease(models.Model):
     worker = models.CharField(max_length=255, unique=True)
     seen_at = models.DateTimeField(db_index=True)
     shards = models.JSONField(default=list, help_text="Shard numbers it consumes.")
+    #: When ``shards`` last changed: the ops check tells a takeover under way from a shard
+    #: its owner fails to consume.
+    changed_at = models.DateTimeField()
 
     class Meta:
         ordering = ["worker"]

@@ -52,9 +52,15 @@ def batch_lease_renew(*, worker: str, shards: int, heartbeat: int) -> list[int]:
         live=live.exclude(worker=worker).values_list("worker", flat=True),
         shards=shards,
     )
-    BatchWorkerLease.objects.update_or_create(
-        worker=worker, defaults={"seen_at": now, "shards": mine}
-    )
+    lease = BatchWorkerLease.objects.filter(worker=worker).first()
+    if lease is None:
+        BatchWorkerLease.objects.create(worker=worker, seen_at=now, shards=mine, changed_at=now)
+    elif lease.shards != mine:
+        lease.seen_at, lease.shards, lease.changed_at = now, mine, now
+        lease.save(update_fields=["seen_at", "shards", "changed_at"])
+    else:
+        lease.seen_at = now
+        lease.save(update_fields=["seen_at"])
     return mine
 
 

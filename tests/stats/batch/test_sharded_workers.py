@@ -12,12 +12,12 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from config.celery import app, batch_shard_queues
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_NOW
 from stats.batch.tasks import category_stats_refresh
 from stats.models import BatchFlush, BatchWorkerLease, CategoryStaleness, ProductStaleness
 from stats.recompute.products import product_stats_recompute
 from testkit.checks import all_statistics_correct, save_variants, statistics_errors
+from testkit.shards import publishing_to_shards, shards_shared_out
 from testkit.workers import WorkerProcess, purge_queue, queue_counts, wait_for
 from tests.factories import shop_in_currencies
 
@@ -28,19 +28,12 @@ HEARTBEAT = 1  # second: takeover within a few seconds
 
 
 @pytest.fixture
-def shard_queues(settings, broker_url):
+def shard_queues(broker_url):
     """This process publishes as a STATS_BATCH_SHARDS=4 deployment; the queues go after."""
-    settings.STATS_BATCH_SHARDS = SHARDS
-    queues = batch_shard_queues(SHARDS)
-    for queue in queues.values():
-        app.amqp.queues.add(queue)
-    for name in [*queues, QUEUE_STATS_BATCH, QUEUE_STATS_NOW]:
+    for name in (QUEUE_STATS_BATCH, QUEUE_STATS_NOW):
         purge_queue(name)
-    yield list(queues)
-    with app.connection_for_write() as conn:
-        for name, queue in queues.items():
-            queue.bind(conn.default_channel).delete()
-            app.amqp.queues.pop(name, None)
+    with publishing_to_shards(SHARDS) as names:
+        yield names
     purge_queue(QUEUE_STATS_BATCH)
 
 
@@ -70,14 +63,7 @@ def _owners() -> dict[str, list[int]]:
 
 
 def _shared_out(*workers: WorkerProcess) -> bool:
-    """The lease table holds each of ``workers``' share (rank among their names), only theirs."""
-    owners = _owners()
-    names = sorted(w.hostname for w in workers)
-    expected = {
-        name: [k for k in range(SHARDS) if k % len(names) == rank]
-        for rank, name in enumerate(names)
-    }
-    return owners == expected
+    return shards_shared_out([w.hostname for w in workers], SHARDS)
 
 
 def _by_shard(products, per_shard: int) -> list:
