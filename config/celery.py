@@ -119,7 +119,9 @@ def _queues_match_broker(sender: object, **kwargs: object) -> None:
     # PRECONDITION_FAILED, which the consumer would retry forever: say why, and exit.
     if not app.conf.broker_url.startswith(("amqp", "pyamqp")):
         return
-    consumed = app.amqp.queues.consume_from or app.amqp.queues
+    consumed = dict(app.amqp.queues.consume_from or app.amqp.queues)
+    if QUEUE_STATS_BATCH in consumed:  # and the shard queues it may be given at runtime
+        consumed |= batch_shard_queues(settings.STATS_BATCH_SHARDS)
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1)

@@ -12,50 +12,17 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_NOW
+from config.queues import QUEUE_STATS_BATCH
 from stats.batch.tasks import category_stats_refresh
 from stats.models import BatchFlush, BatchWorkerLease, CategoryStaleness, ProductStaleness
 from stats.recompute.products import product_stats_recompute
 from testkit.checks import all_statistics_correct, save_variants, statistics_errors
-from testkit.shards import publishing_to_shards, shards_shared_out
+from testkit.shards import shards_shared_out
 from testkit.workers import WorkerProcess, purge_queue, queue_counts, wait_for
 from tests.factories import shop_in_currencies
+from tests.stats.conftest import SHARDS
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-SHARDS = 4
-HEARTBEAT = 1  # second: takeover within a few seconds
-
-
-@pytest.fixture
-def shard_queues(broker_url):
-    """This process publishes as a STATS_BATCH_SHARDS=4 deployment; the queues go after."""
-    for name in (QUEUE_STATS_BATCH, QUEUE_STATS_NOW):
-        purge_queue(name)
-    with publishing_to_shards(SHARDS) as names:
-        yield names
-    purge_queue(QUEUE_STATS_BATCH)
-
-
-@pytest.fixture
-def sharded_worker(shard_queues):
-    if connection.vendor != "mysql":
-        pytest.skip("worker processes need MariaDB (make test), not SQLite")
-    started: list[WorkerProcess] = []
-
-    def start(**env: str) -> WorkerProcess:
-        settings_env = {
-            "STATS_BATCH_SHARDS": str(SHARDS),
-            "STATS_BATCH_SHARD_HEARTBEAT": str(HEARTBEAT),
-            "STATS_STALE_MARGIN": "0",
-        }
-        worker = WorkerProcess(queues=[QUEUE_STATS_BATCH, QUEUE_STATS_NOW], env=settings_env | env)
-        started.append(worker)
-        return worker.start()
-
-    yield start
-    for worker in started:
-        worker.kill(signal.SIGKILL)
 
 
 def _owners() -> dict[str, list[int]]:
@@ -94,6 +61,23 @@ def _all_right() -> bool:
 def test_two_workers_recompute_each_product_once_per_burst_and_a_warm_stop_hands_over(
     sharded_worker, shard_queues, product_factory, variant_factory
 ):
+    first, second = two_workers_recompute_each_product_once(
+        sharded_worker, shard_queues, product_factory, variant_factory
+    )
+    first.stop()
+    assert first.hostname not in _owners()  # released at once, not left to expire
+    wait_for(lambda: _shared_out(second), timeout=15, message="the survivor takes all shards")
+    wait_for(
+        lambda: all(queue_counts(name)[1] == 1 for name in shard_queues),
+        timeout=15,
+        message="one consumer on every shard",
+    )
+
+
+def two_workers_recompute_each_product_once(
+    sharded_worker, shard_queues, product_factory, variant_factory
+) -> tuple[WorkerProcess, WorkerProcess]:
+    """A burst of saves over two workers and four shards: one recompute per product."""
     created = shop_in_currencies(product_factory, variant_factory, 28)
     _settle(created, shard_queues)
     products = _by_shard(created, 5)
@@ -115,15 +99,7 @@ def test_two_workers_recompute_each_product_once_per_burst_and_a_warm_stop_hands
     handled = BatchFlush.objects.aggregate(n=Sum("computed") + Sum("skipped_current"))["n"]
     assert handled == len(products)  # each product recomputed once, by its shard's worker
     assert _all_right(), statistics_errors()
-
-    first.stop()
-    assert first.hostname not in _owners()  # released at once, not left to expire
-    wait_for(lambda: _shared_out(second), timeout=15, message="the survivor takes all shards")
-    wait_for(
-        lambda: all(queue_counts(name)[1] == 1 for name in shard_queues),
-        timeout=15,
-        message="one consumer on every shard",
-    )
+    return first, second
 
 
 def test_a_killed_workers_shards_are_taken_over_and_no_product_stays_wrong(
