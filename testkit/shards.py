@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from django.test.utils import override_settings
 
 from config.celery import app, batch_shard_queues
+from config.queues import batch_shard_queue
 from stats.batch.leases import shards_for
 from stats.models import BatchWorkerLease
 from testkit.workers import purge_queue
@@ -35,8 +36,20 @@ def publishing_to_shards(count: int) -> Iterator[list[str]]:
 
 
 def shards_shared_out(workers: list[str], shards: int) -> bool:
-    """The lease table holds each of ``workers``' share of ``shards``, and only theirs."""
+    """Each of ``workers`` holds its share of ``shards`` in the lease table, and consumes
+    exactly that share (asked of the workers: a worker applies a new lease within a
+    second, and RabbitMQ's counts show only the active one of two consumers)."""
+    expected = {name: shards_for(worker=name, live=workers, shards=shards) for name in workers}
     owners = {lease.worker: sorted(lease.shards) for lease in BatchWorkerLease.objects.all()}
-    return owners == {
-        name: shards_for(worker=name, live=workers, shards=shards) for name in workers
+    if owners != expected:
+        return False
+    replies = app.control.inspect(destination=workers, timeout=1).active_queues() or {}
+    consumed = {
+        name: sorted(
+            shard
+            for shard in range(shards)
+            if batch_shard_queue(shard) in {queue["name"] for queue in queues or []}
+        )
+        for name, queues in replies.items()
     }
+    return consumed == expected
