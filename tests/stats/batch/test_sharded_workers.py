@@ -13,12 +13,13 @@ from django.db import connection
 from django.db.models import Sum
 
 from config.queues import QUEUE_STATS_BATCH
+from stats.batch.leases import shards_for
 from stats.batch.tasks import category_stats_refresh
 from stats.models import BatchFlush, BatchWorkerLease, CategoryStaleness, ProductStaleness
 from stats.recompute.products import product_stats_recompute
 from testkit.checks import all_statistics_correct, save_variants, statistics_errors
 from testkit.shards import shards_shared_out
-from testkit.workers import WorkerProcess, purge_queue, queue_counts, wait_for
+from testkit.workers import WorkerProcess, purge_queue, queue_counts, rabbitmqctl_queues, wait_for
 from tests.factories import shop_in_currencies
 from tests.stats.conftest import SHARDS
 
@@ -134,4 +135,43 @@ def test_a_killed_workers_shards_are_taken_over_and_no_product_stays_wrong(
         timeout=60,
         message="every shard drained by the survivor",
     )
+    assert _all_right(), statistics_errors()
+
+
+def test_requests_buffered_from_a_shard_given_away_are_still_flushed_and_acked(
+    sharded_worker, shard_queues, product_factory, variant_factory
+):
+    products = shop_in_currencies(product_factory, variant_factory, 12)
+    _settle(products, shard_queues)
+    env = {"STATS_BATCH_FLUSH_EVERY": "25", "STATS_BATCH_FLUSH_INTERVAL": "120"}
+    first = sharded_worker(**env)
+    wait_for(lambda: _shared_out(first), timeout=30, message="all shards")
+    save_variants(products, 24)  # buffered by the only worker, from all four shards
+    wait_for(
+        lambda: (
+            sum(q["unacked"] for n, q in rabbitmqctl_queues().items() if n in shard_queues) == 24
+        ),
+        timeout=30,
+        message="24 buffered",
+    )
+
+    second = sharded_worker(**env)
+    wait_for(lambda: _shared_out(first, second), timeout=30, message="2 shards each")
+    # first cancelled two shards while holding their requests; one more save to a shard it
+    # kept makes 25 and flushes them all by count.
+    kept = shards_for(worker=first.hostname, live=[first.hostname, second.hostname], shards=SHARDS)
+    save_variants([next(p for p in products if p.pk % SHARDS in kept)], 1)
+    wait_for(lambda: BatchFlush.objects.exists(), timeout=30, message="the flush")
+
+    assert [(f.worker, f.requests) for f in BatchFlush.objects.all()] == [(first.hostname, 25)]
+    wait_for(
+        lambda: all(
+            (q["ready"], q["unacked"]) == (0, 0)
+            for n, q in rabbitmqctl_queues().items()
+            if n in shard_queues
+        ),
+        timeout=30,
+        message="every request acked, none handed to the new owner",
+    )
+    assert not BatchFlush.objects.exclude(worker=first.hostname).exists()
     assert _all_right(), statistics_errors()
