@@ -307,6 +307,13 @@ STATS_CATEGORY_REFRESH_INTERVAL = env_int("STATS_CATEGORY_REFRESH_INTERVAL", 30)
 STATS_BULK_CHUNK_SIZE = env_int("STATS_BULK_CHUNK_SIZE", 1000)
 STATS_BULK_RATE_LIMIT = env_str("STATS_BULK_RATE_LIMIT", "30/h")
 STATS_BULK_MAX_ATTEMPTS = env_int("STATS_BULK_MAX_ATTEMPTS", 3)
+# A chunk that takes its worker down each time must be counted failed by us (its run then
+# ends) before the quorum queue drops its message and leaves the run active.
+if CELERY_QUEUE_TYPE == "quorum" and CELERY_QUEUE_DELIVERY_LIMIT <= STATS_BULK_MAX_ATTEMPTS:
+    raise ImproperlyConfigured(
+        f"CELERY_QUEUE_DELIVERY_LIMIT={CELERY_QUEUE_DELIVERY_LIMIT}: must exceed "
+        f"STATS_BULK_MAX_ATTEMPTS={STATS_BULK_MAX_ATTEMPTS} on quorum queues."
+    )
 # Well under RabbitMQ's consumer_timeout (30 min): a held message must be acked before it.
 STATS_BULK_TIME_LIMIT = env_int("STATS_BULK_TIME_LIMIT", 600)
 # Nightly whole-catalog run: a crontab "minute hour day-of-month month day-of-week".
