@@ -51,7 +51,7 @@ from django.db import connection
 
 from bench import rehearsal_report as report
 from bench.rehearsal_editors import Editor, drive
-from bench.rehearsal_probes import Management, Sampler, active_consumer
+from bench.rehearsal_probes import SELF, Management, Sampler, active_consumer
 from bench.server import PROXY, collectstatic, request
 from catalog.models import Product
 from config.celery import app
@@ -216,7 +216,7 @@ def main() -> None:
     editors, catalog = _editors(args, ports)
     management = Management(settings.RABBITMQ_MANAGEMENT_URL, settings.RABBITMQ_VHOST)
     db = connection.settings_dict
-    groups: dict[int, str] = {os.getpgid(0): "script"}
+    groups: dict[int, str] = {os.getpgid(0): SELF}
     sampler = Sampler(
         db={
             "host": db["HOST"] or "127.0.0.1",
@@ -299,7 +299,7 @@ def main() -> None:
         finally:
             stack.stop()
         time.sleep(1)
-        leftovers = _leftovers({pid: n for pid, n in groups.items() if n != "script"})
+        leftovers = _leftovers({pid: n for pid, n in groups.items() if n != SELF})
     figures["leftovers"] = len(leftovers)
     (VAR_DIR / "figures.json").write_text(json.dumps(figures, indent=2, default=str))
     print()

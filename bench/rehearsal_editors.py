@@ -91,7 +91,7 @@ def edit(
                 tally.saved += 1
             elif response.status == 200:
                 tally.redisplayed += 1
-                tally.conflicts += "conflict" in response.body.lower()
+                tally.conflicts += 'id="edit-conflicts"' in response.body
             else:
                 raise RuntimeError(f"POST: HTTP {response.status} {location}")
         except (OSError, RuntimeError, ValueError, http.client.HTTPException) as exc:

@@ -22,6 +22,9 @@ from typing import Any
 
 import MySQLdb
 
+#: The process group name of the rehearsal itself: its own connections are not counted.
+SELF = "rehearsal"
+
 
 def kind_of(name: str) -> str:
     """``web`` for ``web3``: the process kind a figure is budgeted per."""
@@ -122,7 +125,8 @@ class Sampler(threading.Thread):
     """Samples every ``interval`` seconds until stopped; a failed look is counted, not fatal.
 
     ``groups`` ({pgid: name}) is read at every sample, so processes started later count.
-    Sessions and connections no rehearsal process holds are named ``other``.
+    Sessions and connections no rehearsal process holds are named ``other``; those of
+    the group named ``SELF`` (the rehearsal and its editors) are left out.
     """
 
     def __init__(
@@ -158,6 +162,9 @@ class Sampler(threading.Thread):
 
     def _sample(self, conn: Any) -> Sample:
         sample = Sample(at=time.time(), load=os.getloadavg()[0])
+        # Ports are traced before and after the look: a worker's connection lives for one
+        # batch or chunk, and may open or close between the query and one of the scans.
+        owners = port_owners(dict(self.groups))
         with conn.cursor() as cursor:
             cursor.execute(
                 "SELECT HOST FROM information_schema.PROCESSLIST "
@@ -167,18 +174,21 @@ class Sampler(threading.Thread):
             hosts = [row[0] for row in cursor.fetchall()]
         connections, channels = self.management.connections(), self.management.channels()
         queues = self.management.queues()
-        owners = port_owners(dict(self.groups))
+        owners = port_owners(dict(self.groups)) | owners
         for host in hosts:
             port = int(host.rsplit(":", 1)[1]) if ":" in host else None
             sample.db[owners.get(port, "other") if port else "other"] += 1
         for connection in connections:
             name = owners.get(_peer_port(connection["name"]) or -1, "other")
-            sample.amqp[name] += 1
-            sample.amqp_nodes[connection["node"]] += 1
+            if name != SELF:
+                sample.amqp[name] += 1
+                sample.amqp_nodes[connection["node"]] += 1
         for channel in channels:
             details = channel.get("connection_details") or {}
             port = details.get("peer_port") or _peer_port(details.get("name", ""))
-            sample.channels[owners.get(port or -1, "other")] += 1
+            if (name := owners.get(port or -1, "other")) != SELF:
+                sample.channels[name] += 1
+        sample.db.pop(SELF, None)
         sample.queues = {
             q["name"]: q.get("messages_ready", 0) + q.get("messages_unacknowledged", 0)
             for q in queues

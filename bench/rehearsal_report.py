@@ -137,7 +137,7 @@ def _counts_lines(title: str, figures: dict[str, Any]) -> list[str]:
     for kind, spread in figures["per_kind"].items():
         one = figures["per_process"][kind]
         lines.append(
-            _spread_line(f"{kind} ({one['processes']} processes)", spread)
+            _spread_line(f"{kind} ({one['processes']} seen)", spread)
             + f"   one process: max {one['max']}, steady {one['steady']}"
         )
     return lines
