@@ -79,6 +79,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=3, help="batch workers")
     parser.add_argument("--bulk", type=int, default=2, help="bulk workers (one active)")
     parser.add_argument("--seed", type=int, default=1, help="random seed of the editors")
+    parser.add_argument(
+        "--own",
+        type=int,
+        help="products each editor works on (default: the catalog shared out); fewer "
+        "means more saves of one product within a flush, which de-duplication removes",
+    )
     parser.add_argument("--bulk-chunk-size", type=int, default=100, help="of the bulk run")
     parser.add_argument(
         "--catch-up-timeout",
@@ -87,8 +93,8 @@ def _arguments() -> argparse.Namespace:
         "interval plus the stale sweep's interval plus a minute)",
     )
     args = parser.parse_args()
-    for name in ("duration", "editors", "web", "batch", "bulk", "bulk_chunk_size"):
-        if getattr(args, name) < 1:
+    for name in ("duration", "editors", "web", "batch", "bulk", "bulk_chunk_size", "own"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if not settings.RABBITMQ_MANAGEMENT_URL or settings.CELERY_QUEUE_TYPE != "quorum":
         parser.error("needs RABBITMQ_MANAGEMENT_URL and CELERY_QUEUE_TYPE=quorum (make rehearsal)")
@@ -120,7 +126,7 @@ def _processes(stack: Stack, args: argparse.Namespace) -> dict[str, StackProcess
 def _editors(args: argparse.Namespace, ports: list[int]) -> tuple[list[Editor], tuple[int, ...]]:
     """One editor account per simulated editor, each with a slice of the catalog."""
     catalog = tuple(Product.objects.order_by("id").values_list("id", flat=True))
-    share = max(1, len(catalog) // args.editors)
+    share = args.own or max(1, len(catalog) // args.editors)
     editors = []
     for number in range(1, args.editors + 1):
         username, password = USERNAME.format(number), secrets.token_urlsafe(16)
@@ -264,6 +270,7 @@ def main() -> None:
                     "STATS_BATCH_FLUSH_INTERVAL": settings.STATS_BATCH_FLUSH_INTERVAL,
                     "DATABASE_CONN_MAX_AGE": db.get("CONN_MAX_AGE"),
                     "products": len(catalog),
+                    "own_products_per_editor": len(editors[0].own),
                 },
             },
             "saves": report.save_figures(tallies, seconds=ended - began),
