@@ -35,6 +35,7 @@ import secrets
 import socket
 import sys
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,7 +51,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from bench import rehearsal_report as report
-from bench.rehearsal_editors import Editor, drive
+from bench.rehearsal_editors import Editor, Tally, drive
 from bench.rehearsal_probes import SELF, Management, Sampler, active_consumer
 from bench.server import PROXY, collectstatic, request
 from catalog.models import Product
@@ -181,11 +182,11 @@ def _leftovers(groups: dict[int, str]) -> list[str]:
     return found
 
 
-def _flush_rows(since: datetime, until: datetime) -> list[dict]:
+def _flush_rows(since: datetime, until: datetime | None) -> list[dict]:
     return list(
-        BatchFlush.objects.filter(flushed_at__gte=since, flushed_at__lte=until).values(
-            "worker", "requests", "products", "computed", "duration_ms"
-        )
+        BatchFlush.objects.filter(
+            flushed_at__gte=since, flushed_at__lte=until or datetime.now(UTC)
+        ).values("worker", "requests", "products", "computed", "duration_ms")
     )
 
 
@@ -248,57 +249,13 @@ def main() -> None:
         tallies, began, ended = drive(
             editors, catalog=catalog, duration=args.duration, seed=args.seed
         )
-        load_cpu = _cpu_times()
-        bulk_consumers = active_consumer(management, QUEUE_STATS_BULK, groups)
+        seen = Observed(tallies, began, ended, cpu=(cpu_before, _cpu_times()))
+        seen.bulk_consumers = active_consumer(management, QUEUE_STATS_BULK, groups)
         print("load over; waiting until no product is stale...", flush=True)
-        caught_up = _catch_up(args.catch_up_timeout)
-        caught_at = datetime.now(UTC)
+        seen.caught_up = _catch_up(args.catch_up_timeout)
+        seen.caught_at = datetime.now(UTC)
         sampler.stop()
-        window = [s for s in sampler.samples if began <= s.at <= ended]
-        run = BulkRun.objects.order_by("-id").first()
-        figures = {
-            "run": {
-                "started": datetime.fromtimestamp(began, UTC).isoformat(timespec="seconds"),
-                "duration_s": round(ended - began),
-                "editors": args.editors,
-                "seed": args.seed,
-                "processes": ", ".join(f"{k} x{n}" for k, n in _kinds(stack.processes).items()),
-                "settings": {
-                    "CELERY_QUEUE_TYPE": settings.CELERY_QUEUE_TYPE,
-                    "STATS_BATCH_SHARDS": os.environ.get("STATS_BATCH_SHARDS", "unset"),
-                    "STATS_BATCH_FLUSH_EVERY": settings.STATS_BATCH_FLUSH_EVERY,
-                    "STATS_BATCH_FLUSH_INTERVAL": settings.STATS_BATCH_FLUSH_INTERVAL,
-                    "DATABASE_CONN_MAX_AGE": db.get("CONN_MAX_AGE"),
-                    "products": len(catalog),
-                    "own_products_per_editor": len(editors[0].own),
-                },
-            },
-            "saves": report.save_figures(tallies, seconds=ended - began),
-            "batch": report.flush_figures(
-                _flush_rows(datetime.fromtimestamp(began, UTC), caught_at),
-                seconds=ended - began,
-            ),
-            "batch_during_load": report.flush_figures(
-                _flush_rows(datetime.fromtimestamp(began, UTC), datetime.fromtimestamp(ended, UTC)),
-                seconds=ended - began,
-            ),
-            "caught_up": f"in {caught_up} s"
-            if caught_up is not None
-            else (f"not within {args.catch_up_timeout:.0f} s"),
-            "caught_up_s": caught_up,
-            "mariadb": report.counts(window, "db"),
-            "amqp": report.counts(window, "amqp"),
-            "amqp_nodes": report.node_counts(window),
-            "channels": report.counts(window, "channels"),
-            "queue_max": report.queue_maxima(window),
-            "sampler": {"samples": len(window), "failures": sampler.failures[:5]},
-            "bulk": {
-                "chunks_total": run.chunks_total if run else 0,
-                "chunks_done": BulkChunk.objects.filter(run=run, status="done").count(),
-                **bulk_consumers,
-            },
-            "machine": _machine(management, window, cpu_before, load_cpu),
-        }
+        figures = _figures(args, stack, editors, sampler, management, seen)
     finally:
         try:
             if sampler.is_alive():
@@ -313,6 +270,79 @@ def main() -> None:
     print(report.render(figures))
     if leftovers:
         sys.exit(f"processes left after the stop: {leftovers}")
+
+
+@dataclass
+class Observed:
+    """What one rehearsal saw, before it is turned into figures."""
+
+    tallies: list[Tally]
+    began: float  # wall clock, as BatchFlush.flushed_at
+    ended: float
+    cpu: tuple[tuple[int, int], tuple[int, int]]
+    bulk_consumers: dict = field(default_factory=dict)
+    caught_up: float | None = None
+    caught_at: datetime | None = None
+
+
+def _shards_setting() -> str:
+    """The setting as this code reads it, or the variable with a note that nothing reads it."""
+    if hasattr(settings, "STATS_BATCH_SHARDS"):
+        return str(settings.STATS_BATCH_SHARDS)
+    return f"{os.environ.get('STATS_BATCH_SHARDS', 'unset')} (not read by this code)"
+
+
+def _figures(
+    args: argparse.Namespace,
+    stack: Stack,
+    editors: list[Editor],
+    sampler: Sampler,
+    management: Management,
+    seen: Observed,
+) -> dict:
+    window = [s for s in sampler.samples if seen.began <= s.at <= seen.ended]
+    began, ended = (datetime.fromtimestamp(t, UTC) for t in (seen.began, seen.ended))
+    seconds = seen.ended - seen.began
+    run = BulkRun.objects.order_by("-id").first()
+    return {
+        "run": {
+            "started": began.isoformat(timespec="seconds"),
+            "duration_s": round(seconds),
+            "editors": args.editors,
+            "seed": args.seed,
+            "processes": ", ".join(f"{k} x{n}" for k, n in _kinds(stack.processes).items()),
+            "settings": {
+                "CELERY_QUEUE_TYPE": settings.CELERY_QUEUE_TYPE,
+                "STATS_BATCH_SHARDS": _shards_setting(),
+                "STATS_BATCH_FLUSH_EVERY": settings.STATS_BATCH_FLUSH_EVERY,
+                "STATS_BATCH_FLUSH_INTERVAL": settings.STATS_BATCH_FLUSH_INTERVAL,
+                "DATABASE_CONN_MAX_AGE": connection.settings_dict.get("CONN_MAX_AGE"),
+                "products": Product.objects.count(),
+                "own_products_per_editor": len(editors[0].own),
+            },
+        },
+        "saves": report.save_figures(seen.tallies, seconds=seconds),
+        # Every request the load made, flushed by the time nothing was stale.
+        "batch": report.flush_figures(_flush_rows(began, seen.caught_at), seconds=seconds),
+        # Only what was flushed while the editors worked (the rest waited for the timer).
+        "batch_during_load": report.flush_figures(_flush_rows(began, ended), seconds=seconds),
+        "caught_up": f"in {seen.caught_up} s"
+        if seen.caught_up is not None
+        else f"not within {args.catch_up_timeout:.0f} s",
+        "caught_up_s": seen.caught_up,
+        "mariadb": report.counts(window, "db"),
+        "amqp": report.counts(window, "amqp"),
+        "amqp_nodes": report.node_counts(window),
+        "channels": report.counts(window, "channels"),
+        "queue_max": report.queue_maxima(window),
+        "sampler": {"samples": len(window), "failures": sampler.failures[:5]},
+        "bulk": {
+            "chunks_total": run.chunks_total if run else 0,
+            "chunks_done": BulkChunk.objects.filter(run=run, status="done").count(),
+            **seen.bulk_consumers,
+        },
+        "machine": _machine(management, window, *seen.cpu),
+    }
 
 
 def _kinds(processes: dict[str, StackProcess]) -> dict[str, int]:

@@ -146,6 +146,7 @@ def _counts_lines(title: str, figures: dict[str, Any]) -> list[str]:
 def render(figures: dict[str, Any]) -> str:
     """The printed table: every figure of ``figures`` a reader compares between runs."""
     run, saves, flush = figures["run"], figures["saves"], figures["batch"]
+    during = figures["batch_during_load"]
     machine = figures["machine"]
     lines = [
         f"Deployment rehearsal, {run['started']}: {run['processes']}",
@@ -160,9 +161,11 @@ def render(figures: dict[str, Any]) -> str:
         f" {saves['errors']} errors",
         f"  save POST p50 {saves['p50_ms']} ms  p95 {saves['p95_ms']} ms  p99 {saves['p99_ms']} ms;"
         f"  {saves['saves_per_second']} saves/s",
-        f"save events absorbed: {flush['requests_per_second']} requests/s during the load"
-        f" ({flush['requests']} requests in {flush['flushes']} flushes up to caught-up);"
-        f" products recomputed per request {flush['products_per_request']};"
+        f"save events absorbed: {during['requests_per_second']} requests/s flushed while the"
+        f" editors worked ({during['requests']} in {during['flushes']} flushes); by caught-up"
+        f" {flush['requests']} in {flush['flushes']} flushes, i.e."
+        f" {flush['requests_per_second']}/s of editing time",
+        f"  products recomputed per request {flush['products_per_request']};"
         f" {flush['per_busy_second']} requests per busy second of a batch worker",
         f"  caught up (no stale product) {figures['caught_up']}",
     ]

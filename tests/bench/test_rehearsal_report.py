@@ -3,8 +3,17 @@
 from collections import Counter
 
 from bench.browser import form_fields
+from bench.rehearsal_editors import Tally
 from bench.rehearsal_probes import Sample, kind_of
-from bench.rehearsal_report import counts, flush_figures, percentile, queue_maxima
+from bench.rehearsal_report import (
+    counts,
+    flush_figures,
+    node_counts,
+    percentile,
+    queue_maxima,
+    render,
+    save_figures,
+)
 from testkit.stack import failover_rotated
 
 
@@ -82,3 +91,43 @@ Two lines</textarea>
         "status": "published",
         "featured": "on",
     }
+
+
+def test_the_table_renders_what_the_figures_hold():
+    samples = [Sample(at=1, db=Counter({"web1": 8}), amqp=Counter({"batch1": 3}))]
+    tally = Tally(posts=[0.05, 0.2], saved=2)
+    flushes = [
+        {"worker": "batch1@h", "requests": 2, "products": 2, "computed": 2, "duration_ms": 4}
+    ]
+    figures = {
+        "run": {
+            "started": "2026-12-01T15:00:00+00:00",
+            "processes": "web x1",
+            "editors": 1,
+            "duration_s": 10,
+            "settings": {"STATS_BATCH_SHARDS": "12"},
+        },
+        "machine": {
+            "cpus": 2,
+            "memory_gib": 24,
+            "load_max": 1,
+            "load_mean": 1,
+            "cpu_busy_pct": 50,
+            "rabbitmq": "3.10.8",
+            "mariadb": "10.11",
+        },
+        "saves": save_figures([tally], seconds=10),
+        "batch": flush_figures(flushes, seconds=10),
+        "batch_during_load": flush_figures(flushes, seconds=10),
+        "caught_up": "in 3.0 s",
+        "mariadb": counts(samples, "db"),
+        "amqp": counts(samples, "amqp"),
+        "amqp_nodes": node_counts(samples),
+        "channels": counts(samples, "channels"),
+        "queue_max": queue_maxima(samples),
+        "bulk": {"chunks_done": 1, "chunks_total": 20, "active": ["bulk1"], "waiting": ["bulk2"]},
+        "leftovers": 0,
+    }
+    table = render(figures)
+    assert "p95 200 ms" in table and "STATS_BATCH_SHARDS=12" in table
+    assert "web (1 seen)" in table and "active consumer ['bulk1'], standby ['bulk2']" in table
