@@ -164,11 +164,14 @@ def _wait_ready(processes: dict[str, StackProcess], timeout: float = 180) -> Non
     raise TimeoutError(f"not ready after {timeout:.0f} s: {sorted(webs) + sorted(workers)}")
 
 
-def _cpu_times() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+def _cpu_times() -> tuple[int, int, int]:
+    """(busy, total) jiffies of the whole machine from /proc/stat, and this process's own
+    (the editors' client and the sampler share the cores with the deployment)."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
+    times = os.times()
+    own = round((times.user + times.system) * os.sysconf("SC_CLK_TCK"))
+    return sum(values) - idle, sum(values), own
 
 
 def _leftovers(groups: dict[int, str]) -> list[str]:
@@ -279,7 +282,7 @@ class Observed:
     tallies: list[Tally]
     began: float  # wall clock, as BatchFlush.flushed_at
     ended: float
-    cpu: tuple[tuple[int, int], tuple[int, int]]
+    cpu: tuple[tuple[int, int, int], tuple[int, int, int]]
     bulk_consumers: dict = field(default_factory=dict)
     caught_up: float | None = None
     caught_at: datetime | None = None
@@ -363,6 +366,7 @@ def _machine(management: Management, window: list, before: tuple, after: tuple) 
         "load_max": round(max(loads), 2),
         "load_mean": round(sum(loads) / len(loads), 2),
         "cpu_busy_pct": round(100 * busy / total) if total else None,
+        "client_cpu_pct": round(100 * (after[2] - before[2]) / total) if total else None,
         "rabbitmq": management.get("overview").get("rabbitmq_version"),
         "mariadb": connection.mysql_server_info,
     }

@@ -151,7 +151,8 @@ def render(figures: dict[str, Any]) -> str:
     lines = [
         f"Deployment rehearsal, {run['started']}: {run['processes']}",
         f"machine: {machine['cpus']} CPUs, {machine['memory_gib']} GiB, load max "
-        f"{machine['load_max']} (mean {machine['load_mean']}), CPU busy {machine['cpu_busy_pct']}%;"
+        f"{machine['load_max']} (mean {machine['load_mean']}), CPU busy {machine['cpu_busy_pct']}%"
+        f" (the rehearsal's client {machine.get('client_cpu_pct')}%);"
         f" RabbitMQ {machine['rabbitmq']}, MariaDB {machine['mariadb']}",
         "settings: " + ", ".join(f"{k}={v}" for k, v in run["settings"].items()),
         "",
