@@ -32,6 +32,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import socket
 import sys
 import time
@@ -204,8 +205,16 @@ def _catch_up(timeout: float) -> float | None:
     return None
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main() -> None:
     args = _arguments()
+    # Ctrl-C, and a SIGTERM (from make, a CI job's timeout), stop every process through the
+    # ``finally`` below; SIGINT too when started in the background, where it is ignored.
+    signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _interrupted)
     if args.catch_up_timeout is None:
         args.catch_up_timeout = (
             settings.STATS_BATCH_FLUSH_INTERVAL + settings.STATS_STALE_SWEEP_INTERVAL + 60
@@ -373,4 +382,7 @@ def _machine(management: Management, window: list, before: tuple, after: tuple) 
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt as exc:
+        sys.exit(f"rehearsal interrupted ({exc or 'Ctrl-C'}): every process it started was stopped")
