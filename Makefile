@@ -97,7 +97,7 @@ test-fast: $(STAMP)
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache *.egg-info
 
-# Issue 17's deployment rehearsal (about 10 minutes; out of `make test`): on the three-node
+# Issue 17's deployment rehearsal (about 7 minutes; out of `make test`): on the three-node
 # cluster (vhost `rehearsal`, recreated each run and deleted after it) and a fresh MariaDB
 # database, 4 web processes, 3 batch workers, 2 bulk workers, beat and the import worker
 # from the Procfile, 50 editors saving through the admin for 180 s. Prints the figures
