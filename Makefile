@@ -96,3 +96,29 @@ test-fast: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache *.egg-info
+
+# Issue 17's deployment rehearsal (about 7 minutes; out of `make test`): on the three-node
+# cluster (vhost `rehearsal`, recreated each run and deleted after it) and a fresh MariaDB
+# database, 4 web processes, 3 batch workers, 2 bulk workers, beat and the import worker
+# from the Procfile, 50 editors saving through the admin for 180 s. Prints the figures
+# (also var/rehearsal/figures.json); docs/operations.md#deployment-rehearsal.
+# Options: REHEARSAL_ARGS='--duration 60 --editors 20 --batch 2 ...'.
+REHEARSAL_DB ?= catalog_rehearsal
+REHEARSAL_VHOST ?= rehearsal
+REHEARSAL_ARGS ?=
+REHEARSAL_NODE_URL = amqp://guest:guest@127.0.0.1:$(1)/$(REHEARSAL_VHOST)
+REHEARSAL_BROKER_URL = $(call REHEARSAL_NODE_URL,5701);$(call REHEARSAL_NODE_URL,5702);$(call REHEARSAL_NODE_URL,5703)
+.PHONY: rehearsal
+rehearsal: $(STAMP)
+	scripts/rabbitmq-cluster.sh start
+	scripts/rabbitmq-cluster.sh ctl 1 -q delete_vhost $(REHEARSAL_VHOST) 2>/dev/null || true
+	scripts/rabbitmq-cluster.sh ctl 1 -q add_vhost $(REHEARSAL_VHOST)
+	scripts/rabbitmq-cluster.sh ctl 1 -q set_permissions -p $(REHEARSAL_VHOST) guest '.*' '.*' '.*'
+	mariadb -uroot -h127.0.0.1 -e 'DROP DATABASE IF EXISTS $(REHEARSAL_DB); CREATE DATABASE $(REHEARSAL_DB) CHARACTER SET utf8mb4'
+	DJANGO_ENV=test CELERY_QUEUE_TYPE=quorum \
+		DATABASE_URL=mysql://root@127.0.0.1:3306/$(REHEARSAL_DB) \
+		CELERY_BROKER_URL='$(REHEARSAL_BROKER_URL)' \
+		RABBITMQ_MANAGEMENT_URL=http://guest:guest@127.0.0.1:15701 \
+		RABBITMQ_VHOST=$(REHEARSAL_VHOST) \
+		$(PY) bench/rehearsal.py $(REHEARSAL_ARGS); \
+		status=$$?; scripts/rabbitmq-cluster.sh ctl 1 -q delete_vhost $(REHEARSAL_VHOST); exit $$status

@@ -56,7 +56,6 @@ import argparse
 import http.client
 import os
 import random
-import re
 import secrets
 import statistics
 import sys
@@ -65,7 +64,6 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from decimal import Decimal
-from http.cookies import SimpleCookie
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,15 +77,8 @@ from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from bench.server import (
-    PROXY,
-    REQUEST_TIMEOUT,
-    Gunicorn,
-    Response,
-    collectstatic,
-    request,
-    server_env,
-)
+from bench.browser import CSRF_INPUT, Browser
+from bench.server import REQUEST_TIMEOUT, Gunicorn, collectstatic, server_env
 from catalog.models import Category, Product, Variant
 from catalog.services import catalog_seed
 from config.queues import QUEUE_STATS_BATCH
@@ -101,7 +92,6 @@ USERNAME = "bench-editor-{:02d}"
 SKU = "BENCH-SAVE-{:02d}"
 VARIANTS = 3
 CHANGELIST = "/admin/catalog/product/"
-_CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 # --- Setup (in this process, through the ORM) -------------------------------------------------
@@ -175,58 +165,6 @@ def _editor_accounts(count: int) -> list[EditorAccount]:
 # --- An editor over HTTP ------------------------------------------------------------------------
 
 
-class Browser:
-    """Just enough of a browser for the admin: cookies, CSRF token, the proxy's header.
-
-    Cookies are kept by hand: production marks them Secure, which ``http.cookiejar``
-    would never send over the plain HTTP of this local connection.
-    """
-
-    def __init__(self, port: int):
-        self.port = port
-        self.origin = f"https://127.0.0.1:{port}"
-        self.cookies: dict[str, str] = {}
-
-    def _send(self, method: str, path: str, form: dict | None = None) -> Response:
-        headers = {**PROXY, "Connection": "close"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers |= {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Origin": self.origin,
-                "Referer": self.origin + path,
-            }
-        response = request(self.port, method, path, headers, body)
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        return response
-
-    def get(self, path: str) -> Response:
-        return self._send("GET", path)
-
-    def post(self, path: str, form: dict) -> Response:
-        return self._send("POST", path, form)
-
-    def login(self, username: str, password: str) -> None:
-        page = self.get("/admin/login/?next=/admin/")
-        token = _CSRF_INPUT.search(page.body)
-        response = self.post(
-            "/admin/login/?next=/admin/",
-            {
-                "csrfmiddlewaretoken": token.group(1) if token else "",
-                "username": username,
-                "password": password,
-                "next": "/admin/",
-            },
-        )
-        if response.status != 302 or "sessionid" not in self.cookies:
-            raise RuntimeError(f"login of {username} failed: HTTP {response.status}")
-
-
 def _change_form(account: EditorAccount, token: str, round_: int) -> dict:
     """The change form as the browser posts it: product name and every variant changed."""
     fields = {
@@ -288,7 +226,7 @@ def _edit_loop(
             began = time.perf_counter()
             page = browser.get(change_url)
             result.gets.append(time.perf_counter() - began)
-            token = _CSRF_INPUT.search(page.body)
+            token = CSRF_INPUT.search(page.body)
             if page.status != 200 or token is None:
                 raise RuntimeError(f"GET change form: HTTP {page.status}")
             form = _change_form(account, token.group(1), round_)

@@ -247,11 +247,7 @@ if CELERY_QUEUE_TYPE == "quorum" and not CELERY_BROKER_URL.startswith(("amqp", "
         "CELERY_QUEUE_TYPE=quorum needs RabbitMQ (an amqp:// CELERY_BROKER_URL); the embedded "
         "broker has classic queues only."
     )
-CELERY_QUEUE_DELIVERY_LIMIT = env_int("CELERY_QUEUE_DELIVERY_LIMIT", 20)
-if CELERY_QUEUE_DELIVERY_LIMIT < 1:
-    raise ImproperlyConfigured(
-        f"CELERY_QUEUE_DELIVERY_LIMIT={CELERY_QUEUE_DELIVERY_LIMIT}: at least 1."
-    )
+CELERY_QUEUE_DELIVERY_LIMIT = env_int("CELERY_QUEUE_DELIVERY_LIMIT", 20, minimum=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -268,11 +264,7 @@ CELERY_WORKER_CONSUMER = "stats.bulk.ratelimit:SteadyRateConsumer"
 
 # The deepest level a category may sit at (top level is 1): saves beyond it are refused,
 # and every walk of the tree stops there even on bad data (catalog/tree.py).
-CATALOG_CATEGORY_MAX_DEPTH = env_int("CATALOG_CATEGORY_MAX_DEPTH", 32)
-if CATALOG_CATEGORY_MAX_DEPTH < 1:
-    raise ImproperlyConfigured(
-        f"CATALOG_CATEGORY_MAX_DEPTH={CATALOG_CATEGORY_MAX_DEPTH}: at least 1 (top level only)."
-    )
+CATALOG_CATEGORY_MAX_DEPTH = env_int("CATALOG_CATEGORY_MAX_DEPTH", 32, minimum=1)
 
 # The largest import file accepted, in bytes (an upload or a command's file).
 CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 100 * 1024 * 1024)
@@ -324,6 +316,13 @@ STATS_CATEGORY_REFRESH_INTERVAL = env_int("STATS_CATEGORY_REFRESH_INTERVAL", 30)
 STATS_BULK_CHUNK_SIZE = env_int("STATS_BULK_CHUNK_SIZE", 1000)
 STATS_BULK_RATE_LIMIT = env_str("STATS_BULK_RATE_LIMIT", "30/h")
 STATS_BULK_MAX_ATTEMPTS = env_int("STATS_BULK_MAX_ATTEMPTS", 3)
+# A chunk that takes its worker down each time must be counted failed by us (its run then
+# ends) before the quorum queue drops its message and leaves the run active.
+if CELERY_QUEUE_TYPE == "quorum" and CELERY_QUEUE_DELIVERY_LIMIT <= STATS_BULK_MAX_ATTEMPTS:
+    raise ImproperlyConfigured(
+        f"CELERY_QUEUE_DELIVERY_LIMIT={CELERY_QUEUE_DELIVERY_LIMIT}: must exceed "
+        f"STATS_BULK_MAX_ATTEMPTS={STATS_BULK_MAX_ATTEMPTS} on quorum queues."
+    )
 # Well under RabbitMQ's consumer_timeout (30 min): a held message must be acked before it.
 STATS_BULK_TIME_LIMIT = env_int("STATS_BULK_TIME_LIMIT", 600)
 # Nightly whole-catalog run: a crontab "minute hour day-of-month month day-of-week".

@@ -61,7 +61,9 @@ EOF
   done
 }
 
-running() { ctl "$1" -q ping >/dev/null 2>&1; }
+# No cookie yet means no node was ever started here (and the CLI would leave an
+# erl_crash.dump in the current directory for lack of one).
+running() { [[ -f "$BASE/home/.erlang.cookie" ]] && ctl "$1" -q ping >/dev/null 2>&1; }
 
 start_vm() {
   local n="$1" dir="$BASE/node$1"
@@ -87,7 +89,16 @@ start_vm() {
     setsid "$RMQ_BIN/rabbitmq-server" >>"$dir/log/console.log" 2>&1 </dev/null &
 }
 
-await() { ctl "$1" -q --timeout 120 await_startup >/dev/null; }
+await() {
+  # await_startup fails at once while the node's Erlang VM is not registered yet, which on
+  # a fresh machine's first start takes a while: wait for it (up to 60 s) first.
+  local i
+  for ((i = 0; i < 120; i++)); do
+    running "$1" && break
+    sleep 0.5
+  done
+  ctl "$1" -q --timeout 120 await_startup >/dev/null
+}
 
 joined() { ctl "$1" -q cluster_status 2>/dev/null | grep -q "$(node_name 1)"; }
 

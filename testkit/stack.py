@@ -66,6 +66,14 @@ def make_run_commands(env: dict[str, str], path: Path = MAKEFILE) -> list[list[s
     return commands
 
 
+def failover_rotated(broker_url: str, turn: int) -> str:
+    """A ``;``-separated failover list started at its ``turn``-th broker: as on separate
+    hosts, processes then connect first to different nodes of a cluster."""
+    urls = broker_url.split(";")
+    turn %= len(urls)
+    return ";".join(urls[turn:] + urls[:turn])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -242,6 +242,7 @@ def bulk_chunk_process(*, chunk_id: int, worker: str = "") -> ChunkOutcome:
 
     A chunk that raises goes back to pending for another attempt (the caller re-queues
     it) until ``STATS_BULK_MAX_ATTEMPTS``, then it is counted as failed: never dropped.
+    So is a chunk whose worker died during each of those attempts (found running again).
     """
     with transaction.atomic():
         chunk = (
@@ -258,6 +259,17 @@ def bulk_chunk_process(*, chunk_id: int, worker: str = "") -> ChunkOutcome:
             chunk.save(update_fields=["status", "finished_at"])
             _count(run.pk, chunks_cancelled=1)
             return ChunkOutcome.SKIPPED
+        if (
+            chunk.status == BulkChunk.Status.RUNNING
+            and chunk.attempts >= settings.STATS_BULK_MAX_ATTEMPTS
+        ):
+            # Each earlier attempt ended with its worker gone (killed, out of memory, its
+            # node lost). Stop here: left to the broker, the message of a chunk that takes
+            # its worker down is dropped at the queue's delivery limit with the run active.
+            _chunk_failed_for_good(
+                chunk, f"Its worker was lost during each of {chunk.attempts} attempts."
+            )
+            return ChunkOutcome.FAILED
         now = timezone.now()
         chunk.status, chunk.started_at, chunk.worker = BulkChunk.Status.RUNNING, now, worker[:255]
         chunk.attempts += 1
@@ -313,18 +325,26 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> ChunkOutcome:
             chunk.status = BulkChunk.Status.PENDING
             chunk.save(update_fields=["status", "last_error"])
             return ChunkOutcome.RETRY
-        logger.error(
-            "Bulk chunk %s failed for good after %s attempts: %s",
-            chunk_id,
-            chunk.attempts,
-            chunk.last_error,
-        )
-        chunk.status, chunk.finished_at = BulkChunk.Status.FAILED, timezone.now()
-        chunk.products_failed = len(chunk.product_ids)
-        chunk.save(update_fields=["status", "finished_at", "products_failed", "last_error"])
-        _count(chunk.run_id, chunks_failed=1, products_failed=chunk.products_failed)
-        _finish_if_complete(BulkRun.objects.select_for_update().get(pk=chunk.run_id))
+        _chunk_failed_for_good(chunk)
     return ChunkOutcome.FAILED
+
+
+def _chunk_failed_for_good(chunk: BulkChunk, error: str = "") -> None:
+    """Count a locked chunk failed and finish its run if it was the last one."""
+    if error:
+        chunk.last_error = error
+        transaction.on_commit(lambda: _chunk_run_record(chunk, error))
+    logger.error(
+        "Bulk chunk %s failed for good after %s attempts: %s",
+        chunk.pk,
+        chunk.attempts,
+        chunk.last_error,
+    )
+    chunk.status, chunk.finished_at = BulkChunk.Status.FAILED, timezone.now()
+    chunk.products_failed = len(chunk.product_ids)
+    chunk.save(update_fields=["status", "finished_at", "products_failed", "last_error"])
+    _count(chunk.run_id, chunks_failed=1, products_failed=chunk.products_failed)
+    _finish_if_complete(BulkRun.objects.select_for_update().get(pk=chunk.run_id))
 
 
 @transaction.atomic

@@ -90,6 +90,17 @@ def test_a_bad_queue_setting_is_refused(variable, value):
     assert f"{variable}=" in result.stderr
 
 
+def test_a_delivery_limit_that_would_drop_a_bulk_chunk_before_it_fails_is_refused():
+    result = _declared_queues(
+        CELERY_BROKER_URL=QUORUM_BROKER,
+        CELERY_QUEUE_TYPE="quorum",
+        CELERY_QUEUE_DELIVERY_LIMIT="3",
+        STATS_BULK_MAX_ATTEMPTS="3",
+    )
+    assert result.returncode != 0
+    assert "must exceed STATS_BULK_MAX_ATTEMPTS=3" in result.stderr
+
+
 @pytest.mark.rabbitmq
 def test_a_queue_of_the_other_type_on_the_broker_is_refused_with_a_readable_line(broker_url):
     name = f"test.queuetype.{uuid.uuid4().hex[:8]}"

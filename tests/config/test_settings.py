@@ -4,6 +4,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_int
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = "k3P!x9#qLm2$vR7@wZ4&nT8*bY6^cF1%hJ5(dS0)gA-eU_iO+pK=lM[jN]rQ{tV}"
@@ -77,3 +80,11 @@ def test_a_category_depth_below_one_is_refused():
     result = _manage("check", CATALOG_CATEGORY_MAX_DEPTH="0")
     assert result.returncode != 0
     assert "CATALOG_CATEGORY_MAX_DEPTH=0" in result.stderr
+
+
+def test_an_integer_below_its_minimum_is_refused_with_its_name(monkeypatch):
+    monkeypatch.setenv("CATALOG_TEST_COUNT", "-2")
+    with pytest.raises(ImproperlyConfigured, match=r"^CATALOG_TEST_COUNT=-2: at least 0\.$"):
+        env_int("CATALOG_TEST_COUNT", 5, minimum=0)
+    monkeypatch.delenv("CATALOG_TEST_COUNT")
+    assert env_int("CATALOG_TEST_COUNT", 5, minimum=0) == 5

@@ -126,6 +126,39 @@ def test_a_failing_chunk_is_retried_then_counted_failed(monkeypatch, settings, p
     )
 
 
+def _worker_lost_during(chunk: BulkChunk, attempts: int) -> None:
+    # What a worker killed in the middle of a chunk leaves behind: the chunk running, its
+    # attempt counted, and its message back on the queue.
+    BulkChunk.objects.filter(pk=chunk.pk).update(status=BulkChunk.Status.RUNNING, attempts=attempts)
+
+
+def test_a_chunk_whose_worker_died_is_run_again(settings, product_factory):
+    settings.STATS_BULK_MAX_ATTEMPTS = 3
+    product_factory.create_batch(2)
+    run = _start()
+    chunk = run.chunks.get()
+    _worker_lost_during(chunk, attempts=2)
+    assert bulk_chunk_process(chunk_id=chunk.pk) is ChunkOutcome.DONE
+    run.refresh_from_db()
+    assert (run.status, run.chunks_done, run.products_done) == ("done", 1, 2)
+
+
+def test_a_chunk_that_took_its_worker_down_every_time_fails_and_ends_its_run(
+    settings, product_factory
+):
+    settings.STATS_BULK_MAX_ATTEMPTS = 3
+    product_factory.create_batch(2)
+    run = _start()
+    chunk = run.chunks.get()
+    _worker_lost_during(chunk, attempts=3)
+    assert bulk_chunk_process(chunk_id=chunk.pk) is ChunkOutcome.FAILED
+    chunk.refresh_from_db()
+    assert chunk.status == "failed"
+    assert "worker was lost during each of 3 attempts" in chunk.last_error
+    run.refresh_from_db()
+    assert (run.status, run.chunks_failed, run.products_failed) == ("failed", 1, 2)
+
+
 def test_cancelling_stops_the_remaining_chunks(product_factory):
     product_factory.create_batch(4)
     run = _start(chunk_size=1)
