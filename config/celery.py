@@ -29,6 +29,7 @@ from config.queues import (
     TASK_PRODUCT_STATS_BATCH,
     TASK_PRODUCT_STATS_NOW,
     TASK_STALE_SWEEP,
+    batch_shard_queue,
 )
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -85,6 +86,24 @@ QUEUES: dict[str, tuple[Queue, list[str]]] = {
     QUEUE_CATALOG_IMPORTS: (_queue(QUEUE_CATALOG_IMPORTS), [TASK_CATALOG_IMPORT]),
 }
 
+
+def batch_shard_queues(count: int) -> dict[str, Queue]:
+    """The save requests' shard queues for ``count`` shards (none for one shard).
+
+    No task is routed to them by name: ``stats.batch.tasks.queue_product_stats`` picks the
+    shard of each product. Each batch worker consumes the shards the lease table gives it
+    (``stats.batch.shards``); the single active consumer keeps one buffer per shard even
+    while two workers both consume it during a rebalance.
+    """
+    if count <= 1:
+        return {}
+    names = (batch_shard_queue(shard) for shard in range(count))
+    return {name: _queue(name, **{"x-single-active-consumer": True}) for name in names}
+
+
+for _name, _shard_queue in batch_shard_queues(settings.STATS_BATCH_SHARDS).items():
+    QUEUES[_name] = (_shard_queue, [])
+
 app.conf.task_default_queue = QUEUE_DEFAULT
 app.conf.task_queues = tuple(queue for queue, _ in QUEUES.values())
 app.conf.task_routes = {
@@ -100,7 +119,9 @@ def _queues_match_broker(sender: object, **kwargs: object) -> None:
     # PRECONDITION_FAILED, which the consumer would retry forever: say why, and exit.
     if not app.conf.broker_url.startswith(("amqp", "pyamqp")):
         return
-    consumed = app.amqp.queues.consume_from or app.amqp.queues
+    consumed = dict(app.amqp.queues.consume_from or app.amqp.queues)
+    if QUEUE_STATS_BATCH in consumed:  # and the shard queues it may be given at runtime
+        consumed |= batch_shard_queues(settings.STATS_BATCH_SHARDS)
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1)

@@ -4,6 +4,9 @@
 QUEUE_DEFAULT = "default"
 #: celery-batches statistics recomputation after editor saves (and the stale sweep).
 QUEUE_STATS_BATCH = "stats.batch"
+#: With STATS_BATCH_SHARDS > 1, save requests go to ``stats.batch.shard.<product id % N>``
+#: instead (``batch_shard_queue``); ``stats.batch`` keeps the sweep and bookkeeping.
+QUEUE_STATS_BATCH_SHARD_PREFIX = "stats.batch.shard."
 #: Rate-limited bulk recomputation, consumed by one dedicated worker.
 QUEUE_STATS_BULK = "stats.bulk"
 #: One product recomputed now (the "Recompute statistics" button), outside the batch
@@ -21,3 +24,8 @@ TASK_BULK_CHUNK = "stats.bulk_chunk"
 TASK_BULK_NIGHTLY = "stats.bulk_nightly"
 TASK_BULK_RESUME = "stats.bulk_resume"
 TASK_CATALOG_IMPORT = "catalog.import_run"
+
+
+def batch_shard_queue(shard: int) -> str:
+    """The name of batch shard queue ``shard`` (0-based)."""
+    return f"{QUEUE_STATS_BATCH_SHARD_PREFIX}{shard}"

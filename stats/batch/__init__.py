@@ -7,4 +7,6 @@ celery-batches on the batch worker, recomputed 100 requests or 5 minutes at a ti
 - ``services``: what one flushed batch does (``product_stats_batch_process``).
 - ``consumer``, ``acks``, ``watchdog``, ``control``, ``worker``: how the batch worker
   buffers, acks, keeps flushing, reports its buffer, and is configured.
+- ``leases``, ``shards``: with several shards, which worker consumes which shard queue
+  (the rule and its table; the consumer step applying it).
 """

@@ -19,6 +19,7 @@ from config.queues import (
     TASK_CATEGORY_REFRESH,
     TASK_PRODUCT_STATS_BATCH,
     TASK_STALE_SWEEP,
+    batch_shard_queue,
 )
 from stats.batch import control, worker  # noqa: F401  (the worker's command and rules)
 from stats.batch.consumer import LeanBatches
@@ -27,13 +28,20 @@ from stats.batch.message import SaveRequest, encode, validate
 logger = logging.getLogger(__name__)
 
 
+def batch_queue_for(product_id: int) -> str:
+    """The queue of a product's save requests: its shard's, so one buffer sees all its saves."""
+    shards = settings.STATS_BATCH_SHARDS
+    return batch_shard_queue(product_id % shards) if shards > 1 else QUEUE_STATS_BATCH
+
+
 def queue_product_stats(*, product_id: int, category_id: int | None = None) -> None:
     """Send one recompute request for a product (and the category of a deleted one).
 
     No publish retries: this runs after the editor's transaction committed, and the
     product's stale mark already guarantees the sweep will catch up if this fails. The
     publish itself (persistent delivery, serializer, connection pool, publish signals)
-    is Celery's; the message is ``stats.batch.message``'s.
+    is Celery's; the message is ``stats.batch.message``'s. A deleted product's request
+    goes to its own product id's shard like any other.
     """
     request_id = uuid()
     headers, body = encode(
@@ -46,7 +54,11 @@ def queue_product_stats(*, product_id: int, category_id: int | None = None) -> N
     )
     with app.producer_or_acquire() as producer:
         app.amqp.send_task_message(
-            producer, TASK_PRODUCT_STATS_BATCH, message, queue=QUEUE_STATS_BATCH, retry=False
+            producer,
+            TASK_PRODUCT_STATS_BATCH,
+            message,
+            queue=batch_queue_for(product_id),
+            retry=False,
         )
 
 

@@ -43,3 +43,5 @@ def _batch_worker_prefetch(sender: Any, **kwargs: Any) -> None:
 app.steps["consumer"].add("stats.batch.watchdog:BatchFlushWatchdog")
 # Lets a batch be acked with one frame (see stats.batch.acks.AckLedger).
 app.steps["consumer"].add("stats.batch.acks:RecordOtherDeliveries")
+# With STATS_BATCH_SHARDS > 1: which shard queues this worker consumes (stats.batch.shards).
+app.steps["consumer"].add("stats.batch.shards:BatchShardLeases")

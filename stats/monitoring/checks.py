@@ -4,6 +4,7 @@ from django.conf import settings
 
 from config.humanize import quantity
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_STATS_NOW
+from stats.monitoring.shards import batch_path_queues, takeover_seconds
 from stats.monitoring.snapshot import (
     CRITICAL,
     OK,
@@ -12,6 +13,7 @@ from stats.monitoring.snapshot import (
     BatchBuffer,
     Check,
     QueueFigures,
+    ShardFigures,
     Snapshot,
 )
 
@@ -24,11 +26,13 @@ def monitoring_checks(snapshot: Snapshot) -> list[Check]:
         snapshot.batch_buffers,
         now_queue=snapshot.queues.get(QUEUE_STATS_NOW),
     )
+    if settings.STATS_BATCH_SHARDS > 1:
+        checks.append(batch_shards_check(snapshot.batch_shards))
     for name, limit in (
         (QUEUE_STATS_BATCH, settings.STATS_MONITOR_BATCH_QUEUE_MAX),
         (QUEUE_STATS_BULK, settings.STATS_MONITOR_BULK_QUEUE_MAX),
     ):
-        queue = snapshot.queues.get(name)
+        queue = batch_path(snapshot) if name == QUEUE_STATS_BATCH else snapshot.queues.get(name)
         if queue is None or queue.ready is None:
             checks.append(Check(f"{name} depth", UNKNOWN, "ready count unknown"))
         elif queue.ready > limit:
@@ -38,6 +42,48 @@ def monitoring_checks(snapshot: Snapshot) -> list[Check]:
     checks.append(_stale_check(snapshot.oldest_stale_seconds, snapshot.stale_products))
     checks.append(_batch_failures_check(snapshot))
     return checks
+
+
+def batch_path(snapshot: Snapshot) -> QueueFigures | None:
+    """``stats.batch`` and the shard queues as one: the batched path's depth and buffer.
+
+    None if ``stats.batch`` itself is unknown; a shard queue not declared yet holds nothing.
+    """
+    main = snapshot.queues.get(QUEUE_STATS_BATCH)
+    if main is None or main.ready is None:
+        return main
+    parts = [q for name in batch_path_queues() if (q := snapshot.queues.get(name)) is not None]
+    unacked = [q.unacked for q in parts]
+    return QueueFigures(
+        QUEUE_STATS_BATCH,
+        main.source,
+        ready=sum(q.ready or 0 for q in parts),
+        unacked=None if main.unacked is None else sum(n or 0 for n in unacked),
+        consumers=main.consumers,
+        active_consumers=main.active_consumers,
+    )
+
+
+def batch_shards_check(shards: list[ShardFigures]) -> Check:
+    """Every shard queue consumed; one without a consumer only alarms after a takeover's time."""
+    name = "batch shards"
+    if not shards or any(s.consumers is None for s in shards):
+        return Check(name, UNKNOWN, "shard queues' consumer counts unknown")
+    limit = takeover_seconds()
+    orphans = [s for s in shards if s.consumers == 0]
+    lost = [s for s in orphans if s.claimed_for is None or s.claimed_for > limit]
+    if lost:
+        return Check(
+            name,
+            CRITICAL,
+            f"no consumer on {', '.join(s.queue for s in lost)} for over {limit:.0f} s: "
+            "their saves wait for the sweep (is a batch worker stuck, or none left?)",
+        )
+    workers = {w for s in shards for w in s.workers}
+    message = f"{quantity(len(shards), 'shard')} over {quantity(len(workers), 'worker')}"
+    if orphans:
+        message += f"; {', '.join(s.queue for s in orphans)} changing hands"
+    return Check(name, OK, message)
 
 
 def _batch_failures_check(snapshot: Snapshot) -> Check:

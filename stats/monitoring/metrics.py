@@ -63,6 +63,15 @@ def snapshot_metrics(snapshot: Snapshot) -> bytes:
             since_flush.labels(worker=buffer.worker).set(buffer.seconds_since_flush)
         if buffer.oldest_wait is not None:
             oldest_wait.labels(worker=buffer.worker).set(buffer.oldest_wait)
+    shard_worker = Gauge(
+        "catalog_batch_shard_worker",
+        "1 per batch shard and the worker whose lease holds it (STATS_BATCH_SHARDS > 1)",
+        ["shard", "worker"],
+        registry=registry,
+    )
+    for shard in snapshot.batch_shards:
+        for worker in shard.workers:
+            shard_worker.labels(shard=str(shard.shard), worker=worker).set(1)
     run = snapshot.bulk_run or {}
     Gauge(
         "catalog_bulk_run_active", "1 while a bulk run is queued or running", registry=registry

@@ -20,6 +20,7 @@ from stats.models import (
     QueueSample,
 )
 from stats.monitoring.checks import freshness_check, monitoring_checks
+from stats.monitoring.shards import batch_shard_figures
 from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
 from stats.monitoring.task_runs import task_failures_latest, task_figures, task_runs_prune
 
@@ -53,6 +54,7 @@ def monitoring_snapshot(
         stale_categories=CategoryStaleness.objects.count(),
         batch_failed_products=batches["failed"] or 0,
         batch_rejected_requests=batches["rejected"] or 0,
+        batch_shards=batch_shard_figures(queues, now=now),
         tasks=task_figures(now=now),
         task_failures=task_failures_latest(),
         source_lag={"broker": broker_lag, "workers": 0.0, "database": 0.0},

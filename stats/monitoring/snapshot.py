@@ -56,6 +56,23 @@ class BatchBuffer:
 
 
 @dataclass
+class ShardFigures:
+    """One batch shard queue (STATS_BATCH_SHARDS > 1): who consumes it, by lease and broker."""
+
+    shard: int
+    queue: str
+    #: Live workers whose lease lists the shard (one, except for a heartbeat while
+    #: workers rebalance; RabbitMQ lets only one of them receive).
+    workers: list[str]
+    consumers: int | None
+    ready: int | None
+    unacked: int | None
+    #: Seconds since the shard last changed hands, or since its dead owner was last seen:
+    #: how long a takeover has been under way. None if no lease ever listed it.
+    claimed_for: float | None
+
+
+@dataclass
 class TaskWindow:
     """One task over one window (the last hour or day)."""
 
@@ -118,6 +135,8 @@ class Snapshot:
     #: recompute failed (they stay stale for the sweep) and malformed requests dropped.
     batch_failed_products: int = 0
     batch_rejected_requests: int = 0
+    #: The batch shard queues and their workers (empty with one shard).
+    batch_shards: list[ShardFigures] = field(default_factory=list)
     #: Per task (``stats.monitoring.task_runs.TASKS``): counts and durations.
     tasks: list[TaskFigures] = field(default_factory=list)
     #: The latest failed runs of any task, newest first.
@@ -156,6 +175,7 @@ class Snapshot:
             stale_categories=data["stale_categories"],
             batch_failed_products=data.get("batch_failed_products", 0),
             batch_rejected_requests=data.get("batch_rejected_requests", 0),
+            batch_shards=[ShardFigures(**raw) for raw in data.get("batch_shards", [])],
             tasks=[TaskFigures.from_dict(raw) for raw in data.get("tasks", [])],
             task_failures=[TaskFailureFigures(**raw) for raw in data.get("task_failures", [])],
             source_lag=data.get("source_lag", {}),

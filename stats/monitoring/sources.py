@@ -16,6 +16,7 @@ from config.queues import (
     QUEUE_STATS_BULK,
     QUEUE_STATS_NOW,
 )
+from stats.monitoring.shards import batch_path_queues
 from stats.monitoring.snapshot import QueueFigures
 
 MONITORED_QUEUES = (
@@ -27,8 +28,14 @@ MONITORED_QUEUES = (
 )
 
 
+def monitored_queues() -> list[str]:
+    """The queues every face shows: ours, with the batch shard queues after ``stats.batch``."""
+    shards = [name for name in batch_path_queues() if name != QUEUE_STATS_BATCH]
+    return [QUEUE_STATS_BATCH, *shards, *MONITORED_QUEUES[1:]]
+
+
 def queues_from_management_api(
-    url: str, vhost: str = "/", names: tuple[str, ...] | list[str] = MONITORED_QUEUES
+    url: str, vhost: str = "/", names: tuple[str, ...] | list[str] | None = None
 ) -> dict[str, QueueFigures]:
     """Everything RabbitMQ knows, from its management plugin's HTTP API."""
     parsed = urllib.parse.urlsplit(url)
@@ -38,7 +45,7 @@ def queues_from_management_api(
         f"{urllib.parse.unquote(parsed.password or 'guest')}".encode()
     ).decode()
     figures = {}
-    for name in names:
+    for name in monitored_queues() if names is None else names:
         path = f"/api/queues/{urllib.parse.quote(vhost, safe='')}/{urllib.parse.quote(name)}"
         request = urllib.request.Request(base + path, headers={"Authorization": f"Basic {auth}"})
         try:
@@ -86,7 +93,7 @@ def queues_from_passive_declare(
 ) -> dict[str, QueueFigures]:
     """Ready messages (and consumers over AMQP) by declaring each queue passively."""
     figures = {}
-    for name in MONITORED_QUEUES:
+    for name in monitored_queues():
         try:
             ready, consumers = declare(name)
         except Exception as exc:

@@ -13,7 +13,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.monitoring.checks import freshness_check, monitoring_checks
 from stats.monitoring.metrics import snapshot_metrics
-from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot, TaskFigures, TaskWindow
+from stats.monitoring.snapshot import (
+    BatchBuffer,
+    QueueFigures,
+    ShardFigures,
+    Snapshot,
+    TaskFigures,
+    TaskWindow,
+)
 from stats.monitoring.task_runs import DURATION_BUCKETS, TASKS
 
 OPS = Path(__file__).resolve().parents[2] / "ops"
@@ -48,6 +55,7 @@ def _busy_snapshot() -> Snapshot:
         stale_categories=1,
         batch_failed_products=1,
         batch_rejected_requests=1,
+        batch_shards=[ShardFigures(0, "stats.batch.shard.0", ["batch@host"], 1, 0, 0, 60.0)],
         tasks=[
             TaskFigures(
                 task,
@@ -95,6 +103,7 @@ def test_the_alert_rules_reference_only_exported_metrics(rules, exported):
 
 def test_every_check_has_an_alert(rules, settings):
     settings.STATS_MONITOR_EXPECT_BULK_STANDBY = True  # so the standby check exists too
+    settings.STATS_BATCH_SHARDS = 2  # and the shards' check
     checks = {check.name for check in _busy_snapshot().checks}
     alerted = {name for rule in rules for name in CHECK.findall(rule["expr"])}
     assert checks <= alerted, checks - alerted

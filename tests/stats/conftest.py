@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_STATS_NOW
+from testkit.shards import publishing_to_shards
 from testkit.workers import WorkerProcess, purge_queue
 
 #: Every queue a test worker may consume, purged before and after each test that uses them.
@@ -48,3 +49,39 @@ def empty_stats_queues(request):
     yield
     for queue in STATS_QUEUES:
         purge_queue(queue)
+
+
+#: Shards and lease heartbeat (s) of the sharded batch workers' tests: takeover in seconds.
+SHARDS = 4
+HEARTBEAT = 1
+
+
+@pytest.fixture
+def shard_queues(broker_url):
+    """This process publishes as a STATS_BATCH_SHARDS=4 deployment; the queues go after."""
+    for name in (QUEUE_STATS_BATCH, QUEUE_STATS_NOW):
+        purge_queue(name)
+    with publishing_to_shards(SHARDS) as names:
+        yield names
+    purge_queue(QUEUE_STATS_BATCH)
+
+
+@pytest.fixture
+def sharded_worker(shard_queues):
+    if connection.vendor != "mysql":
+        pytest.skip("worker processes need MariaDB (make test), not SQLite")
+    started: list[WorkerProcess] = []
+
+    def start(**env: str) -> WorkerProcess:
+        settings_env = {
+            "STATS_BATCH_SHARDS": str(SHARDS),
+            "STATS_BATCH_SHARD_HEARTBEAT": str(HEARTBEAT),
+            "STATS_STALE_MARGIN": "0",
+        }
+        worker = WorkerProcess(queues=[QUEUE_STATS_BATCH, QUEUE_STATS_NOW], env=settings_env | env)
+        started.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in started:
+        worker.kill(signal.SIGKILL)

@@ -15,6 +15,7 @@ from testkit.checks import save_variants
 from testkit.cluster import queue_info
 from testkit.workers import queue_counts, wait_for
 from tests.stats.batch.test_batch_worker import _products, _refresh_categories, _settle
+from tests.stats.batch.test_sharded_workers import two_workers_recompute_each_product_once
 from tests.stats.bulk.test_bulk_worker import SPACING, _catalog, _run, _start_run
 
 pytestmark = [pytest.mark.quorum, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -81,3 +82,16 @@ def test_the_bulk_queue_keeps_a_single_active_consumer_on_quorum_queues(
         first.hostname,
         second.hostname,
     }
+
+
+def test_batch_shards_on_quorum_queues_still_recompute_each_product_once(
+    sharded_worker, shard_queues, product_factory, variant_factory
+):
+    # Per-consumer prefetch on every shard consumer: each worker still flushes its 40 by count.
+    two_workers_recompute_each_product_once(
+        sharded_worker, shard_queues, product_factory, variant_factory
+    )
+    for name in shard_queues:
+        info = queue_info(name)
+        assert info["type"] == "quorum"
+        assert info["arguments"]["x-single-active-consumer"] is True

@@ -28,10 +28,12 @@ def render_snapshot(snapshot: Snapshot) -> str:
         f"{'queue':14} {'ready':>8} {'unacked':>8} {'consumers':>10} {'active':>7} "
         f"{'publish/s':>10} {'ack/s':>8}  note",
     ]
+    width = max([14, *(len(name) for name in snapshot.queues)])
+    lines[-1] = f"{'queue':{width}}" + lines[-1][14:]
     for queue in snapshot.queues.values():
         note = queue.error or ("single active consumer" if queue.single_active_consumer else "")
         lines.append(
-            f"{queue.name:14} {_n(queue.ready):>8} {_n(queue.unacked):>8} "
+            f"{queue.name:{width}} {_n(queue.ready):>8} {_n(queue.unacked):>8} "
             f"{_n(queue.consumers):>10} {_n(queue.active_consumers):>7} "
             f"{_n(queue.publish_rate):>10} {_n(queue.ack_rate):>8}  {note}"
         )
@@ -47,6 +49,9 @@ def render_snapshot(snapshot: Snapshot) -> str:
             f"{'never' if buffer.last_flush_at is None else format_duration(since) + ' ago'} "
             f"(flushes every {buffer.flush_every} or {format_duration(buffer.flush_interval)})"
         )
+    for shard in snapshot.batch_shards:
+        owners = ", ".join(shard.workers) or "no live worker"
+        lines.append(f"Batch shard {shard.shard} ({shard.queue}): {owners}")
     run = snapshot.bulk_run
     if run:
         eta = format_duration(run["eta_seconds"]) if run["eta_seconds"] is not None else "?"

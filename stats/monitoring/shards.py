@@ -1,0 +1,61 @@
+"""The batch shards as ops see them: who consumes each shard queue, from leases and broker.
+
+Only with ``STATS_BATCH_SHARDS`` > 1. A shard without a consumer is normal for the few
+heartbeats a takeover takes (a worker stopped or died, another claims its shards), so the
+check (``stats.monitoring.checks``) only calls it critical once it lasted longer.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+
+from config.queues import QUEUE_STATS_BATCH, batch_shard_queue
+from stats.batch.leases import LEASE_HEARTBEATS, lease_expiry
+from stats.models import BatchWorkerLease
+from stats.monitoring.snapshot import QueueFigures, ShardFigures
+
+
+def batch_path_queues() -> list[str]:
+    """The queues of the batched path: ``stats.batch`` and, with several shards, theirs."""
+    shards = settings.STATS_BATCH_SHARDS
+    return [QUEUE_STATS_BATCH, *(batch_shard_queue(k) for k in range(shards) if shards > 1)]
+
+
+def takeover_seconds() -> float:
+    """How long a shard may lack a consumer while it changes hands.
+
+    A dead worker's lease expires after ``LEASE_HEARTBEATS`` heartbeats, the others claim
+    its shards at their next one, and the management API's figures lag behind.
+    """
+    heartbeat = settings.STATS_BATCH_SHARD_HEARTBEAT
+    return (LEASE_HEARTBEATS + 2) * heartbeat + settings.RABBITMQ_STATS_LAG
+
+
+def batch_shard_figures(queues: dict[str, QueueFigures], *, now: datetime) -> list[ShardFigures]:
+    """Each shard with its live lease holders and its queue's figures."""
+    shards = settings.STATS_BATCH_SHARDS
+    if shards <= 1:
+        return []
+    expiry = lease_expiry(heartbeat=settings.STATS_BATCH_SHARD_HEARTBEAT, now=now)
+    leases = list(BatchWorkerLease.objects.order_by("worker"))
+    figures = []
+    for shard in range(shards):
+        name = batch_shard_queue(shard)
+        queue = queues.get(name) or QueueFigures(name, "none")
+        holders = [lease for lease in leases if shard in lease.shards]
+        live = [lease for lease in holders if lease.seen_at >= expiry]
+        # A live holder's claim counts from when it took the shard; a dead one's from
+        # when it was last seen (its takeover starts then).
+        since = [lease.changed_at if lease in live else lease.seen_at for lease in holders]
+        figures.append(
+            ShardFigures(
+                shard=shard,
+                queue=name,
+                workers=[lease.worker for lease in live],
+                consumers=queue.consumers,
+                ready=queue.ready,
+                unacked=queue.unacked,
+                claimed_for=(now - max(since)).total_seconds() if since else None,
+            )
+        )
+    return figures
