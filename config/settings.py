@@ -285,19 +285,13 @@ STATS_BATCH_FLUSH_INTERVAL = env_int("STATS_BATCH_FLUSH_INTERVAL", 300)
 # go to shard queue product_id % N, each consumed by one worker at a time (RabbitMQ's single
 # active consumer); the workers share the shards out through the database every
 # STATS_BATCH_SHARD_HEARTBEAT seconds (stats/batch/shards.py, docs/operations.md).
-STATS_BATCH_SHARDS = env_int("STATS_BATCH_SHARDS", 1)
-if STATS_BATCH_SHARDS < 1:
-    raise ImproperlyConfigured(f"STATS_BATCH_SHARDS={STATS_BATCH_SHARDS}: at least 1.")
+STATS_BATCH_SHARDS = env_int("STATS_BATCH_SHARDS", 1, minimum=1)
 if STATS_BATCH_SHARDS > 1 and not CELERY_BROKER_URL.startswith(("amqp", "pyamqp")):
     raise ImproperlyConfigured(
         f"STATS_BATCH_SHARDS={STATS_BATCH_SHARDS} needs RabbitMQ (an amqp:// CELERY_BROKER_URL);"
         " the embedded broker has no single active consumer: leave it at 1."
     )
-STATS_BATCH_SHARD_HEARTBEAT = env_int("STATS_BATCH_SHARD_HEARTBEAT", 5)
-if STATS_BATCH_SHARD_HEARTBEAT < 1:
-    raise ImproperlyConfigured(
-        f"STATS_BATCH_SHARD_HEARTBEAT={STATS_BATCH_SHARD_HEARTBEAT}: at least 1 second."
-    )
+STATS_BATCH_SHARD_HEARTBEAT = env_int("STATS_BATCH_SHARD_HEARTBEAT", 5, minimum=1)
 # Products with total stock at or below this (and above 0) are "low stock".
 STATS_LOW_STOCK_THRESHOLD = env_int("STATS_LOW_STOCK_THRESHOLD", 5)
 # The backstop: every STATS_STALE_SWEEP_INTERVAL seconds, recompute products stale for
