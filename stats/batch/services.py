@@ -4,6 +4,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from django.db import OperationalError
 from django.utils import timezone
 
 from config.humanize import quantity
@@ -13,6 +14,27 @@ from stats.recompute.marks import category_stats_mark_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
 
 logger = logging.getLogger(__name__)
+
+#: Two recomputes of the same products at once (a shard changing hands, a redelivered
+#: batch beside its first run) can deadlock in MariaDB, which rolls one back and says to
+#: restart it: a batch cannot be retried as a task, so it runs the recompute again itself.
+LOCK_CONFLICT_ATTEMPTS = 3
+
+
+def _recompute_retrying_lock_conflicts(product_ids: list[int]) -> RecomputeResult:
+    for attempt in range(1, LOCK_CONFLICT_ATTEMPTS + 1):
+        try:
+            return product_stats_recompute(product_ids=product_ids, defer_categories=True)
+        except OperationalError as exc:
+            if attempt == LOCK_CONFLICT_ATTEMPTS:
+                raise
+            logger.warning(
+                "Batch recompute of %s rolled back (%s); running it again.",
+                quantity(len(product_ids), "product"),
+                exc,
+            )
+            time.sleep(0.1 * attempt)  # let the other transaction commit
+    raise AssertionError("unreachable")
 
 
 def product_stats_batch_process(
@@ -37,7 +59,7 @@ def product_stats_batch_process(
     result = RecomputeResult()
     error = ""
     try:
-        result = product_stats_recompute(product_ids=distinct, defer_categories=True)
+        result = _recompute_retrying_lock_conflicts(distinct)
         category_stats_mark_stale(category_ids=category_ids)
         if result.failed:
             error = (

@@ -3,7 +3,8 @@
 Figures are an upsert of values computed from the catalog, so running a recompute twice,
 or twice at once, converges on the same rows; the stale marks (``stats.recompute.marks``)
 make sure each editor save is counted once. On MariaDB a deadlock or lock timeout is
-re-raised as ``OperationalError`` for the task to retry; the marks make that retry safe.
+re-raised as ``OperationalError`` for the caller to run again (a batch at once, a bulk
+chunk at the back of its queue); the marks make that safe.
 """
 
 import logging
