@@ -22,19 +22,17 @@ LOCK_CONFLICT_ATTEMPTS = 3
 
 
 def _recompute_retrying_lock_conflicts(product_ids: list[int]) -> RecomputeResult:
-    for attempt in range(1, LOCK_CONFLICT_ATTEMPTS + 1):
+    for attempt in range(1, LOCK_CONFLICT_ATTEMPTS):
         try:
             return product_stats_recompute(product_ids=product_ids, defer_categories=True)
         except OperationalError as exc:
-            if attempt == LOCK_CONFLICT_ATTEMPTS:
-                raise
             logger.warning(
                 "Batch recompute of %s rolled back (%s); running it again.",
                 quantity(len(product_ids), "product"),
                 exc,
             )
             time.sleep(0.1 * attempt)  # let the other transaction commit
-    raise AssertionError("unreachable")
+    return product_stats_recompute(product_ids=product_ids, defer_categories=True)  # last try
 
 
 def product_stats_batch_process(
