@@ -29,7 +29,7 @@ from config.queues import (
     TASK_PRODUCT_STATS_BATCH,
     TASK_PRODUCT_STATS_NOW,
     TASK_STALE_SWEEP,
-    batch_shard_queue,
+    batch_shard_queue_names,
 )
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -95,9 +95,7 @@ def batch_shard_queues(count: int) -> dict[str, Queue]:
     (``stats.batch.shards``); the single active consumer keeps one buffer per shard even
     while two workers both consume it during a rebalance.
     """
-    if count <= 1:
-        return {}
-    names = (batch_shard_queue(shard) for shard in range(count))
+    names = batch_shard_queue_names(count)
     return {name: _queue(name, **{"x-single-active-consumer": True}) for name in names}
 
 

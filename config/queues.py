@@ -29,3 +29,8 @@ TASK_CATALOG_IMPORT = "catalog.import_run"
 def batch_shard_queue(shard: int) -> str:
     """The name of batch shard queue ``shard`` (0-based)."""
     return f"{QUEUE_STATS_BATCH_SHARD_PREFIX}{shard}"
+
+
+def batch_shard_queue_names(count: int) -> list[str]:
+    """The shard queues of ``count`` shards: none for one (save requests use ``stats.batch``)."""
+    return [batch_shard_queue(shard) for shard in range(count)] if count > 1 else []

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 
-from config.queues import QUEUE_STATS_BATCH, batch_shard_queue
+from config.queues import QUEUE_STATS_BATCH, batch_shard_queue, batch_shard_queue_names
 from stats.batch.leases import LEASE_HEARTBEATS, lease_expiry
 from stats.models import BatchWorkerLease
 from stats.monitoring.snapshot import QueueFigures, ShardFigures
@@ -17,8 +17,7 @@ from stats.monitoring.snapshot import QueueFigures, ShardFigures
 
 def batch_path_queues() -> list[str]:
     """The queues of the batched path: ``stats.batch`` and, with several shards, theirs."""
-    shards = settings.STATS_BATCH_SHARDS
-    return [QUEUE_STATS_BATCH, *(batch_shard_queue(k) for k in range(shards) if shards > 1)]
+    return [QUEUE_STATS_BATCH, *batch_shard_queue_names(settings.STATS_BATCH_SHARDS)]
 
 
 def takeover_seconds() -> float:

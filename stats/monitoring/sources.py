@@ -30,8 +30,7 @@ MONITORED_QUEUES = (
 
 def monitored_queues() -> list[str]:
     """The queues every face shows: ours, with the batch shard queues after ``stats.batch``."""
-    shards = [name for name in batch_path_queues() if name != QUEUE_STATS_BATCH]
-    return [QUEUE_STATS_BATCH, *shards, *MONITORED_QUEUES[1:]]
+    return [*batch_path_queues(), *(name for name in MONITORED_QUEUES if name != QUEUE_STATS_BATCH)]
 
 
 def queues_from_management_api(
