@@ -1,6 +1,6 @@
 """Typed readers for environment variables.
 
-Only ``config/settings.py`` calls these, so every variable the project reads is
+Only the ``config/settings/`` package calls these, so every variable the project reads is
 listed in one module (and in the README's configuration table).
 """
 
