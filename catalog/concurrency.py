@@ -154,6 +154,43 @@ def edit_merge(*, base: EditState, theirs: EditState, mine: EditState) -> MergeR
     return MergeResult(fields=fields, rows=rows, conflicts=conflicts, dropped=dropped)
 
 
+def edit_compare_unknown_base(*, theirs: EditState, mine: EditState) -> MergeResult:
+    """When the editor's base is unknown (no usable token): every posted value that
+    differs from the stored one is a conflict, as if both sides had changed it.
+
+    Without a base there is no telling "I changed this" from "this was changed since I
+    looked", so nothing differing is saved unseen; a value equal to the stored one is no
+    conflict, so a form posting the current values saves as usual. A deleted row is a
+    conflict when its posted values are not the stored ones (the editor did not see the
+    row as it is). Rows posted that this object does not have (deleted since, or another
+    object's) are left out and listed in ``dropped``; rows not posted stay as they are.
+    """
+    conflicts: list[Conflict] = []
+    fields: Values = {}
+    for name, my_value in mine.fields.items():
+        their_value = theirs.fields.get(name, "")
+        if my_value != their_value:
+            conflicts.append(Conflict(conflict_key(name), None, name, their_value, my_value))
+        fields[name] = my_value
+    rows: dict[str, Values] = {}
+    for pk, their_row in theirs.rows.items():
+        my_row = mine.rows.get(pk)
+        if my_row is None:
+            rows[pk] = dict(their_row)
+            continue
+        values = {k: v for k, v in my_row.items() if k != DELETE}
+        deleting = my_row.get(DELETE) == "on"
+        if deleting and _row_changed(values, their_row):
+            conflicts.append(Conflict(conflict_key(DELETE, pk), pk, DELETE, "kept", "delete"))
+        for name, my_value in values.items():
+            their_value = their_row.get(name, "")
+            if my_value != their_value:
+                conflicts.append(Conflict(conflict_key(name, pk), pk, name, their_value, my_value))
+        rows[pk] = values | ({DELETE: "on"} if deleting else {})
+    dropped = [pk for pk in mine.rows if pk not in theirs.rows]
+    return MergeResult(fields=fields, rows=rows, conflicts=conflicts, dropped=dropped)
+
+
 def edit_choices_apply(
     *, mine: EditState, base: EditState, choices: dict[str, str], pending: list[str]
 ) -> list[str]:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import EditPresence
-from testkit.admin_forms import product_fields
+from testkit.admin_forms import post_loaded, product_fields
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_request_commits")]
 
@@ -35,7 +35,8 @@ def test_an_editor_sees_who_else_has_the_product_open(alice, bob, product_factor
 def test_the_poll_says_who_saved_and_the_new_version(alice, bob, product_factory):
     product = product_factory()
     loaded = _presence(bob, product)["version"]
-    alice.post(
+    post_loaded(
+        alice,
         reverse("admin:catalog_product_change", args=[product.pk]),
         product_fields(product, name="Renamed")
         | {"variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0"},

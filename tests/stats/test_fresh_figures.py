@@ -20,7 +20,7 @@ from stats.monitoring.snapshot import BatchBuffer, Snapshot
 from stats.now import eta
 from stats.now.services import product_stats_recompute_now, product_stats_request_now
 from stats.recompute.products import product_stats_recompute
-from testkit.admin_forms import product_fields, product_form, variant_row
+from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +173,7 @@ def _save(client, product: Product, **changes: str):
         [variant_row(v) for v in variants],
         initial=len(variants),
     )
-    return client.post(reverse("admin:catalog_product_change", args=[product.pk]), data)
+    return post_loaded(client, reverse("admin:catalog_product_change", args=[product.pk]), data)
 
 
 def _messages(response) -> list[str]:
