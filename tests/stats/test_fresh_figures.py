@@ -92,6 +92,25 @@ def test_a_malformed_id_is_a_400(editor_client):
     assert response.json() == {"error": "bad_request", "reason": "not a product id: 'abc'"}
 
 
+@pytest.mark.parametrize(
+    "product_id",
+    [
+        "\u0661\u0662",  # Arabic-Indic "12": str.isdigit() says digits
+        "\uff11\uff12",  # fullwidth "12"
+        "\u00b2",  # superscript two: a digit to isdigit(), no number to int() (was a 500)
+        "1\u00b2",
+    ],
+)
+def test_digits_other_than_ascii_are_a_400_with_a_reason(editor_client, product, product_id):
+    response = editor_client.get(_figures_url(product_id))
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "bad_request",
+        "reason": f"not a product id: {product_id!r}",
+    }
+
+
 def test_an_unknown_product_is_a_404_with_a_reason(editor_client):
     response = editor_client.get(_figures_url(999_999))
 
