@@ -13,6 +13,10 @@ side changed takes that side's value; a field both changed to different values i
 conflict, shown to the editor with both values and an explicit choice, nothing saved.
 Rows the other side added or deleted stay as they left them.
 
+When the base is unknown (the form's token is missing, tampered with or another
+object's), there is nothing to tell "I changed it" from "it changed since": every posted
+value that differs from *theirs* is a conflict (``edit_compare_unknown_base``).
+
 Why merge rather than reject (django-concurrency) or warn (Wagtail): most overlapping
 edits touch different fields (one editor fixes a price, another a description), and
 asking them to redo their work for that is how editors learn to ignore the warning.
