@@ -84,7 +84,7 @@ from catalog.services import catalog_seed
 from config.queues import QUEUE_STATS_BATCH
 from editors.services import editor_create
 from stats.models import BatchFlush
-from testkit.admin_forms import product_form
+from testkit.admin_forms import TOKEN_FIELD, product_form, version_token
 from testkit.workers import WorkerProcess, purge_queue, queue_counts
 
 VAR_DIR = ROOT / "var" / "bench-save"
@@ -165,10 +165,16 @@ def _editor_accounts(count: int) -> list[EditorAccount]:
 # --- An editor over HTTP ------------------------------------------------------------------------
 
 
-def _change_form(account: EditorAccount, token: str, round_: int) -> dict:
-    """The change form as the browser posts it: product name and every variant changed."""
+def _change_form(account: EditorAccount, page: str, round_: int) -> dict:
+    """The change form as the browser posts it: product name and every variant changed,
+    with the CSRF and version tokens of the page just loaded (without the version token
+    the save would be shown as a conflict, not saved)."""
+    csrf = CSRF_INPUT.search(page)
+    if csrf is None:
+        raise RuntimeError("the change form carries no CSRF token")
     fields = {
-        "csrfmiddlewaretoken": token,
+        "csrfmiddlewaretoken": csrf.group(1),
+        TOKEN_FIELD: version_token(page),
         "sku": account.sku,
         "name": f"Bench product {account.username} #{round_}",
         "slug": account.slug,
@@ -226,10 +232,9 @@ def _edit_loop(
             began = time.perf_counter()
             page = browser.get(change_url)
             result.gets.append(time.perf_counter() - began)
-            token = CSRF_INPUT.search(page.body)
-            if page.status != 200 or token is None:
+            if page.status != 200:
                 raise RuntimeError(f"GET change form: HTTP {page.status}")
-            form = _change_form(account, token.group(1), round_)
+            form = _change_form(account, page.body, round_)
             began = time.perf_counter()
             response = browser.post(change_url, form)
             result.posts.append(time.perf_counter() - began)
@@ -239,7 +244,7 @@ def _edit_loop(
             else:
                 result.failed += 1
                 result.errors.append(f"POST: HTTP {response.status} {location}")
-        except (OSError, RuntimeError, http.client.HTTPException) as exc:
+        except (OSError, RuntimeError, ValueError, http.client.HTTPException) as exc:
             result.failed += 1
             result.errors.append(f"{type(exc).__name__}: {exc}")
         if think:

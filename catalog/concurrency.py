@@ -13,6 +13,10 @@ side changed takes that side's value; a field both changed to different values i
 conflict, shown to the editor with both values and an explicit choice, nothing saved.
 Rows the other side added or deleted stay as they left them.
 
+When the base is unknown (the form's token is missing, tampered with or another
+object's), there is nothing to tell "I changed it" from "it changed since": every posted
+value that differs from *theirs* is a conflict (``edit_compare_unknown_base``).
+
 Why merge rather than reject (django-concurrency) or warn (Wagtail): most overlapping
 edits touch different fields (one editor fixes a price, another a description), and
 asking them to redo their work for that is how editors learn to ignore the warning.
@@ -151,6 +155,43 @@ def edit_merge(*, base: EditState, theirs: EditState, mine: EditState) -> MergeR
     for pk, my_row in mine.rows.items():
         if pk in base.rows and pk not in theirs.rows and _row_changed(base.rows[pk], my_row):
             dropped.append(pk)
+    return MergeResult(fields=fields, rows=rows, conflicts=conflicts, dropped=dropped)
+
+
+def edit_compare_unknown_base(*, theirs: EditState, mine: EditState) -> MergeResult:
+    """When the editor's base is unknown (no usable token): every posted value that
+    differs from the stored one is a conflict, as if both sides had changed it.
+
+    Without a base there is no telling "I changed this" from "this was changed since I
+    looked", so nothing differing is saved unseen; a value equal to the stored one is no
+    conflict, so a form posting the current values saves as usual. A deleted row is a
+    conflict when its posted values are not the stored ones (the editor did not see the
+    row as it is). Rows posted that this object does not have (deleted since, or another
+    object's) are left out and listed in ``dropped``; rows not posted stay as they are.
+    """
+    conflicts: list[Conflict] = []
+    fields: Values = {}
+    for name, my_value in mine.fields.items():
+        their_value = theirs.fields.get(name, "")
+        if my_value != their_value:
+            conflicts.append(Conflict(conflict_key(name), None, name, their_value, my_value))
+        fields[name] = my_value
+    rows: dict[str, Values] = {}
+    for pk, their_row in theirs.rows.items():
+        my_row = mine.rows.get(pk)
+        if my_row is None:
+            rows[pk] = dict(their_row)
+            continue
+        values = {k: v for k, v in my_row.items() if k != DELETE}
+        deleting = my_row.get(DELETE) == "on"
+        if deleting and _row_changed(values, their_row):
+            conflicts.append(Conflict(conflict_key(DELETE, pk), pk, DELETE, "kept", "delete"))
+        for name, my_value in values.items():
+            their_value = their_row.get(name, "")
+            if my_value != their_value:
+                conflicts.append(Conflict(conflict_key(name, pk), pk, name, their_value, my_value))
+        rows[pk] = values | ({DELETE: "on"} if deleting else {})
+    dropped = [pk for pk in mine.rows if pk not in theirs.rows]
     return MergeResult(fields=fields, rows=rows, conflicts=conflicts, dropped=dropped)
 
 

@@ -53,6 +53,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         actions.pop("delete_selected", None)
         return actions
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        # These rows' primary key is their owner's (a one-to-one): Django bounds integer
+        # ids for its own integer fields, not through a relation, so on SQLite a 20-digit
+        # id in the URL raised OverflowError (a 500). It names no row: None, as Django does.
+        try:
+            return super().get_object(request, object_id, from_field)
+        except OverflowError:
+            return None
+
     def change_view(
         self,
         request: HttpRequest,

@@ -1,4 +1,5 @@
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -24,6 +25,11 @@ class EditorActivityAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.has_perm("editors.view_activity")
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> None:
+        # No table, so no object: its change and history URLs say "doesn't exist"
+        # (Django's answer for a missing object) instead of querying a table that is not.
+        return None
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict | None = None

@@ -1,11 +1,45 @@
 """What the product admin's form posts: the product's fields and the variant inline's rows.
 
 Shared by the admin tests and the save benchmarks, so all of them post what a browser does.
+A browser loads a change form before posting it, and posts back the version token the
+page carries (``catalog.admin.version_token``): without it the admin cannot tell which
+version the editor started from and shows every changed field as a conflict. Callers
+load the page first (``version_token`` of its HTML, or ``with_version_token``) and post
+the token with their changes, so they measure and test the save an editor makes.
 """
 
+import re
 from collections.abc import Iterable
+from typing import Any
 
+from catalog.admin.version_token import TOKEN_FIELD
 from catalog.models import Product, Variant
+
+#: The version token's hidden input, as the change and revert forms render it.
+TOKEN_INPUT = re.compile(rf'name="{TOKEN_FIELD}" value="([^"]+)"')
+
+
+def version_token(html: str) -> str:
+    """The version token of a change (or revert) page's HTML; ValueError if it has none."""
+    match = TOKEN_INPUT.search(html)
+    if match is None:
+        raise ValueError("the page carries no version token: not a change form?")
+    return match.group(1)
+
+
+def with_version_token(client: Any, url: str, data: dict[str, str]) -> dict[str, str]:
+    """``data`` plus the version token of the form at ``url``, loaded now with ``client``
+    (a Django test client): what a browser posts after opening the page."""
+    page = client.get(url)
+    if page.status_code != 200:
+        raise ValueError(f"GET {url}: HTTP {page.status_code}")
+    return data | {TOKEN_FIELD: version_token(page.content.decode())}
+
+
+def post_loaded(client: Any, url: str, data: dict[str, str], **kwargs: Any) -> Any:
+    """Open the form at ``url``, then post ``data`` with its version token (``kwargs`` to
+    the client's post, e.g. ``follow=True``): an editor's save, in one call."""
+    return client.post(url, with_version_token(client, url, data), **kwargs)
 
 
 def product_form(

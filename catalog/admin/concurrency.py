@@ -1,100 +1,60 @@
 """The admin edge of optimistic concurrency and presence (logic: ``catalog.concurrency``).
 
-A change form (and a revert form) carries a signed token in a hidden field: the version
-it was loaded from, when, and every value it showed (its *base*). The values travel
-with the form rather than being looked up in the edit history because the history is
-not a copy of every version: the product's record omits its version counter, and
-categories keep no history at all; the token is signed, so what comes back is what was
-shown. A POST without a token (a script, a form from before this existed) is saved as
-before.
+A change form (and a revert form) carries a signed token in a hidden field
+(``catalog.admin.version_token``): which object and form it is for, the version it was
+loaded from, when, and every value it showed (its *base*). The values travel with the
+form rather than being looked up in the edit history because the history is not a copy
+of every version: the product's record omits its version counter, and categories keep no
+history at all; the token is signed, so what comes back is what was shown.
 
-On POST, inside the admin's save transaction: lock the row and read its version; if it
-is newer than the token's, merge (rewrite the POST as "their state plus my changes") or
-show the conflict (the form fails validation with a conflict error: nothing is saved).
+On POST, inside the admin's save transaction, after the permission check: lock the row
+and read its version; if it is newer than the token's, merge (rewrite the POST as "their
+state plus my changes") or show the conflict (the form fails validation with a conflict
+error: nothing is saved). Without a usable token (missing, tampered, another object's)
+the base is unknown: every posted value that differs from the stored one is shown as a
+conflict, never saved unseen; a POST of the current values saves as usual.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
+from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.admin.utils import unquote
-from django.core import signing
-from django.core.exceptions import ValidationError
-from django.db import router, transaction
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import capfirst
 
+from catalog.admin.edit_form import Inline, conflict_row, post_replace, posted_state
+from catalog.admin.ids import url_pk
 from catalog.admin.presence import PresenceAdmin
+from catalog.admin.version_token import CHOICE_PREFIX, TOKEN_FIELD, Binding, Token
 from catalog.concurrency import (
     DELETE,
     Conflict,
     EditState,
     conflict_key,
     edit_choices_apply,
+    edit_compare_unknown_base,
     edit_merge,
-    value_text,
 )
 from catalog.edit_targets import EditTarget, Save
 from catalog.presence import PRESENCE_POLL_SECONDS
 
-if TYPE_CHECKING:
-    _ModelAdmin = Any
-else:
-    _ModelAdmin = object
+__all__ = ["CHOICE_PREFIX", "TOKEN_FIELD", "Inline", "OptimisticAdmin"]
 
-TOKEN_FIELD = "_occ"
-CHOICE_PREFIX = "_occ_choice:"
-_SALT = "catalog.admin.concurrency"
 CONFLICT_ERROR = (
     "Someone saved this form since you opened it and changed some of the fields you "
     "changed. Nothing was saved: choose, for each field below, which value to keep."
 )
+UNKNOWN_BASE_ERROR = (
+    "We could not tell which version you started from: the page was too old (opened "
+    "before an update of the site), or it was changed on its way here. Nothing was "
+    "saved: each field below differs from what is saved now; choose which value to keep."
+)
 MISSING_CHOICE_ERROR = "Choose which value to keep for each field below, then save again."
-
-
-@dataclass(frozen=True)
-class Inline:
-    """The inline rows taking part (the product's variants): formset prefix, fields, FK."""
-
-    prefix: str
-    fields: Sequence[str]
-    fk: str
-
-
-@dataclass
-class Token:
-    version: int
-    at: datetime
-    base: EditState
-    pending: list[str] = field(default_factory=list)
-
-    def dumps(self) -> str:
-        data = {
-            "v": self.version,
-            "at": self.at.isoformat(),
-            "base": self.base.as_json(),
-            "pending": self.pending,
-        }
-        return signing.dumps(data, salt=_SALT, compress=True)
-
-    @classmethod
-    def loads(cls, text: str | None) -> "Token | None":
-        if not text:
-            return None
-        try:
-            data = signing.loads(text, salt=_SALT)
-            return cls(
-                version=int(data["v"]),
-                at=datetime.fromisoformat(data["at"]),
-                base=EditState.from_json(data["base"]),
-                pending=list(data.get("pending", [])),
-            )
-        except (signing.BadSignature, KeyError, TypeError, ValueError):
-            return None
 
 
 @dataclass
@@ -105,6 +65,7 @@ class Outcome:
     conflicts: list[Conflict] = field(default_factory=list)
     error: str = ""
     #: Whether another save's changes were merged under this one; whose, when known.
+    #: Never with an unknown base: nothing is merged then, only compared.
     merged: bool = False
     merged_with: list[Save] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
@@ -139,79 +100,48 @@ class OptimisticAdmin(PresenceAdmin):
             obj=obj, fields=self._occ_fields(request, obj), inline_fields=inline_fields
         )
 
-    def _occ_mine(
-        self, data: QueryDict, fields: Sequence[str], *, inline: bool
-    ) -> tuple[EditState, list[dict[str, str]]]:
-        opts = self.model._meta
-        mine = EditState(
-            fields={n: value_text(opts.get_field(n), data.get(n)) for n in fields if n in data}
-        )
-        new_rows: list[dict[str, str]] = []
-        if not (inline and self.edit_inline):
-            return mine, new_rows
-        p, row_opts = self.edit_inline.prefix, self._occ_inline_model()._meta
-        for index in range(int(data.get(f"{p}-TOTAL_FORMS") or 0)):
-            start = f"{p}-{index}-"
-            raw = {k[len(start) :]: data.get(k, "") for k in data if k.startswith(start)}
-            if not raw.get("id"):
-                new_rows.append(raw)
-                continue
-            values = {
-                n: value_text(row_opts.get_field(n), raw[n])
-                for n in self.edit_inline.fields
-                if n in raw
-            }
-            if raw.get(DELETE):
-                values[DELETE] = "on"
-            mine.rows[raw["id"]] = values
-        return mine, new_rows
+    def _occ_inline(self, *, inline: bool) -> Inline | None:
+        return self.edit_inline if inline else None
 
     def _occ_inline_model(self) -> Any:
-        assert self.edit_inline is not None
+        if self.edit_inline is None:
+            return None
         return self.model._meta.get_field(self.edit_inline.prefix).related_model
 
-    def _occ_post(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        state: EditState,
-        new_rows: list[dict[str, str]],
-        *,
-        inline: bool,
-    ) -> None:
-        """Replace the request's POST by ``state`` (plus the editor's new inline rows)."""
-        data = request.POST.copy()
-        for name, value in state.fields.items():
-            data[name] = value
-        if inline and self.edit_inline:
-            p, fk = self.edit_inline.prefix, self.edit_inline.fk
-            for key in [k for k in data if k.startswith(f"{p}-") and "FORMS" not in k]:
-                del data[key]
-            for index, (pk, values) in enumerate(state.rows.items()):
-                data[f"{p}-{index}-id"], data[f"{p}-{index}-{fk}"] = pk, object_id
-                for name, value in values.items():
-                    data[f"{p}-{index}-{name}"] = value
-            for offset, raw in enumerate(new_rows, start=len(state.rows)):
-                for name, value in raw.items():
-                    data[f"{p}-{offset}-{name}"] = value
-            data[f"{p}-INITIAL_FORMS"] = str(len(state.rows))
-            data[f"{p}-TOTAL_FORMS"] = str(len(state.rows) + len(new_rows))
-        data._mutable = False
-        request.POST = data  # type: ignore[assignment]
+    def _occ_mine(
+        self, request: HttpRequest, obj: Any, *, inline: bool
+    ) -> tuple[EditState, list[dict[str, str]]]:
+        return posted_state(
+            self.model,
+            request.POST,
+            self._occ_fields(request, obj),
+            self._occ_inline(inline=inline),
+            self._occ_inline_model(),
+        )
+
+    def _occ_binding(self, pk: Any, *, inline: bool) -> Binding:
+        return Binding(self.opts.label_lower, str(pk), "change" if inline else "revert")
 
     # ---- the check --------------------------------------------------------------------
     def _occ_check(self, request: HttpRequest, object_id: str, *, inline: bool) -> None:
-        """Lock the row, compare versions, merge or record the conflict on ``request``."""
+        """Lock the row, compare versions, merge or record the conflict on ``request``.
+
+        ``object_id`` is the pk as text; the caller has checked change permission (no
+        lock for whoever may not save).
+        """
         version = self.edit_target.lock(object_id=object_id)
-        token = Token.loads(request.POST.get(TOKEN_FIELD))
-        if version is None or token is None:
+        if version is None:
+            return  # gone: Django's own view says so
+        binding = self._occ_binding(object_id, inline=inline)
+        token = Token.loads(request.POST.get(TOKEN_FIELD), binding)
+        if token is None:
+            self._occ_unknown_base(request, object_id, version, inline=inline)
             return
         request._occ = Outcome(token=token)  # type: ignore[attr-defined]
         if version == token.version and not token.pending:
             return  # the common case: one locking read, nothing else
         obj = self.model._default_manager.get(pk=object_id)
-        fields = self._occ_fields(request, obj)
-        mine, new_rows = self._occ_mine(request.POST, fields, inline=inline)
+        mine, new_rows = self._occ_mine(request, obj, inline=inline)
         choices = {
             k[len(CHOICE_PREFIX) :]: str(request.POST.get(k))
             for k in request.POST
@@ -222,13 +152,14 @@ class OptimisticAdmin(PresenceAdmin):
         )
         if missing:  # a choice left out: show the same conflict again, nothing decided
             request._occ = Outcome(  # type: ignore[attr-defined]
-                token=Token(token.version, token.at, token.base, missing),
+                token=Token(token.version, token.at, token.base, missing, token.base_unknown),
                 conflicts=[self._occ_pending_conflict(k, token.base, mine) for k in missing],
                 error=MISSING_CHOICE_ERROR,
             )
             return
+        inline_form = self._occ_inline(inline=inline)
         if version == token.version:  # choices made, nobody saved since: post them
-            self._occ_post(request, object_id, mine, new_rows, inline=inline)
+            post_replace(request, object_id, mine, new_rows, inline_form)
             request._occ = Outcome(  # type: ignore[attr-defined]
                 token=Token(token.version, token.at, token.base)
             )
@@ -236,7 +167,7 @@ class OptimisticAdmin(PresenceAdmin):
         theirs = self._occ_state(request, obj, inline=inline)
         result = edit_merge(base=token.base, theirs=theirs, mine=mine)
         merged = EditState(fields=result.fields, rows=result.rows)
-        self._occ_post(request, object_id, merged, new_rows, inline=inline)
+        post_replace(request, object_id, merged, new_rows, inline_form)
         changed = theirs.fields != token.base.fields or theirs.rows != token.base.rows
         request._occ = Outcome(  # type: ignore[attr-defined]
             token=Token(version, timezone.now(), theirs, [c.key for c in result.conflicts]),
@@ -247,6 +178,36 @@ class OptimisticAdmin(PresenceAdmin):
             dropped=[token.base.rows[pk].get("sku", pk) for pk in result.dropped],
         )
 
+    def _occ_unknown_base(
+        self, request: HttpRequest, object_id: str, version: int, *, inline: bool
+    ) -> None:
+        """No usable token: compare the POST with what is stored now, field by field.
+
+        Every differing value is a conflict (nothing saved until the editor chooses);
+        the form shown again holds this object's rows with the editor's values, and a
+        token for it, so the choice is an ordinary second round.
+        """
+        obj = self.model._default_manager.get(pk=object_id)
+        theirs = self._occ_state(request, obj, inline=inline)
+        mine, new_rows = self._occ_mine(request, obj, inline=inline)
+        result = edit_compare_unknown_base(theirs=theirs, mine=mine)
+        kept = EditState(fields=result.fields, rows=result.rows)
+        post_replace(request, object_id, kept, new_rows, self._occ_inline(inline=inline))
+        keys = [c.key for c in result.conflicts]
+        request._occ = Outcome(  # type: ignore[attr-defined]
+            token=Token(version, timezone.now(), theirs, keys, base_unknown=bool(keys)),
+            conflicts=result.conflicts,
+            error=UNKNOWN_BASE_ERROR if keys else "",
+        )
+        noun = self._occ_inline_model()._meta.verbose_name if self.edit_inline else ""
+        for pk in result.dropped:  # rows this object does not have: not in the form
+            name = mine.rows[pk].get("sku") or f"#{pk}"
+            messages.warning(
+                request,
+                f"{name} is not a {noun} of this {self.opts.verbose_name} (any more): "
+                "your changes to it were not kept.",
+            )
+
     def _occ_pending_conflict(self, key: str, base: EditState, mine: EditState) -> Conflict:
         if key.startswith("row:"):
             _, pk, name = key.split(":", 2)
@@ -255,31 +216,26 @@ class OptimisticAdmin(PresenceAdmin):
             return Conflict(conflict_key(name, pk), pk, name, theirs, mine_value)
         return Conflict(key, None, key, base.fields.get(key, ""), mine.fields.get(key, ""))
 
-    def _occ_transaction(self) -> Any:
-        return transaction.atomic(using=router.db_for_write(self.model))
-
     # ---- Django's hooks ---------------------------------------------------------------
     def _changeform_view(
         self, request: HttpRequest, object_id: str | None, form_url: str, extra_context: Any
     ) -> HttpResponse:
         # Runs inside changeform_view's transaction: the lock lasts until the save commits.
-        if request.method == "POST" and object_id is not None and "_saveasnew" not in request.POST:
-            self._occ_check(request, unquote(object_id), inline=True)
+        if object_id is not None and not (
+            TO_FIELD_VAR in request.GET or TO_FIELD_VAR in request.POST
+        ):
+            pk = url_pk(self.model, unquote(object_id))  # "abc" names nothing: 404
+            if request.method == "POST" and "_saveasnew" not in request.POST:
+                # Before the lock: whoever may not save waits for nobody's row.
+                if not self.has_change_permission(request):
+                    raise PermissionDenied
+                self._occ_check(request, str(pk), inline=True)
         return super()._changeform_view(request, object_id, form_url, extra_context)
 
-    def history_form_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        version_id: str,
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        """A revert is a save like any other: checked against the version it was opened at."""
-        if request.method != "POST":
-            return super().history_form_view(request, object_id, version_id, extra_context)
-        with self._occ_transaction():
-            self._occ_check(request, unquote(object_id), inline=False)
-            return super().history_form_view(request, object_id, version_id, extra_context)
+    def history_revert_check(self, request: HttpRequest, pk: Any) -> None:
+        """A revert is a save like any other: checked against the version it was opened
+        at, under the row lock, in the revert's transaction (``HistoryAdmin`` calls it)."""
+        self._occ_check(request, str(pk), inline=False)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):  # type: ignore[no-untyped-def]
         form_class = super().get_form(request, obj, change, **kwargs)
@@ -325,14 +281,17 @@ class OptimisticAdmin(PresenceAdmin):
                 timezone.now(),
                 self._occ_state(request, current, inline=inline),
             )
+        row_model = self._occ_inline_model()
         conflicts = [
-            self._occ_conflict_row(c, token.base) for c in (outcome.conflicts if outcome else [])
+            conflict_row(c, token.base, self.model, row_model, base_unknown=token.base_unknown)
+            for c in (outcome.conflicts if outcome else [])
         ]
         return {
             "occ_token_field": TOKEN_FIELD,
-            "occ_token": token.dumps(),
+            "occ_token": token.dumps(self._occ_binding(obj.pk, inline=inline)),
             "occ_version": token.version,
             "occ_conflicts": conflicts,
+            "occ_base_unknown": token.base_unknown,
             "occ_choice_prefix": CHOICE_PREFIX,
             "occ_presence_url": reverse(
                 f"admin:{self.opts.app_label}_{self.opts.model_name}_presence",
@@ -341,24 +300,6 @@ class OptimisticAdmin(PresenceAdmin):
             ),
             "occ_poll_ms": PRESENCE_POLL_SECONDS * 1000,
         }
-
-    def _occ_conflict_row(self, conflict: Conflict, base: EditState) -> dict[str, str]:
-        if conflict.row is None:
-            model, prefix = self.model, ""
-        else:
-            model = self._occ_inline_model() if self.edit_inline else self.model
-            sku = base.rows.get(conflict.row, {}).get("sku", conflict.row)
-            prefix = f"{sku}: "
-        if conflict.name == DELETE:
-            label, theirs, mine = f"{prefix}delete", "changed by them, kept", "deleted by you"
-        else:
-            model_field = model._meta.get_field(conflict.name)
-            label = prefix + capfirst(str(model_field.verbose_name))
-            theirs, mine = (
-                _display(model_field, conflict.theirs),
-                _display(model_field, conflict.mine),
-            )
-        return {"key": conflict.key, "label": label, "theirs": theirs, "mine": mine}
 
     def render_change_form(
         self,
@@ -380,15 +321,3 @@ class OptimisticAdmin(PresenceAdmin):
         if original is not None and "adminform" in context:
             context.update(self._occ_context(request, original, inline=False))
         return super().render_history_view(request, template, context, **kwargs)
-
-
-def _display(model_field: Any, value: str) -> str:
-    """A posted value as an editor reads it: a choice's label, a related object's name."""
-    if value == "":
-        return "(empty)"
-    if getattr(model_field, "choices", None):
-        return str(dict(model_field.flatchoices).get(value, value))
-    if model_field.is_relation:
-        related = model_field.related_model._default_manager.filter(pk=value).first()
-        return str(related) if related is not None else value
-    return value

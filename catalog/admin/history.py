@@ -8,6 +8,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db import router, transaction
 from django.db.models import Model
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
+from catalog.admin.ids import url_pk
 from catalog.history import SYSTEM_AUTHOR, BurstRow, VariantDelta, history_rows
 from catalog.models import Product, Variant
 from config.humanize import human_duration
@@ -64,9 +66,28 @@ class HistoryAdmin(SimpleHistoryAdmin):
         version_id: str,
         extra_context: dict | None = None,
     ) -> HttpResponse:
-        if request.method == "POST" and not self.has_change_permission(request):
+        """One version's page (its values, the Revert button); a POST reverts to it.
+
+        Checked before anything is read or locked: ids that name nothing are a 404, a
+        deleted object's version page too (reverting cannot bring an object back: its
+        variants and statistics are gone; its History page still shows every version),
+        and a POST needs change permission.
+        """
+        pk = url_pk(self.model, unquote(object_id))
+        version_pk = url_pk(self.model.history.model, version_id)
+        if not self.model._default_manager.filter(pk=pk).exists():
+            raise http.Http404(f"No {self.opts.verbose_name} with ID {pk}: it was deleted.")
+        if request.method != "POST":
+            return super().history_form_view(request, str(pk), str(version_pk), extra_context)
+        if not self.has_change_permission(request):
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            self.history_revert_check(request, pk)
+            return super().history_form_view(request, str(pk), str(version_pk), extra_context)
+
+    def history_revert_check(self, request: HttpRequest, pk: Any) -> None:
+        """Runs in the revert's transaction before its save: an admin that checks the
+        version a form was opened at (``OptimisticAdmin``) does it here."""
 
     def get_historical_record_context_helper(
         self, request: HttpRequest, historical_record: object
@@ -94,15 +115,16 @@ class HistoryAdmin(SimpleHistoryAdmin):
         """simple-history's page, read through ``catalog.history.history_rows``."""
         request.current_app = self.admin_site.name
         opts = self.model._meta
-        object_id = unquote(object_id)
-        records = self.model.history.filter(**{opts.pk.attname: object_id})
+        pk = url_pk(self.model, unquote(object_id))  # "abc" names nothing: 404
+        records = self.model.history.filter(**{opts.pk.attname: pk})
+        deleted = False
         try:
-            obj = self.get_queryset(request).get(**{opts.pk.attname: object_id})
+            obj = self.get_queryset(request).get(**{opts.pk.attname: pk})
         except self.model.DoesNotExist:
             latest = records.order_by("-history_date", "-history_id").first()
             if latest is None:
                 raise http.Http404 from None
-            obj = latest.instance
+            obj, deleted = latest.instance, True
         if not self.has_view_history_or_change_history_permission(request, obj):
             raise PermissionDenied
         page, rows = history_rows(
@@ -127,6 +149,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
             "opts": opts,
             "admin_user_view": f"admin:{user_type.app_label}_{user_type.model}_change",
             "revert_disabled": self.revert_disabled(request, obj),
+            # Its versions are listed, not linked: a deleted object's version page is a 404.
+            "object_deleted": deleted,
             "system_author": SYSTEM_AUTHOR,
             # "" when saves are not folded (0): the page then says nothing about bursts.
             "burst_window": human_duration(settings.EDITORS_HISTORY_FOLD_SECONDS)

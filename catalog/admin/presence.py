@@ -1,7 +1,8 @@
 """The presence endpoint of a change page: ``<id>/presence/`` (logic: ``catalog.presence``).
 
 The page's script GETs it on load and every ``PRESENCE_POLL_SECONDS``: the GET records
-this editor's presence and answers who else has the form open and the latest version
+this editor's presence (only for a user who may change the object: someone who may only
+look is not "editing") and answers who else has the form open and the latest version
 with who saved it, so the page can say "saved by alice 30 s ago: reload to see the
 changes" when the version is newer than the one it was loaded at.
 """
@@ -44,14 +45,19 @@ class PresenceAdmin(_ModelAdmin):
         return [path("<path:object_id>/presence/", view, name=name), *super().get_urls()]
 
     def presence_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
-        """GET: ping this user's presence; answer who else is here and the latest save."""
+        """GET: ping this user's presence (if they may change the object); answer who
+        else is editing it and the latest save."""
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
         label, user_id = self.opts.label_lower, int(request.user.pk or 0)
-        presence_ping(user_id=user_id, model=label, object_id=str(obj.pk))
+        # Only whoever may change it is "editing": a view-only visit is neither recorded
+        # nor announced, but still told about saves (its page may be out of date).
+        may_change = bool(self.has_change_permission(request, obj))
+        if may_change:
+            presence_ping(user_id=user_id, model=label, object_id=str(obj.pk))
         now = timezone.now()
         others = presence_others(user_id=user_id, model=label, object_id=str(obj.pk))
         latest = self.edit_target.saves_since(obj=obj, since=None)[:1]
@@ -59,6 +65,7 @@ class PresenceAdmin(_ModelAdmin):
         return JsonResponse(
             {
                 "version": self.edit_target.version(obj=obj),
+                "editing": may_change,
                 "others": [
                     {
                         "user": p.username,

@@ -98,6 +98,10 @@ def _error(status: int, error: str, reason: str) -> JsonResponse:
     return JsonResponse({"error": error, "reason": reason}, status=status)
 
 
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 18 and int(text) >= 1
+
+
 def product_figures_view(request: HttpRequest, product_id: str) -> JsonResponse:
     """GET: a product's figures as the page shows them, and whether a recompute is pending.
 
@@ -113,8 +117,10 @@ def product_figures_view(request: HttpRequest, product_id: str) -> JsonResponse:
         return _error(403, "forbidden", "log in to the admin as staff")
     if not user.has_perm("catalog.change_product"):
         return _error(403, "forbidden", "you may not change products")
-    # Digits only, and within a database integer (18 digits), or it is no id at all.
-    if not product_id.isdigit() or len(product_id) > 18 or int(product_id) < 1:
+    # ASCII digits only (Arabic-Indic, fullwidth and superscript digits are digits to
+    # str.isdigit, and a superscript two is no number to int()), within a database
+    # integer (18 digits), or it is no id at all.
+    if not _is_id(product_id):
         return _error(400, "bad_request", f"not a product id: {product_id[:40]!r}")
     product = product_stats_current(product_id=int(product_id))
     if product is None:

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.models import Product, Variant
-from testkit.admin_forms import product_form
+from testkit.admin_forms import post_loaded, product_form
 
 pytestmark = pytest.mark.django_db
 
@@ -173,7 +173,8 @@ def test_category_autocomplete_answers(admin_client, category_factory):
 def test_category_made_its_own_ancestor_is_a_form_error(admin_client, category_factory):
     root = category_factory(name="Root", slug="root")
     child = category_factory(parent=root)
-    response = admin_client.post(
+    response = post_loaded(
+        admin_client,
         reverse("admin:catalog_category_change", args=[root.pk]),
         {"name": "Root", "slug": "root", "parent": str(child.pk)},
     )

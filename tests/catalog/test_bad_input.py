@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import DESCRIPTION_MAX_LENGTH, Category, Product, Variant
-from testkit.admin_forms import product_form
+from testkit.admin_forms import post_loaded, product_form
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +116,8 @@ def test_a_category_made_its_own_grandparent_is_a_form_error(admin_client, categ
     bottom = category_factory(name="Bottom", parent=middle)
     url = reverse("admin:catalog_category_change", args=[top.pk])
 
-    response = admin_client.post(
-        url, {"name": top.name, "slug": top.slug, "parent": str(bottom.pk)}
+    response = post_loaded(
+        admin_client, url, {"name": top.name, "slug": top.slug, "parent": str(bottom.pk)}
     )
 
     assert response.status_code == 200

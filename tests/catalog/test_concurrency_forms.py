@@ -13,7 +13,7 @@ from django.urls import reverse
 from catalog.admin.concurrency import CHOICE_PREFIX, TOKEN_FIELD
 from catalog.models import Category, Product, Variant
 from config.transactions import PerTransaction
-from testkit.admin_forms import product_fields
+from testkit.admin_forms import post_loaded, product_fields
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_request_commits")]
 
@@ -49,7 +49,8 @@ def _open_revert(client: Client, url: str, product: Product) -> dict[str, str]:
 def test_a_revert_keeps_a_save_made_after_its_page_was_opened(alice, bob, reverted):
     product, url = reverted
     revert = _open_revert(bob, url, product)
-    alice.post(
+    post_loaded(
+        alice,
         reverse("admin:catalog_product_change", args=[product.pk]),
         product_fields(product, description="Alice's text.")
         | {"variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0"},
@@ -65,7 +66,8 @@ def test_a_revert_keeps_a_save_made_after_its_page_was_opened(alice, bob, revert
 def test_a_revert_racing_an_edit_of_the_same_field_shows_the_conflict(alice, bob, reverted):
     product, url = reverted
     revert = _open_revert(bob, url, product)
-    alice.post(
+    post_loaded(
+        alice,
         reverse("admin:catalog_product_change", args=[product.pk]),
         product_fields(product, name="Alice's name")
         | {"variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0"},

@@ -3,8 +3,10 @@
 from decimal import Decimal
 
 from catalog.concurrency import (
+    DELETE,
     EditState,
     edit_choices_apply,
+    edit_compare_unknown_base,
     edit_merge,
     value_text,
 )
@@ -99,3 +101,50 @@ def test_values_compare_as_the_form_means_them():
     assert value_text(description, "One\r\nTwo ") == value_text(description, "One\nTwo")
     assert value_text(price, "abc") == "abc"  # left for the form to reject
     assert value_text(price, None) == ""
+
+
+# ---- an unknown base (no usable version token) ----------------------------------------
+
+
+def test_with_an_unknown_base_every_differing_value_is_a_conflict():
+    theirs = _state({"name": "Tee Pro"}, {"1": {"price": "12.00"}})
+    mine = _state({"description": "Very soft."}, {"2": {"stock": "1"}})
+
+    result = edit_compare_unknown_base(theirs=theirs, mine=mine)
+
+    assert [(c.key, c.theirs, c.mine) for c in result.conflicts] == [
+        ("name", "Tee Pro", "Tee"),
+        ("description", "Soft.", "Very soft."),
+        ("row:1:price", "12.00", "10.00"),
+        ("row:2:stock", "7", "1"),
+    ]
+
+
+def test_with_an_unknown_base_the_current_values_are_no_conflict():
+    theirs = _state({"name": "Tee Pro"})
+
+    result = edit_compare_unknown_base(theirs=theirs, mine=_state({"name": "Tee Pro"}))
+
+    assert result.clean
+    assert (result.fields, result.rows) == (theirs.fields, theirs.rows)
+
+
+def test_with_an_unknown_base_rows_this_object_lacks_are_dropped_and_unposted_rows_kept():
+    theirs = EditState(fields=BASE.fields, rows={"1": BASE.rows["1"], "3": {"price": "5.00"}})
+    mine = EditState(fields=BASE.fields, rows={"1": BASE.rows["1"], "2": BASE.rows["2"]})
+
+    result = edit_compare_unknown_base(theirs=theirs, mine=mine)
+
+    assert result.clean
+    assert result.rows == {"1": BASE.rows["1"], "3": {"price": "5.00"}}
+    assert result.dropped == ["2"]
+
+
+def test_with_an_unknown_base_a_deleted_row_is_a_conflict_only_if_it_differs():
+    theirs = _state(rows={"2": {"stock": "0"}})
+    deleting_as_shown = _state(rows={"1": {DELETE: "on"}, "2": {DELETE: "on"}})
+
+    result = edit_compare_unknown_base(theirs=theirs, mine=deleting_as_shown)
+
+    assert [c.key for c in result.conflicts] == ["row:2:DELETE", "row:2:stock"]
+    assert result.rows["1"][DELETE] == "on"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from catalog.models import Product, Variant
 from catalog.rules import product_currency_check, products_with_mixed_currencies
 from catalog.services import catalog_seed
-from testkit.admin_forms import product_fields, product_form, variant_row
+from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,8 @@ def test_changing_one_variants_currency_on_the_product_page_is_refused(
     second = variant_factory(product=first.product, currency="EUR")
     url = reverse("admin:catalog_product_change", args=[first.product_id])
 
-    response = admin_client.post(
+    response = post_loaded(
+        admin_client,
         url,
         product_form(
             product_fields(first.product),
@@ -104,7 +105,8 @@ def test_changing_every_variants_currency_together_is_saved(admin_client, varian
     second = variant_factory(product=first.product, currency="EUR")
     url = reverse("admin:catalog_product_change", args=[first.product_id])
 
-    response = admin_client.post(
+    response = post_loaded(
+        admin_client,
         url,
         product_form(
             product_fields(first.product),
@@ -122,7 +124,8 @@ def test_an_untouched_empty_row_does_not_count(admin_client, variant_factory):
     url = reverse("admin:catalog_product_change", args=[variant.product_id])
     empty_extra_row = {"currency": "EUR", "price": "", "sku": "", "stock": "0"}
 
-    response = admin_client.post(
+    response = post_loaded(
+        admin_client,
         url,
         product_form(
             product_fields(variant.product),
@@ -145,11 +148,15 @@ def test_a_mixed_product_from_before_the_rule_is_fixed_by_deleting_the_odd_varia
     url = reverse("admin:catalog_product_change", args=[eur.product_id])
     rows = [variant_row(eur, stock="1"), variant_row(usd)]
 
-    refused = admin_client.post(url, product_form(product_fields(eur.product), rows, initial=2))
+    refused = post_loaded(
+        admin_client, url, product_form(product_fields(eur.product), rows, initial=2)
+    )
     assert "EUR and USD" in _inline_errors(refused)[0]
 
     rows[1] |= {"DELETE": "on"}
-    response = admin_client.post(url, product_form(product_fields(eur.product), rows, initial=2))
+    response = post_loaded(
+        admin_client, url, product_form(product_fields(eur.product), rows, initial=2)
+    )
 
     assert response.status_code == 302
     assert list(eur.product.variants.values_list("currency", flat=True)) == ["EUR"]
@@ -173,7 +180,7 @@ def test_a_variant_in_another_currency_than_its_siblings_is_a_form_error(
     variant_factory(product=variant.product, currency="EUR")
     url = reverse("admin:catalog_variant_change", args=[variant.pk])
 
-    response = admin_client.post(url, _variant_post(variant, currency="GBP"))
+    response = post_loaded(admin_client, url, _variant_post(variant, currency="GBP"))
 
     assert "EUR and GBP" in _variant_form_errors(response)["currency"][0]
     variant.refresh_from_db()
@@ -184,7 +191,7 @@ def test_the_only_variant_of_a_product_may_change_currency(admin_client, variant
     variant = variant_factory(currency="EUR")
     url = reverse("admin:catalog_variant_change", args=[variant.pk])
 
-    response = admin_client.post(url, _variant_post(variant, currency="USD"))
+    response = post_loaded(admin_client, url, _variant_post(variant, currency="USD"))
 
     assert response.status_code == 302
     variant.refresh_from_db()
@@ -198,7 +205,7 @@ def test_moving_a_variant_to_a_product_in_another_currency_is_a_form_error(
     other = variant_factory(currency="USD").product
     url = reverse("admin:catalog_variant_change", args=[variant.pk])
 
-    response = admin_client.post(url, _variant_post(variant, product=str(other.pk)))
+    response = post_loaded(admin_client, url, _variant_post(variant, product=str(other.pk)))
 
     assert "currency" in _variant_form_errors(response)
     variant.refresh_from_db()
@@ -245,7 +252,7 @@ def test_reverting_a_variant_to_a_currency_its_siblings_left_is_a_form_error(
         each.save()
     url = reverse("admin:catalog_variant_simple_history", args=[variant.pk, first.history_id])
 
-    response = admin_client.post(url, _variant_post(first.instance))
+    response = post_loaded(admin_client, url, _variant_post(first.instance))
 
     assert "EUR and USD" in _variant_form_errors(response)["currency"][0]
     variant.refresh_from_db()

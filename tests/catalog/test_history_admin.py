@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from catalog.models import Product, Variant
 from config.transactions import PerTransaction
-from testkit.admin_forms import product_fields, product_form, variant_row
+from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def _product_form(product: Product, **changes: str) -> dict:
 
 def _admin_save(client, product: Product, **changes: str) -> None:
     url = reverse("admin:catalog_product_change", args=[product.pk])
-    response = client.post(url, _product_form(product, **changes))
+    response = post_loaded(client, url, _product_form(product, **changes))
     assert response.status_code == 302, response.context["errors"] if response.context else ""
     _as_if_committed()
 
@@ -106,7 +106,7 @@ def test_revert_restores_the_old_values_and_records_the_revert(
     page = editor_client.get(url)
     assert page.status_code == 200
     assert 'value="Revert"' in page.content.decode()
-    response = editor_client.post(url, _product_form(first.instance))
+    response = post_loaded(editor_client, url, _product_form(first.instance))
 
     assert response.status_code == 302
     product.refresh_from_db()
@@ -220,7 +220,7 @@ def test_a_price_of_001_and_a_free_name_put_back_within_minutes_stay_in_the_hist
         data = product_form(
             product_fields(product, name=name), [variant_row(variant, price=price)], initial=1
         )
-        assert editor_client.post(url, data).status_code == 302
+        assert post_loaded(editor_client, url, data).status_code == 302
         _as_if_committed()
 
     assert list(product.history.order_by("history_date").values_list("name", flat=True)) == [
@@ -256,7 +256,7 @@ def test_a_variant_only_save_shows_its_variant_changes_on_the_product_history(
     product = variant.product
     data = product_form(product_fields(product), [variant_row(variant, price="12.00")], initial=1)
     url = reverse("admin:catalog_product_change", args=[product.pk])
-    assert editor_client.post(url, data).status_code == 302
+    assert post_loaded(editor_client, url, data).status_code == 302
 
     response = _history_page(editor_client, product)
 
@@ -332,7 +332,9 @@ def test_variant_saves_through_the_product_inline_are_recorded(
     product = variant.product
     data = product_form(product_fields(product), [variant_row(variant, price="21.50")], initial=1)
 
-    response = editor_client.post(reverse("admin:catalog_product_change", args=[product.pk]), data)
+    response = post_loaded(
+        editor_client, reverse("admin:catalog_product_change", args=[product.pk]), data
+    )
 
     assert response.status_code == 302
     record = variant.history.latest()
@@ -355,7 +357,7 @@ def test_an_editor_reverts_a_variant_price(editor, editor_client, variant_factor
         "stock": str(old.stock),
     }
 
-    response = editor_client.post(url, data)
+    response = post_loaded(editor_client, url, data)
 
     assert response.status_code == 302
     variant.refresh_from_db()

@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import EditPresence
-from testkit.admin_forms import product_fields
+from testkit.admin_forms import post_loaded, product_fields
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_request_commits")]
 
@@ -35,7 +36,8 @@ def test_an_editor_sees_who_else_has_the_product_open(alice, bob, product_factor
 def test_the_poll_says_who_saved_and_the_new_version(alice, bob, product_factory):
     product = product_factory()
     loaded = _presence(bob, product)["version"]
-    alice.post(
+    post_loaded(
+        alice,
         reverse("admin:catalog_product_change", args=[product.pk]),
         product_fields(product, name="Renamed")
         | {"variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0"},
@@ -57,6 +59,30 @@ def test_presence_is_refused_without_permission_to_view(client, user_factory, pr
 
     assert response.status_code == 403
     assert not EditPresence.objects.exists()
+
+
+@pytest.mark.parametrize("model", ["product", "variant", "category"])
+def test_a_user_who_may_only_view_is_not_announced_as_editing(
+    alice, client, user_factory, variant_factory, model
+):
+    """Issue #22: presence announced view-only users as editing."""
+    viewer = user_factory(is_staff=True, username="viewer")
+    viewer.user_permissions.add(*Permission.objects.filter(codename=f"view_{model}"))
+    client.force_login(viewer)
+    variant = variant_factory()
+    obj = {"product": variant.product, "variant": variant, "category": variant.product.category}
+    url = reverse(f"admin:catalog_{model}_presence", args=[obj[model].pk])
+    alice.get(url)
+
+    seen_by_viewer = client.get(url)
+
+    assert seen_by_viewer.status_code == 200
+    answer = seen_by_viewer.json()
+    assert answer["editing"] is False  # the viewer's page knows it is not editing
+    assert [o["user"] for o in answer["others"]] == ["alice"]  # but sees who is
+    assert "version" in answer and "saved" in answer
+    assert alice.get(url).json()["others"] == []  # nobody announces the viewer
+    assert list(EditPresence.objects.values_list("user__username", flat=True)) == ["alice"]
 
 
 def test_the_change_page_polls_its_presence_url(alice, product_factory):

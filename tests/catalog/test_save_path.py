@@ -17,7 +17,7 @@ from config.transactions import PerTransaction
 from stats.batch.requests import recompute_requests
 from stats.models import ProductStaleness, ProductStats
 from stats.recompute.products import product_stats_recompute
-from testkit.admin_forms import product_fields, product_form, variant_row
+from testkit.admin_forms import product_fields, product_form, variant_row, with_version_token
 
 pytestmark = pytest.mark.django_db
 
@@ -32,8 +32,9 @@ SAVE_QUERIES = {
     "admin's transaction: SAVEPOINT ... RELEASE (BEGIN/COMMIT outside tests)": 2,
     # Optimistic concurrency (catalog.admin.concurrency): the product's version, read with
     # SELECT ... FOR UPDATE in the save's transaction so two saves cannot both pass the
-    # check. Taken whether or not the form carries a version token; when the version is
-    # unchanged that one locking read is all the check costs.
+    # check, after the permission check (the permissions below are read before it). When
+    # the form's version token is the current version, that one locking read is all the
+    # check costs.
     "the product's version, locked (SELECT ... FOR UPDATE)": 1,
     "the product (object lookup)": 1,
     "the editor's permissions: user's, then group's": 2,
@@ -135,8 +136,8 @@ def _open_form(client, product: Product) -> dict:
     add a query to the first save of the test run. The form data is built here, outside
     the counted block.
     """
-    client.get(reverse("admin:catalog_product_change", args=[product.pk]))
-    return _change_form(product, 1)
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    return with_version_token(client, url, _change_form(product, 1))
 
 
 def test_a_save_with_three_variant_inlines_runs_a_fixed_number_of_queries(
@@ -153,7 +154,13 @@ def test_a_repeat_save_within_the_burst_window_runs_the_same_queries_and_keeps_b
 ):
     _save(editor_client, product, _open_form(editor_client, product))
     PerTransaction.forget_all()  # as if the first save committed
-    data = _change_form(product, 2)
+    product.refresh_from_db()
+    data = with_version_token(
+        editor_client,
+        reverse("admin:catalog_product_change", args=[product.pk]),
+        _change_form(product, 2),
+    )
+    PerTransaction.forget_all()
     records_before = product.history.count()
 
     with django_assert_num_queries(_expected_queries(history=history)):

@@ -18,6 +18,7 @@ from catalog.selectors import (
 )
 from catalog.services import CategoryTreeError, category_save
 from catalog.tree import category_ancestry, category_levels_below
+from testkit.admin_forms import post_loaded
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,8 @@ def _plant_cycle(*nodes: Category) -> None:
 
 
 def _change(admin_client, category: Category, parent: Category | None):
-    return admin_client.post(
+    return post_loaded(
+        admin_client,
         reverse("admin:catalog_category_change", args=[category.pk]),
         {"name": category.name, "slug": category.slug, "parent": parent.pk if parent else ""},
     )

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from catalog.models import Variant
 from editors.services import EDITOR_PERMISSIONS, EDITORS_GROUP
-from testkit.admin_forms import product_fields, product_form, variant_row
+from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,8 @@ def test_editor_deletes_a_size_inline_on_its_product(editor_client, variant_fact
     dropped = variant_factory(sku="DROP-1", product=product)
     rows = [variant_row(kept), variant_row(dropped, DELETE="on")]
 
-    response = editor_client.post(
+    response = post_loaded(
+        editor_client,
         reverse("admin:catalog_product_change", args=[product.pk]),
         product_form(product_fields(product), rows, initial=2),
     )

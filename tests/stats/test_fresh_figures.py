@@ -20,7 +20,7 @@ from stats.monitoring.snapshot import BatchBuffer, Snapshot
 from stats.now import eta
 from stats.now.services import product_stats_recompute_now, product_stats_request_now
 from stats.recompute.products import product_stats_recompute
-from testkit.admin_forms import product_fields, product_form, variant_row
+from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +90,25 @@ def test_a_malformed_id_is_a_400(editor_client):
 
     assert response.status_code == 400
     assert response.json() == {"error": "bad_request", "reason": "not a product id: 'abc'"}
+
+
+@pytest.mark.parametrize(
+    "product_id",
+    [
+        "\u0661\u0662",  # Arabic-Indic "12": str.isdigit() says digits
+        "\uff11\uff12",  # fullwidth "12"
+        "\u00b2",  # superscript two: a digit to isdigit(), no number to int() (was a 500)
+        "1\u00b2",
+    ],
+)
+def test_digits_other_than_ascii_are_a_400_with_a_reason(editor_client, product, product_id):
+    response = editor_client.get(_figures_url(product_id))
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "bad_request",
+        "reason": f"not a product id: {product_id!r}",
+    }
 
 
 def test_an_unknown_product_is_a_404_with_a_reason(editor_client):
@@ -173,7 +192,7 @@ def _save(client, product: Product, **changes: str):
         [variant_row(v) for v in variants],
         initial=len(variants),
     )
-    return client.post(reverse("admin:catalog_product_change", args=[product.pk]), data)
+    return post_loaded(client, reverse("admin:catalog_product_change", args=[product.pk]), data)
 
 
 def _messages(response) -> list[str]:
