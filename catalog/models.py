@@ -9,14 +9,19 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from catalog.tree import category_parent_problem
-from catalog.validators import sku_validator
+from catalog.validators import sku_validator, validate_no_control_characters
+
+#: On every text field an editor types into (forms and ``full_clean`` refuse the same
+#: characters; the admin shows our message for NUL too: ``catalog.admin.text``). Text an
+#: older import or code already stored is still shown, and refused only on the next save.
+NO_CONTROL = validate_no_control_characters
 
 
 class Category(models.Model):
     """A node of the category tree; products hang off any node."""
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=140, unique=True)
+    name = models.CharField(max_length=120, validators=[NO_CONTROL])
+    slug = models.SlugField(max_length=140, unique=True, validators=[NO_CONTROL])
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -87,12 +92,16 @@ class Product(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    sku = models.CharField("SKU", max_length=32, unique=True, validators=[sku_validator])
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
+    sku = models.CharField(
+        "SKU", max_length=32, unique=True, validators=[sku_validator, NO_CONTROL]
+    )
+    name = models.CharField(max_length=200, validators=[NO_CONTROL])
+    slug = models.SlugField(max_length=220, unique=True, validators=[NO_CONTROL])
     # A bound the form enforces (a form error, not a 400 for an oversized request body):
     # every save also copies the description into the edit history.
-    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    description = models.TextField(
+        blank=True, max_length=DESCRIPTION_MAX_LENGTH, validators=[NO_CONTROL]
+    )
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products"
     )
@@ -129,9 +138,11 @@ class Variant(models.Model):
         GBP = "GBP", "GBP"
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
-    sku = models.CharField("SKU", max_length=32, unique=True, validators=[sku_validator])
-    size = models.CharField(max_length=32, blank=True)
-    colour = models.CharField(max_length=32, blank=True)
+    sku = models.CharField(
+        "SKU", max_length=32, unique=True, validators=[sku_validator, NO_CONTROL]
+    )
+    size = models.CharField(max_length=32, blank=True, validators=[NO_CONTROL])
+    colour = models.CharField(max_length=32, blank=True, validators=[NO_CONTROL])
     price = models.DecimalField(
         max_digits=12,
         decimal_places=2,
