@@ -164,6 +164,28 @@ class Variant(models.Model):
         return self.sku
 
 
+class ExportSlot(models.Model):
+    """One of the places an export may run in: the limit on exports at once, for every host.
+
+    Keys ``all:1`` .. ``all:N`` (``CATALOG_EXPORTS_AT_ONCE``) and ``user:<id>:1`` ..
+    (``CATALOG_EXPORTS_PER_USER``); an export holds one of each while it runs
+    (``catalog.imports.export_slots``). A slot is free when ``expires_at`` is empty or
+    past: the holder renews it as it writes, so a web process killed mid-export frees
+    its slots after ``CATALOG_EXPORT_SLOT_SECONDS`` without anyone cleaning up.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    #: A random token of the export holding the slot, to renew and free only its own.
+    holder = models.CharField(max_length=32, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class EditPresence(models.Model):
     """Who has which change form open, for "alice is also editing this product".
 
