@@ -65,6 +65,11 @@ def one_line(result: subprocess.CompletedProcess) -> str:
             "CommandError: Cannot write /nonexistent/catalog.csv: No such file or directory.",
         ),
         (["history_baseline", "now"], "unrecognized arguments: now"),
+        (
+            ["create_editor", "<b>bob</b>", "--password-stdin"],
+            "CommandError: Username '<b>bob</b>' refused: Enter a valid username.",
+        ),
+        (["create_editor", "bob smith"], "CommandError: Username 'bob smith' refused:"),
         (["create_demo_admin", "--name", "x"], "unrecognized arguments: --name x"),
     ],
 )
