@@ -21,9 +21,9 @@ REFUSED = 4
 
 def settings_or_exit() -> None:
     """Load the settings now; a refusal is one line on stderr and exit status 4."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     from django.conf import settings
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     try:
         settings.INSTALLED_APPS  # noqa: B018 (loads the settings module)
     except ImproperlyConfigured as exc:
