@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.management import call_command
 from openpyxl import load_workbook
 from openpyxl.worksheet import _writer as openpyxl_writer
 
@@ -129,3 +130,12 @@ def test_the_export_file_of_each_format_has_a_row_per_variant(dirty, tmp_path):
         with path.open("wb") as out:
             catalog_export_file(out=out, fmt=fmt)
         assert catalog_import(path=path, dry_run=True).rows == Variant.objects.count()
+
+
+def test_export_catalog_writes_an_xlsx_of_a_catalog_holding_a_nul(dirty, tmp_path, capsys):
+    path = tmp_path / "catalog.xlsx"
+
+    call_command("export_catalog", "--format", "xlsx", "--output", str(path))
+
+    assert "Exported to" in capsys.readouterr().err
+    assert f"Blue{XLSX_REPLACEMENT} shirt" in [row[1] for row in _cells(path)]
