@@ -9,14 +9,19 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from catalog.tree import category_parent_problem
-from catalog.validators import sku_validator
+from catalog.validators import sku_validator, validate_no_control_characters
+
+#: On every text field an editor types into (forms and ``full_clean`` refuse the same
+#: characters; the admin shows our message for NUL too: ``catalog.admin.text``). Text an
+#: older import or code already stored is still shown, and refused only on the next save.
+NO_CONTROL = validate_no_control_characters
 
 
 class Category(models.Model):
     """A node of the category tree; products hang off any node."""
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=140, unique=True)
+    name = models.CharField(max_length=120, validators=[NO_CONTROL])
+    slug = models.SlugField(max_length=140, unique=True, validators=[NO_CONTROL])
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -87,12 +92,16 @@ class Product(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    sku = models.CharField("SKU", max_length=32, unique=True, validators=[sku_validator])
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
+    sku = models.CharField(
+        "SKU", max_length=32, unique=True, validators=[sku_validator, NO_CONTROL]
+    )
+    name = models.CharField(max_length=200, validators=[NO_CONTROL])
+    slug = models.SlugField(max_length=220, unique=True, validators=[NO_CONTROL])
     # A bound the form enforces (a form error, not a 400 for an oversized request body):
     # every save also copies the description into the edit history.
-    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    description = models.TextField(
+        blank=True, max_length=DESCRIPTION_MAX_LENGTH, validators=[NO_CONTROL]
+    )
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.PROTECT, related_name="products"
     )
@@ -129,9 +138,11 @@ class Variant(models.Model):
         GBP = "GBP", "GBP"
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
-    sku = models.CharField("SKU", max_length=32, unique=True, validators=[sku_validator])
-    size = models.CharField(max_length=32, blank=True)
-    colour = models.CharField(max_length=32, blank=True)
+    sku = models.CharField(
+        "SKU", max_length=32, unique=True, validators=[sku_validator, NO_CONTROL]
+    )
+    size = models.CharField(max_length=32, blank=True, validators=[NO_CONTROL])
+    colour = models.CharField(max_length=32, blank=True, validators=[NO_CONTROL])
     price = models.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -151,6 +162,28 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return self.sku
+
+
+class ExportSlot(models.Model):
+    """One of the places an export may run in: the limit on exports at once, for every host.
+
+    Keys ``all:1`` .. ``all:N`` (``CATALOG_EXPORTS_AT_ONCE``) and ``user:<id>:1`` ..
+    (``CATALOG_EXPORTS_PER_USER``); an export holds one of each while it runs
+    (``catalog.imports.export_slots``). A slot is free when ``expires_at`` is empty or
+    past: the holder renews it as it writes, so a web process killed mid-export frees
+    its slots after ``CATALOG_EXPORT_SLOT_SECONDS`` without anyone cleaning up.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    #: A random token of the export holding the slot, to renew and free only its own.
+    holder = models.CharField(max_length=32, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class EditPresence(models.Model):

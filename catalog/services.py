@@ -15,6 +15,8 @@ from catalog.signals import products_bulk_changed
 from catalog.tree import category_parent_problem
 
 DEMO_SKU_PREFIX = "DEMO-"
+#: The demo SKUs have six digits (DEMO-000001 to DEMO-999999).
+SEED_MAX_PRODUCTS = 999_999
 
 _DEMO_TREE: dict[str, list[str]] = {
     "Clothing": ["T-shirts", "Shirts", "Trousers", "Jackets", "Knitwear"],
@@ -77,8 +79,8 @@ def catalog_seed(
     because 100,000 products must seed in under a minute on MariaDB and an
     interrupted seed must leave whole products (never a product without variants).
     """
-    if products < 0:
-        raise ValueError("products must be zero or more")
+    if not 0 <= products <= SEED_MAX_PRODUCTS:
+        raise ValueError(f"products must be from 0 to {SEED_MAX_PRODUCTS:,}")
     leaves, categories_created = _demo_categories()
     existing = set(
         Product.objects.filter(sku__startswith=DEMO_SKU_PREFIX).values_list("sku", flat=True)

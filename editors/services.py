@@ -5,7 +5,9 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Field
 
 from editors.branding import environment_colour
 
@@ -39,12 +41,38 @@ class EditorError(ValueError):
     """A user-facing reason why an editor account could not be created."""
 
 
+def editor_username_clean(username: str) -> str:
+    """The username as Django's own user model takes it, or ``EditorError`` in its words.
+
+    Normalised (NFKC) and checked by the model field's own validators, as the admin's
+    user forms do: letters, digits and ``@.+-_`` only (``UnicodeUsernameValidator``: no
+    spaces, no HTML), at most 150 characters. No database needed: a command checks this
+    before it asks for the password.
+    """
+    if not username.strip():
+        raise EditorError("The username cannot be empty.")
+    user_model = get_user_model()
+    name = user_model.normalize_username(username)
+    _field_clean(user_model.USERNAME_FIELD, name, label=f"Username {username!r}")
+    return name
+
+
+def _field_clean(field_name: str, value: str, *, label: str) -> None:
+    field = get_user_model()._meta.get_field(field_name)
+    assert isinstance(field, Field)
+    try:
+        field.clean(value, None)
+    except ValidationError as exc:
+        raise EditorError(f"{label} refused: {' '.join(exc.messages)}") from None
+
+
 @transaction.atomic
 def editor_create(*, username: str, password: str, email: str = "") -> AbstractUser:
     """Create a staff user in the editors group (staff is what lets them into the admin)."""
     user_model = get_user_model()
-    if not username.strip():
-        raise EditorError("The username cannot be empty.")
+    username = editor_username_clean(username)
+    if email:
+        _field_clean("email", email, label=f"Email {email!r}")
     if user_model.objects.filter(username=username).exists():
         raise EditorError(f"A user named {username!r} already exists.")
     user = user_model(username=username, email=email, is_staff=True)

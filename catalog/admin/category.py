@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from catalog.admin.concurrency import OptimisticAdmin
 from catalog.admin.hooks import ExtensibleAdmin, category_admin_extensions
+from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import CategoryTarget
 from catalog.models import Category
 from catalog.services import CategoryTreeError, category_parent_check, category_save
@@ -36,7 +37,7 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(OptimisticAdmin, ExtensibleAdmin, admin.ModelAdmin):
+class CategoryAdmin(ControlCharacterFields, OptimisticAdmin, ExtensibleAdmin, admin.ModelAdmin):
     """Categories; other apps add actions through ``catalog.admin.hooks``.
 
     A save against a newer ``Category.version`` merges or shows the conflict.

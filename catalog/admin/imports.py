@@ -19,6 +19,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from catalog.imports.export_slots import ExportBusy
+from catalog.imports.exports import catalog_export_download
 from catalog.imports.files import FORMATS, ImportFileError
 from catalog.imports.jobs import (
     ImportStateError,
@@ -26,7 +28,7 @@ from catalog.imports.jobs import (
     catalog_import_confirm,
     catalog_import_upload,
 )
-from catalog.imports.services import ImportReport, catalog_export, catalog_export_csv_stream
+from catalog.imports.services import ImportReport
 from catalog.models import CatalogImport, Category
 from catalog.tasks import catalog_import_queue
 from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
@@ -114,16 +116,16 @@ class ProductImportExportMixin(_ModelAdmin):
             slug = (
                 Category.objects.filter(pk=int(category_id)).values_list("slug", flat=True).first()
             )
-        response: HttpResponse | StreamingHttpResponse
-        if fmt == "csv":
-            # Streamed: a whole catalog is written as it is read, never held in memory.
-            chunks = catalog_export_csv_stream(category_slug=slug)
-            response = StreamingHttpResponse(chunks, content_type="text/csv; charset=utf-8")
-        else:
-            response = HttpResponse(
-                catalog_export(fmt=fmt, category_slug=slug),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
+        try:
+            download = catalog_export_download(fmt=fmt, category_slug=slug, user_id=request.user.pk)
+        except ExportBusy as exc:
+            # Back to the list it was started from, with the reason on top.
+            self.message_user(request, str(exc), messages.ERROR)
+            query = f"?category__id__exact={category_id}" if slug else ""
+            return HttpResponseRedirect(reverse("admin:catalog_product_changelist") + query)
+        # Streamed: the CSV as it is written, the XLSX from its temporary file; closing the
+        # response frees the export's slot (also when the client goes away).
+        response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
         name = f"catalog-{slug}" if slug else "catalog"
         response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
         return response

@@ -18,6 +18,7 @@ from catalog.admin.filters import CategorySubtreeFilter
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.admin.imports import ProductImportExportMixin
+from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import ProductTarget
 from catalog.history import SYSTEM_AUTHOR
 from catalog.models import Product, Variant
@@ -43,7 +44,7 @@ NARROW_TEXT: dict[type[models.Field], dict[str, Any]] = {
 VARIANT_FIELDS: tuple[str, ...] = ("sku", "size", "colour", "price", "currency", "stock")
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(ControlCharacterFields, admin.TabularInline):
     model = Variant
     formset = OneCurrencyFormSet
     extra = 1
@@ -53,7 +54,13 @@ class VariantInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(ProductImportExportMixin, OptimisticAdmin, ExtensibleAdmin, HistoryAdmin):
+class ProductAdmin(
+    ControlCharacterFields,
+    ProductImportExportMixin,
+    OptimisticAdmin,
+    ExtensibleAdmin,
+    HistoryAdmin,
+):
     """Products with their variants inline; other apps add to it through ``catalog.admin.hooks``.
 
     A save against a newer version merges or shows the conflict (``OptimisticAdmin``),

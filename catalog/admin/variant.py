@@ -8,12 +8,13 @@ from catalog.admin.concurrency import OptimisticAdmin
 from catalog.admin.currency import VariantForm
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.product import NARROW_TEXT
+from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import VariantTarget
 from catalog.models import Variant
 
 
 @admin.register(Variant)
-class VariantAdmin(OptimisticAdmin, HistoryAdmin):
+class VariantAdmin(ControlCharacterFields, OptimisticAdmin, HistoryAdmin):
     """Variants on their own, for their History page (diffs, revert); edited like inlines.
 
     Checked against the product's version, which every variant change bumps.

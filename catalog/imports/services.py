@@ -1,4 +1,4 @@
-"""Catalog export and import: the services the commands, the admin and the task call.
+"""Catalog import: the services the command, the admin and the task call.
 
 The import is all or nothing per file. It reads and checks the whole file first (a bad
 file or any row error: nothing is written), compares it with the catalog under row
@@ -10,9 +10,7 @@ sends ``products_changed``; stats marks them stale in the same transaction and q
 recompute request per product when it commits.
 """
 
-import csv
-import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,12 +19,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.imports.files import ImportFileError, dataset_bytes, read_rows
+from catalog.imports.files import ImportFileError, read_rows
 from catalog.imports.plan import CHUNK, Conflict, FieldChange, Plan, ProductChange, plan_import
-from catalog.imports.resources import CatalogRowResource, export_chunks, export_queryset
 from catalog.imports.rows import ProductSpec, RowError, products_from_rows
 from catalog.imports.writes import write_new_products, write_updates
-from catalog.models import Category
 from catalog.selectors import category_slug_paths
 from config.humanize import quantity
 
@@ -35,61 +31,6 @@ REPORT_LIMIT = 200
 
 #: Called with (stage, done, total): stage is "checking" or "writing", counts in products.
 Progress = Callable[[str, int, int], None]
-
-
-class CategoryNotFound(ValueError):
-    pass
-
-
-def _category(slug: str | None) -> Category | None:
-    if not slug:
-        return None
-    category = Category.objects.filter(slug=slug).first()
-    if category is None:
-        raise CategoryNotFound(f"No category with the slug {slug!r}.")
-    return category
-
-
-def catalog_export(*, fmt: str, category_slug: str | None = None) -> bytes:
-    """The catalog (or one category's subtree) as a CSV or XLSX file, one row per variant.
-
-    Built whole in memory by django-import-export (tablib): an XLSX has to be. For a
-    large CSV, ``catalog_export_csv_stream`` writes as it reads.
-    """
-    category = _category(category_slug)
-    if fmt == "csv":
-        return b"".join(catalog_export_csv_stream(category_slug=category_slug))
-    dataset = CatalogRowResource().export(
-        export_queryset(category=category), force_native_type=True
-    )
-    return dataset_bytes(dataset, fmt=fmt)
-
-
-def catalog_export_csv_stream(*, category_slug: str | None = None) -> Iterator[bytes]:
-    """The CSV export as chunks of bytes, read and written 1,000 rows at a time.
-
-    The resource turns each variant into its row, as for any export; only the rows being
-    written are in memory (a whole-catalog export of 300,000 rows built in memory took
-    780 MB). ``CategoryNotFound`` is raised here, before the first chunk.
-    """
-    category = _category(category_slug)
-    return _csv_chunks(category)
-
-
-def _csv_chunks(category: Category | None) -> Iterator[bytes]:
-    resource = CatalogRowResource()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    # BOM: Excel opens a CSV as UTF-8 only with it; the import accepts both.
-    buffer.write("\ufeff")
-    writer.writerow(resource.get_export_headers())
-    for variants in export_chunks(category=category):
-        for variant in variants:
-            writer.writerow(resource.export_resource(variant, force_native_type=True))
-        yield buffer.getvalue().encode("utf-8")
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
 
 
 @dataclass

@@ -32,6 +32,22 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
 
+# Django's own rule for a strong key (check --deploy, security.W009, in
+# django/core/checks/security/base.py; tests/config/test_settings.py holds them equal).
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+SECRET_KEY_INSECURE_PREFIX = "django-insecure-"
+
+
+def secret_key_is_strong(key: str) -> bool:
+    return (
+        len(key) >= SECRET_KEY_MIN_LENGTH
+        and len(set(key)) >= SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        and not key.startswith(SECRET_KEY_INSECURE_PREFIX)
+    )
+
+
+# Each refusal is one line: the entry points print it and exit (config/startup.py).
 if IS_PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off when DJANGO_ENV=production.")
@@ -39,8 +55,20 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set to a secret value when DJANGO_ENV=production."
         )
+    if not secret_key_is_strong(SECRET_KEY):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is too weak for DJANGO_ENV=production: it needs at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS} of them "
+            f"different, and must not start with {SECRET_KEY_INSECURE_PREFIX!r} "
+            "(make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DJANGO_ENV=production.")
+    if any("*" in host for host in ALLOWED_HOSTS):
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must name the site's hosts when DJANGO_ENV=production, not '*' "
+            "(any Host header would be believed: password-reset links, poisoned caches)."
+        )
 
 # --- Applications --------------------------------------------------------------
 INSTALLED_APPS = [

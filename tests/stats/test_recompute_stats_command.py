@@ -104,8 +104,27 @@ def test_products_covers_exactly_the_given_ids(broker_url, product_factory):
     [
         (["--category", "nope"], "No category with the slug 'nope'."),
         (["--products", "999999"], "Unknown product IDs: 999999"),
-        (["--all", "--chunk-size", "0"], "--chunk-size must be at least 1."),
-        (["--all", "--chunk-size", "-5"], "--chunk-size must be at least 1."),
+        (
+            ["--all", "--chunk-size", "0"],
+            "Error: argument --chunk-size: 0 is out of range: 1 to 100,000",
+        ),
+        (
+            ["--all", "--chunk-size", "100001"],
+            "Error: argument --chunk-size: 100,001 is out of range: 1 to 100,000",
+        ),
+        (
+            ["--products", str(10**20)],
+            "Error: argument --products: 100,000,000,000,000,000,000 is out of range: "
+            "1 to 9,223,372,036,854,775,807",
+        ),
+        (
+            ["--all", "--wait", "--poll", "-1"],
+            "Error: argument --poll: -1 is out of range: more than 0 and at most 60 seconds",
+        ),
+        (
+            ["--all", "--wait", "--poll", "nan"],
+            "Error: argument --poll: nan is out of range: more than 0 and at most 60 seconds",
+        ),
     ],
 )
 def test_bad_input_is_one_readable_line_and_starts_nothing(args, message):

@@ -1,14 +1,20 @@
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from catalog.imports.services import (
+from catalog.imports.exports import (
     CategoryNotFound,
-    catalog_export,
     catalog_export_csv_stream,
+    catalog_export_file,
 )
 from config.commands import ServiceCommand
+
+#: Exit status when the reader went away (``export_catalog | head``), as a shell reports
+#: a process ended by SIGPIPE.
+BROKEN_PIPE = 128 + 13
 
 
 class Command(ServiceCommand):
@@ -30,22 +36,37 @@ class Command(ServiceCommand):
         if output is None and format == "xlsx":
             raise CommandError("An XLSX export needs --output FILE.")
         try:
-            if format == "csv":
-                chunks = catalog_export_csv_stream(category_slug=category)
+            if output is None:
+                self._to_stdout(catalog_export_csv_stream(category_slug=category))
             else:
-                chunks = iter([catalog_export(fmt=format, category_slug=category)])
+                self._to_file(Path(output), format, category)
         except CategoryNotFound as exc:
             raise CommandError(str(exc)) from None
-        if output is None:
+
+    def _to_stdout(self, chunks: Any) -> None:
+        try:
             for chunk in chunks:
                 self.stdout.write(chunk.decode("utf-8").lstrip("\ufeff"), ending="")
-            return
-        size = 0
+            self.stdout.flush()
+        except BrokenPipeError:
+            # The reader has all it wanted. Python would complain once more when it
+            # flushes stdout at exit: point stdout at /dev/null first, and say nothing.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(BROKEN_PIPE) from None
+
+    def _to_file(self, path: Path, fmt: str, category: str | None) -> None:
         try:
-            with Path(output).open("wb") as out:
-                for chunk in chunks:
-                    out.write(chunk)
-                    size += len(chunk)
+            out = path.open("wb")
         except OSError as exc:
-            raise CommandError(f"Cannot write {output}: {exc.strerror}.") from None
-        self.stderr.write(f"Exported to {output} ({size:,} bytes).")
+            raise CommandError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+        try:
+            with out:
+                catalog_export_file(out=out, fmt=fmt, category_slug=category)
+                size = out.tell()
+        except BaseException as exc:
+            path.unlink(missing_ok=True)  # no half-written file left behind
+            if isinstance(exc, OSError):
+                raise CommandError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+            raise
+        self.stderr.write(f"Exported to {path} ({size:,} bytes).")

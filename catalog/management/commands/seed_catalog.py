@@ -1,9 +1,9 @@
 from typing import Any
 
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 
-from catalog.services import catalog_seed
-from config.commands import ServiceCommand
+from catalog.services import SEED_MAX_PRODUCTS, catalog_seed
+from config.commands import ServiceCommand, whole_number
 from config.humanize import quantity
 
 
@@ -12,13 +12,13 @@ class Command(ServiceCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--products", type=int, default=1000, help="How many demo products (default 1000)."
+            "--products",
+            type=whole_number(0, SEED_MAX_PRODUCTS, unit=" products"),
+            default=1000,
+            help=f"How many demo products (default 1000, at most {SEED_MAX_PRODUCTS:,}).",
         )
 
     def handle(self, *args: Any, products: int, **options: Any) -> None:
-        if products < 0:
-            raise CommandError("--products must be zero or more.")
-
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"\r  {done:,}/{total:,} products", ending="")
             self.stdout.flush()

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from config.commands import ServiceCommand
-from editors.services import EditorError, editor_create
+from editors.services import EditorError, editor_create, editor_username_clean
 
 
 class Command(ServiceCommand):
@@ -23,6 +23,10 @@ class Command(ServiceCommand):
     def handle(
         self, *args: Any, username: str, email: str, password_stdin: bool, **options: Any
     ) -> None:
+        try:
+            username = editor_username_clean(username)  # before asking for a password
+        except EditorError as exc:
+            raise CommandError(str(exc)) from None
         if password_stdin:
             password = sys.stdin.readline().rstrip("\n")
         else:

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from config.commands import ServiceCommand
+from config.commands import ServiceCommand, seconds
 from config.humanize import quantity
 from stats.formatting import format_duration, format_task_duration
 from stats.monitoring.snapshot import Snapshot
@@ -112,14 +112,15 @@ class Command(ServiceCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print the snapshot as JSON.")
         parser.add_argument(
-            "--watch", type=float, metavar="SECONDS", help="Refresh every SECONDS until Ctrl-C."
+            "--watch",
+            type=seconds(3600),
+            metavar="SECONDS",
+            help="Refresh every SECONDS (up to an hour) until Ctrl-C.",
         )
 
     def handle(self, *args: Any, json: bool, watch: float | None, **options: Any) -> None:
         from stats.monitoring.probes import take_snapshot
 
-        if watch is not None and watch <= 0:
-            raise CommandError("--watch needs a positive number of seconds.")
         snapshot = None
         try:
             while True:

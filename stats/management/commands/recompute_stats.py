@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
 from catalog.models import Category
-from config.commands import ServiceCommand
+from config.commands import MAX_ID, ServiceCommand, seconds, whole_number
 from config.humanize import quantity
 from stats.bulk.services import BulkRunError, bulk_run_progress
 from stats.bulk.tasks import bulk_run_launch
@@ -23,6 +23,8 @@ from stats.models import BulkRun
 from stats.recompute.products import product_stats_recompute_all
 
 BAR_WIDTH = 30
+#: A chunk is one message and one task, which must end within STATS_BULK_TIME_LIMIT.
+MAX_CHUNK_SIZE = 100_000
 #: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
 INTERRUPTED = 130
 
@@ -83,12 +85,17 @@ class Command(ServiceCommand):
         scope.add_argument("--all", action="store_true", help="The whole catalog.")
         scope.add_argument("--category", metavar="SLUG", help="A category and all its descendants.")
         scope.add_argument(
-            "--products", metavar="ID", type=int, nargs="+", help="These product IDs."
+            "--products",
+            metavar="ID",
+            type=whole_number(1, MAX_ID),
+            nargs="+",
+            help="These product IDs.",
         )
         parser.add_argument(
             "--chunk-size",
             metavar="N",
-            type=int,
+            # At least 1 here: the service reads a falsy size as "use the default".
+            type=whole_number(1, MAX_CHUNK_SIZE),
             help=f"Products per chunk (default {settings.STATS_BULK_CHUNK_SIZE}).",
         )
         parser.add_argument(
@@ -104,7 +111,7 @@ class Command(ServiceCommand):
             "setting up, before the workers run).",
         )
         # Seconds between two looks at the run while waiting; hidden, as tests need it most.
-        parser.add_argument("--poll", type=float, default=2.0, help=argparse.SUPPRESS)
+        parser.add_argument("--poll", type=seconds(60), default=2.0, help=argparse.SUPPRESS)
 
     def handle(
         self,
@@ -117,9 +124,6 @@ class Command(ServiceCommand):
         in_process: bool,
         **options: Any,
     ) -> None:
-        if chunk_size is not None and chunk_size < 1:
-            # Checked here: the service reads a falsy size as "use the default".
-            raise CommandError("--chunk-size must be at least 1.")
         if in_process:
             if category is not None or products or wait:
                 raise CommandError("--in-process recomputes the whole catalog: use it with --all.")

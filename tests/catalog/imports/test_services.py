@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.imports.services import catalog_export, catalog_import
+from catalog.imports.exports import catalog_export_file
+from catalog.imports.services import catalog_import
 from catalog.models import Product, Variant
 from config.transactions import PerTransaction
 from stats.batch.requests import recompute_requests
@@ -31,7 +32,8 @@ def shop(category_factory, product_factory, variant_factory):
 
 def _export(tmp_path, fmt="csv"):
     path = tmp_path / f"export.{fmt}"
-    path.write_bytes(catalog_export(fmt=fmt))
+    with path.open("wb") as out:
+        catalog_export_file(out=out, fmt=fmt)
     return path
 
 
@@ -53,8 +55,8 @@ def test_importing_an_unchanged_export_changes_nothing(shop, tmp_path, fmt):
     assert [p.version for p in Product.objects.order_by("sku")] == [1, 1]
 
 
-def test_the_export_names_categories_by_slug_path_and_carries_the_version(shop):
-    lines = catalog_export(fmt="csv").decode("utf-8-sig").splitlines()
+def test_the_export_names_categories_by_slug_path_and_carries_the_version(shop, tmp_path):
+    lines = _export(tmp_path).read_text(encoding="utf-8-sig").splitlines()
 
     assert lines[0].startswith("product_sku,name,slug,status,category,description,version,")
     assert ",clothing/shirts," in lines[1]
