@@ -12,24 +12,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from catalog.models import CatalogImport, Product, Variant
-from config.celery import app
 from config.transactions import PerTransaction
 from tests.catalog.imports.conftest import row, write_csv
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 IMPORT_URL = reverse("admin:catalog_product_import")
 EXPORT_URL = reverse("admin:catalog_product_export")
-
-
-@pytest.fixture(autouse=True)
-def eager():
-    """Run the import task in-process (settings are namespaced: CELERY_...)."""
-    assert not app.conf.task_always_eager
-    app.conf.CELERY_TASK_ALWAYS_EAGER = app.conf.CELERY_TASK_EAGER_PROPAGATES = True
-    yield
-    app.conf.CELERY_TASK_ALWAYS_EAGER = app.conf.CELERY_TASK_EAGER_PROPAGATES = False
 
 
 def _upload(client, path: Path, capture):
