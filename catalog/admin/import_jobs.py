@@ -23,7 +23,7 @@ from catalog.imports.jobs import (
     catalog_import_confirm,
     imports_managed_by,
 )
-from catalog.imports.runs import last_sign_of_life, run_is_alive
+from catalog.imports.runs import cancel_requested, last_sign_of_life, run_is_alive
 from catalog.models import CatalogImport
 from catalog.tasks import catalog_import_queue
 from config.admin import ObjectAction
@@ -98,7 +98,7 @@ def _previewed(model_admin: Any, request: HttpRequest, obj: CatalogImport) -> bo
 
 
 def _cancellable(model_admin: Any, request: HttpRequest, obj: CatalogImport) -> bool:
-    return obj.is_active and obj.cancel_requested_at is None
+    return obj.is_active and not cancel_requested(obj)
 
 
 def run_state(job: CatalogImport) -> str:
@@ -107,7 +107,7 @@ def run_state(job: CatalogImport) -> str:
         return ""
     now = timezone.now()
     attempt = f"attempt {job.attempts} of {settings.CATALOG_IMPORT_MAX_ATTEMPTS}"
-    if job.cancel_requested_at is not None:
+    if cancel_requested(job):
         return "Cancel requested: the import stops at its next step and saves nothing."
     if job.heartbeat_at is None:
         if job.queued_at is None:

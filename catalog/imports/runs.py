@@ -9,7 +9,8 @@ then know the run is gone (``last_sign_of_life``).
 
 SQLite allows one writer at a time and an import's transaction holds it whole: there
 the beat touches the upload's file instead (its modification time is the other sign
-of life), and a Cancel can only be written once the import lets go of the database.
+of life), and Cancel asks through a file beside the upload (``cancel_marker``) instead
+of the database, which it could only write once the import let go of it.
 """
 
 import logging
@@ -38,6 +39,18 @@ class ImportCancelled(Exception):
 
 def upload_path(job: CatalogImport) -> Path:
     return Path(settings.VAR_DIR) / job.stored_path
+
+
+def cancel_marker(job: CatalogImport) -> Path:
+    """The file whose presence asks the run to stop, where the database cannot (SQLite)."""
+    path = upload_path(job)
+    return path.with_name(f"{path.name}.cancel")
+
+
+def cancel_requested(job: CatalogImport) -> bool:
+    return job.cancel_requested_at is not None or (
+        bool(job.stored_path) and cancel_marker(job).exists()
+    )
 
 
 def last_sign_of_life(job: CatalogImport) -> datetime | None:
@@ -80,6 +93,7 @@ class RunMonitor:
         self.import_id = job.pk
         self.expected = expected
         self.path = upload_path(job) if job.stored_path else None
+        self.marker = cancel_marker(job) if job.stored_path else None
         self.cancelled = threading.Event()
         self._figures: tuple[str, int, int] = (job.stage, job.done, job.total)
         self._done = threading.Event()
@@ -112,6 +126,8 @@ class RunMonitor:
         connection: BaseDatabaseWrapper | None = None
         try:
             while not self._done.is_set():
+                if self.marker is not None and self.marker.exists():
+                    self.cancelled.set()
                 if self._main.vendor == "sqlite" and self._main.in_atomic_block:
                     self._touch_file()
                 else:

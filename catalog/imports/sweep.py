@@ -28,7 +28,7 @@ from catalog.imports.jobs import (
     catalog_imports_abandoned_cancel,
     lost_worker_error,
 )
-from catalog.imports.runs import last_sign_of_life, run_is_alive
+from catalog.imports.runs import cancel_requested, last_sign_of_life, run_is_alive
 from catalog.models import CatalogImport
 from config.humanize import human_duration
 
@@ -67,7 +67,7 @@ def catalog_imports_sweep(*, now: datetime | None = None) -> SweepOutcome:
         if run_is_alive(job, now=now):
             continue
         started = job.heartbeat_at is not None
-        if job.cancel_requested_at is not None:
+        if cancel_requested(job):
             if catalog_import_end(job, Status.CANCELLED, expected=[job.status]):
                 outcome.cancelled.append(job.pk)
             continue

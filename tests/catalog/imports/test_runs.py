@@ -11,7 +11,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.imports.runs import ImportCancelled, RunMonitor, last_sign_of_life, run_is_alive
+from catalog.imports.runs import (
+    ImportCancelled,
+    RunMonitor,
+    cancel_marker,
+    last_sign_of_life,
+    run_is_alive,
+)
 from catalog.models import CatalogImport, Product
 
 Status = CatalogImport.Status
@@ -64,6 +70,18 @@ def test_a_cancel_request_stops_the_run_at_its_next_step():
     with RunMonitor(job, expected=Status.IMPORTING) as monitor:
         monitor("writing", 1, 3)  # not cancelled: goes on
         CatalogImport.objects.filter(pk=job.pk).update(cancel_requested_at=timezone.now())
+        _until(monitor.cancelled.is_set)
+        with pytest.raises(ImportCancelled):
+            monitor("writing", 2, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancel_request_beside_the_upload_stops_the_run_too():
+    # Where the run holds the database (SQLite), Cancel cannot write it: it leaves a file.
+    job = _job(heartbeat_at=timezone.now(), attempts=1)
+
+    with RunMonitor(job, expected=Status.IMPORTING) as monitor:
+        cancel_marker(job).touch()
         _until(monitor.cancelled.is_set)
         with pytest.raises(ImportCancelled):
             monitor("writing", 2, 3)
