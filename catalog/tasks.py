@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 @app.task(
     name=TASK_CATALOG_IMPORT,
     # A lost worker rolled the import back: the message comes back and it runs again
-    # (once its worker's signs of life are stale: catalog.imports.jobs._claim).
+    # (once its worker's signs of life are stale: catalog.imports.runs._claim).
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
     ignore_result=True,
 )
 def catalog_import_task(import_id: int, dry_run: bool) -> None:
-    from catalog.imports.jobs import catalog_import_run
+    from catalog.imports.runs import catalog_import_run
 
     catalog_import_run(import_id=import_id, dry_run=dry_run)
 

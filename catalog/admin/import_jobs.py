@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
+from catalog.imports.heartbeat import cancel_requested, last_sign_of_life, run_is_alive
 from catalog.imports.jobs import (
     RUNNING,
     ImportStateError,
@@ -23,7 +24,6 @@ from catalog.imports.jobs import (
     catalog_import_confirm,
     imports_managed_by,
 )
-from catalog.imports.runs import cancel_requested, last_sign_of_life, run_is_alive
 from catalog.models import CatalogImport
 from catalog.tasks import catalog_import_queue
 from config.admin import ObjectAction

@@ -4,7 +4,7 @@ An import in Checking or Importing needs a message on the import queue and a wor
 running it. Either can be lost: the publish after an upload or a confirm failed (broker
 down), the embedded broker dropped the message of a worker that died, a worker was
 killed mid-run (its message, on RabbitMQ, comes back; the run claims the job only once
-its signs of life are stale: ``jobs._claim``). The sweep reads the database, the one
+its signs of life are stale: ``runs._claim``). The sweep reads the database, the one
 record of what should be running, and says which steps to send (again); the Celery task
 sends them (``catalog.tasks``), so this module never touches the broker. It also ends
 what should end: cancel requests whose worker is gone, steps lost too often, abandoned
@@ -21,14 +21,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from catalog.imports.heartbeat import cancel_requested, last_sign_of_life, run_is_alive
 from catalog.imports.jobs import (
     RUNNING,
     Status,
     catalog_import_end,
     catalog_imports_abandoned_cancel,
-    lost_worker_error,
 )
-from catalog.imports.runs import cancel_requested, last_sign_of_life, run_is_alive
+from catalog.imports.runs import lost_worker_error
 from catalog.models import CatalogImport
 from config.humanize import human_duration
 

@@ -16,7 +16,7 @@ CATALOG_IMPORT_TIME_LIMIT = env_int("CATALOG_IMPORT_TIME_LIMIT", 25 * 60)
 # save). Every save is always stored.
 EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)
 
-# --- Import jobs: owner, heartbeat and sweep, upload caps (catalog/imports/runs.py,
+# --- Import jobs: owner, heartbeat and sweep, upload caps (catalog/imports/heartbeat.py,
 # sweep.py, uploads.py) ---
 # A running import whose worker has given no sign of life for this many seconds is taken
 # for dead (its worker beats every second): the sweep sends it again, a Cancel ends it.

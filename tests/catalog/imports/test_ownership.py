@@ -8,7 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from catalog.imports.jobs import catalog_import_upload, import_reason
+from catalog.imports.jobs import catalog_import_upload
+from catalog.imports.runs import import_reason
 from catalog.models import CatalogImport, Product
 from editors.selectors import editor_activity
 from tests.catalog.imports.conftest import row, write_csv

@@ -14,8 +14,9 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from catalog.imports.jobs import catalog_import_cancel, catalog_import_run
-from catalog.imports.runs import cancel_requested
+from catalog.imports.heartbeat import cancel_requested
+from catalog.imports.jobs import catalog_import_cancel
+from catalog.imports.runs import catalog_import_run
 from catalog.imports.sweep import catalog_imports_sweep
 from catalog.models import CatalogImport, Product
 from tests.catalog.imports.conftest import row, write_csv

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from catalog.imports.heartbeat import run_is_alive
 from catalog.imports.jobs import catalog_import_confirm, catalog_import_upload
-from catalog.imports.runs import run_is_alive
 from catalog.models import CatalogImport, Product
 from catalog.tasks import catalog_import_queue, catalog_import_sweep_task
 from config.queues import QUEUE_CATALOG_IMPORTS

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.imports.runs import (
+from catalog.imports.heartbeat import (
     ImportCancelled,
     RunMonitor,
     cancel_marker,
