@@ -224,3 +224,30 @@ def test_beat_sends_the_sweep_to_the_queue_the_procfiles_import_worker_consumes(
     assert (
         entry["schedule"] == entry["options"]["expires"] == settings.CATALOG_IMPORT_SWEEP_INTERVAL
     )
+
+
+def test_imports_stuck_before_this_version_end_failed_instead_of_running_weeks_late(
+    job_with_file,
+):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "catalog.migrations.0007_catalog_import_owner_and_heartbeat"
+    )
+    stuck = job_with_file()  # "Importing", no queued_at: what a lost worker left before
+    previewed = job_with_file(Status.PREVIEWED)
+    stored = Path(settings.VAR_DIR) / stuck.stored_path
+
+    migration.fail_imports_stuck_before(apps, None)
+
+    stuck.refresh_from_db()
+    previewed.refresh_from_db()
+    assert (stuck.status, stored.exists(), previewed.status) == (
+        Status.FAILED,
+        False,
+        Status.PREVIEWED,
+    )
+    assert "Upload the file again" in stuck.error
+    assert catalog_imports_sweep().to_send == []
