@@ -238,9 +238,16 @@ class CatalogImport(models.Model):
     file_name = models.CharField(max_length=255)
     #: Where the upload is stored, relative to ``VAR_DIR``; empty once it is removed.
     stored_path = models.CharField(max_length=255, blank=True)
+    #: The uploader: the import is theirs (and ``manage_all_imports`` holders') to see,
+    #: confirm or cancel.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: Who pressed Confirm: the history of the import's writes names them.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKING)
@@ -252,10 +259,22 @@ class CatalogImport(models.Model):
     report = models.JSONField(default=dict, blank=True)
     #: An unexpected failure (the traceback's last line), for whoever runs the system.
     error = models.TextField(blank=True)
+    # The run of the current step (dry run, then import): catalog/imports/runs.py.
+    #: When its message was handed to the broker; empty until then (or if that failed).
+    queued_at = models.DateTimeField(null=True, blank=True)
+    #: The last sign of life of the worker running it; empty while no run has started.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    #: Runs started for the current step (a worker lost mid-run leaves one more).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    #: Set by Cancel while a worker runs it: the run stops at its next step, saving nothing.
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "import"
+        permissions = [("manage_all_imports", "Can manage every editor's imports")]
+        # The sweep reads the few active imports among all those kept.
+        indexes = [models.Index(fields=["status"], name="catalog_import_status")]
 
     def __str__(self) -> str:
         return f"Import of {self.file_name}"

@@ -25,6 +25,7 @@ from config.queues import (
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
     TASK_CATALOG_IMPORT,
+    TASK_CATALOG_IMPORT_SWEEP,
     TASK_CATEGORY_REFRESH,
     TASK_PRODUCT_STATS_BATCH,
     TASK_PRODUCT_STATS_NOW,
@@ -82,8 +83,12 @@ QUEUES: dict[str, tuple[Queue, list[str]]] = {
         [TASK_BULK_CHUNK],
     ),
     # Minutes of work per message and hundreds of MB for a large file: a worker of its
-    # own (the Procfile's import-worker), one import at a time.
-    QUEUE_CATALOG_IMPORTS: (_queue(QUEUE_CATALOG_IMPORTS), [TASK_CATALOG_IMPORT]),
+    # own (the Procfile's import-worker), one import at a time. Its sweep runs there too:
+    # the import worker shares the uploads directory with the web, the others may not.
+    QUEUE_CATALOG_IMPORTS: (
+        _queue(QUEUE_CATALOG_IMPORTS),
+        [TASK_CATALOG_IMPORT, TASK_CATALOG_IMPORT_SWEEP],
+    ),
 }
 
 

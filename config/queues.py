@@ -24,6 +24,7 @@ TASK_BULK_CHUNK = "stats.bulk_chunk"
 TASK_BULK_NIGHTLY = "stats.bulk_nightly"
 TASK_BULK_RESUME = "stats.bulk_resume"
 TASK_CATALOG_IMPORT = "catalog.import_run"
+TASK_CATALOG_IMPORT_SWEEP = "catalog.import_sweep"
 
 
 def batch_shard_queue(shard: int) -> str:

@@ -4,7 +4,8 @@ The product list gets three buttons: Import, Export CSV, Export XLSX. An upload 
 ``CatalogImport`` whose page shows the dry run's preview (new, changed with each field's
 change, unchanged, errors, conflicts), a **Confirm import** button when nothing is wrong,
 and the progress while the import worker runs it. Editors may import with the
-permissions they edit products with (add and change); the work itself is
+permissions they edit products with (add and change), and see their own imports only;
+ownership, Confirm and Cancel are ``catalog.admin.import_jobs``; the work itself is
 ``catalog.imports`` (services) and ``catalog.tasks`` (the worker).
 """
 
@@ -19,19 +20,16 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from catalog.admin.import_jobs import ImportJobsMixin, may_import
 from catalog.imports.export_slots import ExportBusy
 from catalog.imports.exports import catalog_export_download
 from catalog.imports.files import FORMATS, ImportFileError
-from catalog.imports.jobs import (
-    ImportStateError,
-    catalog_import_cancel,
-    catalog_import_confirm,
-    catalog_import_upload,
-)
+from catalog.imports.jobs import ImportQuotaError, catalog_import_upload
 from catalog.imports.services import ImportReport
+from catalog.imports.uploads import upload_refusal
 from catalog.models import CatalogImport, Category
 from catalog.tasks import catalog_import_queue
-from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
+from config.admin import ObjectActionsMixin, ReadOnlyAdmin
 
 if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Any]
@@ -40,12 +38,6 @@ else:
 
 #: Rows of each kind a preview lists (the counts are always whole).
 SHOWN = 200
-
-
-def may_import(request: HttpRequest) -> bool:
-    """Whoever may add and change products may import them (an import does both)."""
-    user = request.user
-    return user.has_perm("catalog.add_product") and user.has_perm("catalog.change_product")
 
 
 class ImportForm(forms.Form):
@@ -84,12 +76,16 @@ class ProductImportExportMixin(_ModelAdmin):
     def import_view(self, request: HttpRequest) -> HttpResponse:
         if not may_import(request):
             raise PermissionDenied
-        form = ImportForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
+        posted = request.method == "POST"
+        form = ImportForm(request.POST, request.FILES) if posted else ImportForm()
+        if posted and (refusal := upload_refusal(request)):
+            form.is_valid()
+            form.errors["file"] = form.error_class([refusal])  # not "This field is required."
+        elif posted and form.is_valid():
             try:
                 user = request.user if request.user.is_authenticated else None
                 job = catalog_import_upload(upload=form.cleaned_data["file"], user=user)
-            except ImportFileError as exc:
+            except (ImportFileError, ImportQuotaError) as exc:
                 form.add_error("file", str(exc))
             else:
                 catalog_import_queue(import_id=job.pk, dry_run=True)
@@ -131,48 +127,20 @@ class ProductImportExportMixin(_ModelAdmin):
         return response
 
 
-def _confirm(
-    model_admin: "CatalogImportAdmin", request: HttpRequest, obj: CatalogImport
-) -> HttpResponse:
-    try:
-        catalog_import_confirm(import_id=obj.pk)
-    except ImportStateError as exc:
-        model_admin.message_user(request, str(exc), messages.ERROR)
-    else:
-        catalog_import_queue(import_id=obj.pk, dry_run=False)
-        model_admin.message_user(request, f"Importing {obj.file_name}.", messages.SUCCESS)
-    return model_admin.change_page_redirect(obj.pk)
-
-
-def _cancel(
-    model_admin: "CatalogImportAdmin", request: HttpRequest, obj: CatalogImport
-) -> HttpResponse:
-    try:
-        catalog_import_cancel(import_id=obj.pk)
-    except ImportStateError as exc:
-        model_admin.message_user(request, str(exc), messages.ERROR)
-    else:
-        model_admin.message_user(request, "Import cancelled; nothing was saved.", messages.SUCCESS)
-    return model_admin.change_page_redirect(obj.pk)
-
-
-def _permitted(model_admin: Any, request: HttpRequest, obj: Any) -> bool:
-    return may_import(request)
-
-
-def _previewed(model_admin: Any, request: HttpRequest, obj: CatalogImport) -> bool:
-    return obj.status == CatalogImport.Status.PREVIEWED
-
-
-def _cancellable(model_admin: Any, request: HttpRequest, obj: CatalogImport) -> bool:
-    return obj.status in (CatalogImport.Status.CHECKING, CatalogImport.Status.PREVIEWED)
-
-
-_FIELDS = ["file_name", "status", "progress", "created_by", "created_at", "finished_at"]
+_FIELDS = [
+    "file_name",
+    "status",
+    "progress",
+    "created_by",
+    "created_at",
+    "confirmed_by",
+    "confirmed_at",
+    "finished_at",
+]
 
 
 @admin.register(CatalogImport)
-class CatalogImportAdmin(ObjectActionsMixin, ReadOnlyAdmin):
+class CatalogImportAdmin(ImportJobsMixin, ObjectActionsMixin, ReadOnlyAdmin):
     """Imports are started from the product list; here they are previewed, confirmed, watched."""
 
     list_display = ["id", "file_name", "status", "progress", "created_by", "created_at"]
@@ -180,26 +148,15 @@ class CatalogImportAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     list_select_related = ["created_by"]
     list_filter = ["status"]
     list_per_page = 50
-    readonly_fields = [*_FIELDS, "outcome", "error"]
-
-    def get_object_actions(self) -> list[ObjectAction]:
-        return [
-            ObjectAction("confirm", "Confirm import", _confirm, _permitted, _previewed),
-            ObjectAction("cancel", "Cancel", _cancel, _permitted, _cancellable),
-        ]
-
-    # Editors see imports with the permissions they import with: no permission of its own.
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return may_import(request) or super().has_view_permission(request, obj)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return may_import(request) or super().has_module_permission(request)
+    readonly_fields = [*_FIELDS, "worker", "outcome", "error"]
 
     def get_fields(  # type: ignore[override]  # a list of names, as Django allows
         self, request: HttpRequest, obj: Any = None
     ) -> list[str]:
-        # The error line is for an unexpected failure only: hidden when there is none.
-        return [*_FIELDS, "outcome", *(["error"] if obj is not None and obj.error else [])]
+        # The worker line is for a running import (ImportJobsMixin), the error line for an
+        # unexpected failure only: each hidden when there is nothing to say.
+        worker = ["worker"] if obj is not None and self.worker(obj) else []
+        return [*_FIELDS, *worker, "outcome", *(["error"] if obj is not None and obj.error else [])]
 
     @admin.display(description="Progress")
     def progress(self, obj: CatalogImport) -> SafeString:

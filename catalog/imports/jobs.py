@@ -1,54 +1,74 @@
 """An import from the admin: upload, dry run, confirm, import, each step a ``CatalogImport``.
 
 The web request only stores the file and records the import; the dry run and the
-import run in the import worker (``catalog.tasks``), which calls ``catalog_import_run``
-here. The file is removed as soon as the import ends: imported, refused, failed or
-cancelled (a dry run that found nothing wrong keeps it for the confirmation).
+import run in the import worker (``catalog.tasks``), which calls
+``runs.catalog_import_run``. The file is removed as soon as the import ends: imported,
+refused, failed or cancelled (a dry run that found nothing wrong keeps it for the
+confirmation).
+
+An import is its uploader's: only they, or a holder of ``catalog.manage_all_imports``,
+see, confirm or cancel it (``imports_managed_by``). Whoever confirms it is named by the
+history of its writes. Every end is written only from the state its writer expected
+(``catalog_import_end``): of a run, a Cancel and the sweep, the first wins, so a late
+run never overwrites a Cancel. The worker's side: ``runs``; signs of life and the
+cancel check: ``heartbeat``; no import waiting forever: ``sweep``.
 """
 
-import logging
-import time
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AbstractUser, AnonymousUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.imports.files import ImportFileError, file_format, max_bytes
-from catalog.imports.services import ImportReport, catalog_import
+from catalog.imports.heartbeat import (
+    cancel_marker,
+    run_is_alive,
+    upload_path,
+)
 from catalog.models import CatalogImport
 
-logger = logging.getLogger(__name__)
+Status = CatalogImport.Status
 
 #: Under ``VAR_DIR``: uploads waiting for their import to end.
 UPLOAD_DIR = "imports"
-#: An upload previewed but neither confirmed nor cancelled is removed after this long.
-ABANDONED_AFTER_SECONDS = 24 * 3600
+#: An upload kept waiting for its editor: counted by the per-editor quota.
+KEPT = (Status.CHECKING, Status.PREVIEWED)
+#: A worker runs these: they end by themselves, or the sweep sees their worker lost.
+RUNNING = (Status.CHECKING, Status.IMPORTING)
 
 
 class ImportStateError(ValueError):
     """The import is not in a state that allows this step (e.g. confirm twice)."""
 
 
-def _path(job: CatalogImport) -> Path:
-    return Path(settings.VAR_DIR) / job.stored_path
+class ImportQuotaError(ValueError):
+    """The editor keeps as many uploads waiting as allowed: one must be confirmed or cancelled."""
 
 
-def _remove_file(job: CatalogImport) -> None:
-    if job.stored_path:
-        _path(job).unlink(missing_ok=True)
-        job.stored_path = ""
+def imports_managed_by(user: AbstractUser | AnonymousUser) -> QuerySet[CatalogImport]:
+    """The imports ``user`` may see, confirm or cancel: their own, or all with the permission."""
+    if user.has_perm("catalog.manage_all_imports"):
+        return CatalogImport.objects.all()
+    if not user.is_authenticated:
+        return CatalogImport.objects.none()
+    return CatalogImport.objects.filter(created_by_id=user.pk)
 
 
 def catalog_import_upload(*, upload: UploadedFile, user: AbstractBaseUser | None) -> CatalogImport:
     """Store an uploaded file and record its import, ready for the dry run.
 
-    Raises ``ImportFileError`` for a file refused by its name or size alone.
+    Raises ``ImportFileError`` for a file refused by its name or size alone, and
+    ``ImportQuotaError`` when ``user`` already keeps ``CATALOG_IMPORT_MAX_KEPT_PREVIEWS``
+    uploads waiting (``user`` None: a caller of the system's own, no quota).
     """
     name = Path(upload.name or "upload").name[:255]
     fmt = file_format(name)
@@ -57,149 +77,148 @@ def catalog_import_upload(*, upload: UploadedFile, user: AbstractBaseUser | None
             f"{name} is {(upload.size or 0) / 1e6:.1f} MB; the largest file accepted is "
             f"{max_bytes() / 1e6:.1f} MB."
         )
-    _remove_abandoned()
+    catalog_imports_abandoned_cancel()
+    if user is not None:
+        _check_quota(user)  # before writing the file; checked again under a lock below
     stored = f"{UPLOAD_DIR}/{uuid.uuid4().hex}.{fmt}"
     target = Path(settings.VAR_DIR) / stored
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    return CatalogImport.objects.create(
-        file_name=name,
-        stored_path=stored,
-        created_by_id=None if user is None else user.pk,
-        status=CatalogImport.Status.CHECKING,
+    try:
+        with transaction.atomic():
+            if user is not None:
+                # Two uploads of one editor at once: one waits here, then counts the other.
+                get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+                _check_quota(user)
+            return CatalogImport.objects.create(
+                file_name=name,
+                stored_path=stored,
+                created_by_id=None if user is None else user.pk,
+                status=Status.CHECKING,
+            )
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _check_quota(user: AbstractBaseUser) -> None:
+    limit = settings.CATALOG_IMPORT_MAX_KEPT_PREVIEWS
+    kept = list(
+        CatalogImport.objects.filter(created_by_id=user.pk, status__in=KEPT).order_by(
+            "created_at", "pk"
+        )
+    )
+    if len(kept) < limit:
+        return
+    names = ", ".join(f"{job.file_name} (import {job.pk})" for job in kept)
+    raise ImportQuotaError(
+        f"You already have {len(kept)} uploads waiting, the most kept at once: {names}. "
+        "Confirm or cancel one of them in Catalog > Imports first."
     )
 
 
-def _remove_abandoned() -> None:
-    cutoff = timezone.now() - timedelta(seconds=ABANDONED_AFTER_SECONDS)
-    for job in CatalogImport.objects.filter(
-        status=CatalogImport.Status.PREVIEWED, created_at__lt=cutoff
-    ):
-        _finish(job, CatalogImport.Status.CANCELLED)
+def catalog_imports_abandoned_cancel() -> int:
+    """Cancel dry runs neither confirmed nor cancelled within the preview's lifetime.
+
+    Called by the sweep, and by each upload; returns how many were cancelled.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.CATALOG_IMPORT_PREVIEW_MAX_AGE)
+    abandoned = CatalogImport.objects.filter(status=Status.PREVIEWED, created_at__lt=cutoff)
+    return sum(
+        catalog_import_end(job, Status.CANCELLED, expected=[Status.PREVIEWED]) for job in abandoned
+    )
 
 
-def _finish(job: CatalogImport, status: str) -> None:
-    _remove_file(job)
-    job.status = status
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "stored_path", "finished_at", "report", "error"])
+def catalog_import_end(
+    job: CatalogImport, status: str, *, expected: Iterable[str], **fields: Any
+) -> bool:
+    """Move the job from one of ``expected`` to the final ``status`` and remove its file.
+
+    Written only from ``expected``: of a run, a Cancel and the sweep, the first to end
+    the job wins and the others leave it alone. Returns whether this call ended it.
+    """
+    now = timezone.now()
+    updated = CatalogImport.objects.filter(pk=job.pk, status__in=list(expected)).update(
+        status=status, stored_path="", finished_at=now, **fields
+    )
+    if updated:
+        if job.stored_path:
+            upload_path(job).unlink(missing_ok=True)
+            cancel_marker(job).unlink(missing_ok=True)
+        job.status, job.stored_path, job.finished_at = status, "", now
+        for name, value in fields.items():
+            setattr(job, name, value)
+    return bool(updated)
+
+
+def catalog_import_mark_queued(*, import_id: int) -> None:
+    """The step's message reached the broker (until then the sweep sends it again)."""
+    CatalogImport.objects.filter(pk=import_id, status__in=RUNNING).update(queued_at=timezone.now())
 
 
 @transaction.atomic
-def catalog_import_confirm(*, import_id: int) -> CatalogImport:
-    """The editor confirmed the dry run: the import may run (the caller queues it)."""
+def catalog_import_confirm(
+    *, import_id: int, user: AbstractBaseUser | None = None
+) -> CatalogImport:
+    """The editor confirmed the dry run: the import may run (the caller queues it).
+
+    ``user`` is recorded as the one who confirmed: the history of the import's writes
+    names them (None: the uploader, as for a caller of the system's own).
+    """
     job = CatalogImport.objects.select_for_update().get(pk=import_id)
-    if job.status != CatalogImport.Status.PREVIEWED:
+    if job.status != Status.PREVIEWED:
         raise ImportStateError(f"This import is {job.get_status_display().lower()}.")
-    job.status = CatalogImport.Status.IMPORTING
+    job.status = Status.IMPORTING
     job.stage, job.done, job.total = "", 0, 0
-    job.save(update_fields=["status", "stage", "done", "total"])
+    job.confirmed_by_id = None if user is None else user.pk
+    job.confirmed_at = timezone.now()
+    job.queued_at = job.heartbeat_at = job.cancel_requested_at = None
+    job.attempts = 0
+    job.save(
+        update_fields=[
+            "status",
+            "stage",
+            "done",
+            "total",
+            "confirmed_by",
+            "confirmed_at",
+            "queued_at",
+            "heartbeat_at",
+            "cancel_requested_at",
+            "attempts",
+        ]
+    )
     return job
+
+
+def catalog_import_cancel(*, import_id: int) -> CatalogImport:
+    """Cancel an import that has not ended: at once, or at the running import's next step.
+
+    A preview, a dry run, or a step no live worker runs (never started, or its worker
+    lost) ends Cancelled now, its file removed. An import being written by a live worker
+    gets a cancel request: the run sees it between two chunks and rolls back, saving
+    nothing (``cancel_requested_at`` set, status still Importing until then).
+    """
+    job = CatalogImport.objects.get(pk=import_id)  # a plain read: never waits for a lock
+    if connection.vendor == "sqlite" and job.status == Status.IMPORTING and run_is_alive(job):
+        # The run may hold SQLite's one write lock for minutes: ask beside its upload.
+        if upload_path(job).exists():
+            cancel_marker(job).touch()
+        return job
+    return _cancel(import_id=import_id)
 
 
 @transaction.atomic
-def catalog_import_cancel(*, import_id: int) -> CatalogImport:
-    """Drop an import that has not started writing, and its file."""
+def _cancel(*, import_id: int) -> CatalogImport:
     job = CatalogImport.objects.select_for_update().get(pk=import_id)
-    if job.status not in (CatalogImport.Status.CHECKING, CatalogImport.Status.PREVIEWED):
+    if job.status not in CatalogImport.ACTIVE:
         raise ImportStateError(f"This import is {job.get_status_display().lower()}.")
-    _finish(job, CatalogImport.Status.CANCELLED)
-    return job
-
-
-class _ProgressWriter:
-    """Writes an import's progress on a connection of its own, in autocommit.
-
-    The import's own transaction stays open until it ends, and nothing it writes is
-    visible before then: the progress bar must be written beside it. At most one write
-    a second. SQLite allows one writer at a time, so there the bar only moves outside
-    the import's transaction (it jumps at the end).
-    """
-
-    def __init__(self, import_id: int) -> None:
-        self.import_id = import_id
-        self.last = 0.0
-        self.connection: BaseDatabaseWrapper | None = None
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.last < 1 and done < total:
-            return
-        self.last = now
-        main = connections[DEFAULT_DB_ALIAS]
-        if main.vendor == "sqlite" and main.in_atomic_block:
-            return
-        try:
-            self._write(stage, done, total)
-        except DatabaseError as exc:  # the bar is a courtesy: never fail the import for it
-            logger.warning("Import %s: progress not written (%s)", self.import_id, exc)
-
-    def _write(self, stage: str, done: int, total: int) -> None:
-        if self.connection is None:
-            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
-            if self.connection.vendor == "mysql":
-                with self.connection.cursor() as cursor:
-                    # Never wait long for the row (locked only by a confirm, for a moment).
-                    cursor.execute("SET SESSION innodb_lock_wait_timeout = 2")
-        quote = self.connection.ops.quote_name
-        table = quote(CatalogImport._meta.db_table)
-        with self.connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET {quote('stage')} = %s, {quote('done')} = %s, "
-                f"{quote('total')} = %s WHERE {quote('id')} = %s",
-                [stage, done, total, self.import_id],
-            )
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-
-
-def catalog_import_run(*, import_id: int, dry_run: bool) -> None:
-    """The import worker's step: the dry run of a new upload, or the confirmed import.
-
-    Idempotent: a message delivered again finds the import past the state it expects
-    and does nothing; an import interrupted by a lost worker rolled back whole and runs
-    again from the start.
-    """
-    expected = CatalogImport.Status.CHECKING if dry_run else CatalogImport.Status.IMPORTING
-    job = CatalogImport.objects.select_related("created_by").filter(pk=import_id).first()
-    if job is None or job.status != expected:
-        return
-    path = _path(job)
-    if not job.stored_path or not path.is_file():
-        job.error = "The uploaded file is gone (removed from VAR_DIR/imports)."
-        _finish(job, CatalogImport.Status.FAILED)
-        return
-    progress = _ProgressWriter(job.pk)
-    try:
-        report = catalog_import(
-            path=path,
-            file_name=job.file_name,
-            user=job.created_by,
-            dry_run=dry_run,
-            on_progress=progress,
-        )
-    except Exception as exc:
-        logger.exception("Import %s of %s failed", job.pk, job.file_name)
-        job.error = f"{type(exc).__name__}: {exc}"[:2000]
-        _finish(job, CatalogImport.Status.FAILED)
-        return
-    finally:
-        progress.close()
-    _record(job, report)
-
-
-def _record(job: CatalogImport, report: ImportReport) -> None:
-    job.report = report.as_dict()
-    job.stage, job.done, job.total = "", report.products, report.products
-    job.save(update_fields=["stage", "done", "total"])
-    if report.dry_run and report.ok:
-        job.status = CatalogImport.Status.PREVIEWED
-        job.save(update_fields=["status", "report"])
-    elif report.applied:
-        _finish(job, CatalogImport.Status.DONE)
+    if job.status == Status.IMPORTING and run_is_alive(job):
+        if job.cancel_requested_at is None:
+            job.cancel_requested_at = timezone.now()
+            job.save(update_fields=["cancel_requested_at"])
     else:
-        _finish(job, CatalogImport.Status.REFUSED)
+        catalog_import_end(job, Status.CANCELLED, expected=CatalogImport.ACTIVE)
+    return job

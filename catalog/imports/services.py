@@ -99,11 +99,14 @@ def catalog_import(
     user: AbstractBaseUser | None = None,
     dry_run: bool = False,
     on_progress: Progress | None = None,
+    reason: str | None = None,
 ) -> ImportReport:
     """Import a CSV or XLSX file: everything in it, or nothing (see the module docstring).
 
     Never raises for a bad file or bad rows: the report says what was wrong
-    (``file_error``, ``errors``, ``conflicts``) and ``applied`` stays False.
+    (``file_error``, ``errors``, ``conflicts``) and ``applied`` stays False. ``reason``
+    replaces the history's "Import of <file>" (an admin import names its uploader too).
+    An exception raised by ``on_progress`` rolls the import back and reaches the caller.
     """
     name = file_name or path.name
     report = ImportReport(file_name=name, dry_run=dry_run)
@@ -136,7 +139,7 @@ def catalog_import(
             _fill(report, plan, products)
             if not report.ok:
                 raise _Refused
-            _write(plan, user=user, reason=_reason(name), on_progress=on_progress)
+            _write(plan, user=user, reason=reason or _reason(name), on_progress=on_progress)
     except _Refused:
         return report
     except IntegrityError as exc:

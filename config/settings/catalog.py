@@ -23,3 +23,24 @@ EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)
 CATALOG_EXPORTS_AT_ONCE = env_int("CATALOG_EXPORTS_AT_ONCE", 2, minimum=1)
 CATALOG_EXPORTS_PER_USER = env_int("CATALOG_EXPORTS_PER_USER", 1, minimum=1)
 CATALOG_EXPORT_SLOT_SECONDS = env_int("CATALOG_EXPORT_SLOT_SECONDS", 60, minimum=10)
+
+# --- Import jobs: owner, heartbeat and sweep, upload caps (catalog/imports/heartbeat.py,
+# sweep.py, uploads.py) ---
+# A running import whose worker has given no sign of life for this many seconds is taken
+# for dead (its worker beats every second): the sweep sends it again, a Cancel ends it.
+CATALOG_IMPORT_STALE_AFTER = env_int("CATALOG_IMPORT_STALE_AFTER", 60, minimum=5)
+# Runs of one step (dry run or import) whose worker was lost before it is marked Failed.
+CATALOG_IMPORT_MAX_ATTEMPTS = env_int("CATALOG_IMPORT_MAX_ATTEMPTS", 3, minimum=1)
+# Seconds between two sweeps of the imports (on the import worker's queue).
+CATALOG_IMPORT_SWEEP_INTERVAL = env_int("CATALOG_IMPORT_SWEEP_INTERVAL", 60, minimum=5)
+# A dry run neither confirmed nor cancelled this many seconds is cancelled, its file removed.
+CATALOG_IMPORT_PREVIEW_MAX_AGE = env_int("CATALOG_IMPORT_PREVIEW_MAX_AGE", 24 * 3600, minimum=60)
+# Uploads one editor may keep waiting (checking or ready to import) before the next is refused.
+CATALOG_IMPORT_MAX_KEPT_PREVIEWS = env_int("CATALOG_IMPORT_MAX_KEPT_PREVIEWS", 5, minimum=1)
+# The first handler stops reading an upload larger than CATALOG_IMPORT_MAX_BYTES (every
+# upload of the site), before Django's own handlers keep it in memory or on disk.
+FILE_UPLOAD_HANDLERS = [
+    "catalog.imports.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]

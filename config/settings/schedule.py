@@ -6,9 +6,11 @@ from django.core.exceptions import ImproperlyConfigured
 from config.queues import (
     TASK_BULK_NIGHTLY,
     TASK_BULK_RESUME,
+    TASK_CATALOG_IMPORT_SWEEP,
     TASK_CATEGORY_REFRESH,
     TASK_STALE_SWEEP,
 )
+from config.settings.catalog import CATALOG_IMPORT_SWEEP_INTERVAL
 from config.settings.core import VAR_DIR
 from config.settings.stats import (
     STATS_BULK_RESUME_INTERVAL,
@@ -50,6 +52,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": STATS_STALE_SWEEP_INTERVAL,
         # A sweep still waiting when the next is due is superseded by it.
         "options": {"expires": STATS_STALE_SWEEP_INTERVAL},
+    },
+    "catalog-import-sweep": {
+        "task": TASK_CATALOG_IMPORT_SWEEP,
+        "schedule": CATALOG_IMPORT_SWEEP_INTERVAL,
+        # On the import worker's queue: waits while an import runs, superseded by the next.
+        "options": {"expires": CATALOG_IMPORT_SWEEP_INTERVAL},
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -47,6 +47,17 @@ def csv_file(tmp_path):
     return make
 
 
+@pytest.fixture
+def eager_tasks():
+    """Run the import task in-process (settings are namespaced: CELERY_...)."""
+    from config.celery import app
+
+    assert not app.conf.task_always_eager
+    app.conf.CELERY_TASK_ALWAYS_EAGER = app.conf.CELERY_TASK_EAGER_PROPAGATES = True
+    yield
+    app.conf.CELERY_TASK_ALWAYS_EAGER = app.conf.CELERY_TASK_EAGER_PROPAGATES = False
+
+
 @pytest.fixture(autouse=True)
 def uploads_in_tmp(settings, tmp_path):
     """Uploads go to VAR_DIR/imports: a test's own, so none outlives it."""
@@ -54,9 +65,16 @@ def uploads_in_tmp(settings, tmp_path):
     return settings.VAR_DIR
 
 
+#: A lost import worker is noticed after 5 s instead of a minute (this process and workers).
+STALE_AFTER = 5
+
+
 @pytest.fixture
-def import_workers(broker_url, transactional_db, uploads_in_tmp):
-    """The import worker and a batch worker as real processes; queues purged before and after."""
+def import_workers(broker_url, transactional_db, uploads_in_tmp, settings):
+    """The import worker and a batch worker as real processes; queues purged before and after.
+
+    ``import_workers[0].env`` starts another import worker like the first.
+    """
     import signal
 
     from django.db import connection
@@ -69,8 +87,13 @@ def import_workers(broker_url, transactional_db, uploads_in_tmp):
     queues = (QUEUE_CATALOG_IMPORTS, QUEUE_STATS_BATCH)
     for queue in queues:
         purge_queue(queue)
+    settings.CATALOG_IMPORT_STALE_AFTER = STALE_AFTER
+    importer_env = {
+        "CATALOG_VAR_DIR": str(uploads_in_tmp),
+        "CATALOG_IMPORT_STALE_AFTER": str(STALE_AFTER),
+    }
     started = [
-        WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env={"CATALOG_VAR_DIR": str(uploads_in_tmp)}),
+        WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env=importer_env),
         WorkerProcess(queues=[QUEUE_STATS_BATCH], env={"STATS_BATCH_FLUSH_INTERVAL": "1"}),
     ]
     for worker in started:
@@ -80,3 +103,17 @@ def import_workers(broker_url, transactional_db, uploads_in_tmp):
         worker.kill(signal.SIGKILL)
     for queue in queues:
         purge_queue(queue)
+
+
+def product_rows(products: int, *, prefix: str = "NEW") -> list[dict[str, str]]:
+    """Two variant rows for each of ``products`` new products: long enough to catch writing."""
+    return [
+        row(
+            product_sku=f"{prefix}-{n}",
+            slug=f"{prefix.lower()}-{n}",
+            variant_sku=f"{prefix}-{n}-{size}",
+            size=size,
+        )
+        for n in range(1, products + 1)
+        for size in ("S", "M")
+    ]
