@@ -34,7 +34,7 @@ run: $(STAMP)
 	$(PY) manage.py recompute_stats --all --in-process
 	$(PY) manage.py create_demo_admin
 	@echo "Admin: http://127.0.0.1:$${WEB_PORT:-8000}/admin/  (Ctrl-C stops every process)"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m config.process_manager
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
