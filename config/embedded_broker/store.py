@@ -75,6 +75,7 @@ def connect(path: str | Path, *, legacy_dir: Path | None = None) -> sqlite3.Conn
     )
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA journal_size_limit=67108864")  # the WAL cut back to 64 MB
     if _has_tables(conn):
         return conn
     conn.execute("BEGIN IMMEDIATE")
