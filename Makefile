@@ -66,7 +66,7 @@ test-ops-stack: $(STAMP)
 		RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) \
 		$(VENV)/bin/pytest -rP tests/ops/test_procfile_stack.py $(PYTEST_ARGS)
 
-# Issue 22's acceptance at full length (about 10 minutes): on the embedded default (SQLite and
+# Issue 22's acceptance at full length (about 3 minutes): on the embedded default (SQLite and
 # the embedded broker, no service), 50,000 save requests, one per product, drained while
 # publishers and the Procfile's workers are SIGKILLed at random; every product's statistics
 # checked against the reference. `make test` runs it with 5,000 (docs/operations.md).
