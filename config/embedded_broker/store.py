@@ -124,12 +124,16 @@ def put_many(conn: sqlite3.Connection, rows: Iterable[tuple[str, str]]) -> int:
     return count
 
 
+#: The oldest ready message of a queue: one lookup in the ``message_ready`` partial index,
+#: whatever the backlog (kombu's filesystem transport listed and sorted its whole folder).
+HEAD_QUERY = (
+    "SELECT id FROM message WHERE queue = ? AND owner IS NULL"
+    " AND (expires IS NULL OR expires > ?) ORDER BY id LIMIT 1"
+)
+
+
 def _head(conn: sqlite3.Connection, queue: str) -> int | None:
-    row = conn.execute(
-        "SELECT id FROM message WHERE queue = ? AND owner IS NULL"
-        " AND (expires IS NULL OR expires > ?) ORDER BY id LIMIT 1",
-        (queue, time.time()),
-    ).fetchone()
+    row = conn.execute(HEAD_QUERY, (queue, time.time())).fetchone()
     return row[0] if row else None
 
 
