@@ -1,12 +1,14 @@
 """Messages left by the embedded broker of older checkouts (kombu's filesystem transport).
 
 Its queue folder held one ``<ms>_<uuid>.<queue>.msg`` file per message, each holding the
-same JSON envelope kombu's virtual transports use. When the SQLite file is created (once,
-inside its first write transaction) the task messages found there are moved into it, in
-their old order, so saves queued before an upgrade are still recomputed; worker
-remote-control traffic (``*.pidbox`` queues) is stale and dropped. A file that is not
-valid JSON (half-written: kombu's issue 1551) cannot be delivered by any transport and is
-left where it is, named in the one log line this writes.
+same JSON envelope kombu's virtual transports use. The first connection that finds the
+folder moves the task messages into the SQLite file, in their old order, so saves queued
+before an upgrade are still recomputed; worker remote-control traffic (``*.pidbox``
+queues) is stale and dropped. Once: the move and a mark saying so commit together, under
+the file's write lock, so two processes starting at once never move a message twice, and
+files a crash left behind after that commit are only removed. A file that is not valid
+JSON (half-written: kombu's issue 1551) cannot be delivered by any transport and is left
+where it is, named in the one log line this writes.
 """
 
 import json
@@ -28,13 +30,37 @@ def _queue_of(name: str) -> str | None:
     return stem.split(".", 1)[1]
 
 
-def move_into(conn: sqlite3.Connection, broker_dir: Path) -> tuple[int, list[Path]]:
-    """Insert the old folder's task messages through ``conn`` (inside the caller's
-    transaction); (messages moved, unreadable files). Deletes nothing: ``clean_up`` does,
-    after the caller commits."""
+def move_once(conn: sqlite3.Connection, broker_dir: Path) -> None:
+    """Move what the old folder holds into the file, unless that was done already."""
+    if not (broker_dir / "data").is_dir():
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        done = conn.execute(
+            "SELECT 1 FROM legacy_moved WHERE folder = ?", (str(broker_dir),)
+        ).fetchone()
+        moved, unreadable = _read_into(conn, broker_dir, insert=not done)
+        conn.execute("INSERT OR IGNORE INTO legacy_moved (folder) VALUES (?)", (str(broker_dir),))
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    clean_up(broker_dir, unreadable)
+    if not done and (moved or unreadable):
+        kept = ""
+        if unreadable:
+            kept = f"; {len(unreadable)} unreadable file(s) left in {broker_dir / 'data'}"
+        logger.warning(
+            "Embedded broker: moved %d message(s) from the old filesystem broker in %s%s",
+            moved,
+            broker_dir,
+            kept,
+        )
+
+
+def _read_into(conn: sqlite3.Connection, broker_dir: Path, *, insert: bool) -> tuple[int, list]:
+    """(task messages found, unreadable files), inserted through ``conn`` if ``insert``."""
     data = broker_dir / "data"
-    if not data.is_dir():
-        return 0, []
     moved, unreadable = 0, []
     for path in sorted(data.iterdir()):
         queue = _queue_of(path.name)
@@ -45,16 +71,17 @@ def move_into(conn: sqlite3.Connection, broker_dir: Path) -> tuple[int, list[Pat
         except (OSError, ValueError):
             unreadable.append(path)
             continue
-        conn.execute("INSERT OR IGNORE INTO queue (name) VALUES (?)", (queue,))
-        conn.execute(
-            "INSERT INTO message (queue, payload) VALUES (?, ?)", (queue, json.dumps(payload))
-        )
+        if insert:
+            conn.execute("INSERT OR IGNORE INTO queue (name) VALUES (?)", (queue,))
+            conn.execute(
+                "INSERT INTO message (queue, payload) VALUES (?, ?)", (queue, json.dumps(payload))
+            )
         moved += 1
     return moved, unreadable
 
 
-def clean_up(broker_dir: Path, moved: int, unreadable: list[Path]) -> None:
-    """Remove the old folders (keeping unreadable files) and say what happened, once."""
+def clean_up(broker_dir: Path, unreadable: list[Path]) -> None:
+    """Remove the old folders, keeping only the unreadable files."""
     for folder in FOLDERS:
         path = broker_dir / folder
         if not path.is_dir():
@@ -65,13 +92,3 @@ def clean_up(broker_dir: Path, moved: int, unreadable: list[Path]) -> None:
                     entry.unlink(missing_ok=True)
         else:
             shutil.rmtree(path, ignore_errors=True)
-    if moved or unreadable:
-        kept = ""
-        if unreadable:
-            kept = f"; {len(unreadable)} unreadable file(s) left in {broker_dir / 'data'}"
-        logger.warning(
-            "Embedded broker: moved %d message(s) from the old filesystem broker in %s%s",
-            moved,
-            broker_dir,
-            kept,
-        )

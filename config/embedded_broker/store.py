@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS consumer_queue (
     queue TEXT NOT NULL,
     PRIMARY KEY (consumer, queue)
 );
+CREATE TABLE IF NOT EXISTS legacy_moved (folder TEXT PRIMARY KEY);
 """
 
 
@@ -65,9 +66,9 @@ def connect(path: str | Path, *, legacy_dir: Path | None = None) -> sqlite3.Conn
     WAL lets readers (polls, monitoring) run beside the one writer; ``synchronous=NORMAL``
     can lose the last commits on a power cut, never on a killed process.
     ``check_same_thread`` is off because Celery acks from its pool's result thread; the
-    transport serialises use of one connection with a lock. The process that creates the
-    tables also moves in what an older checkout's filesystem broker left in
-    ``legacy_dir`` (``config.embedded_broker.legacy``), in the same transaction.
+    transport serialises use of one connection with a lock. Given ``legacy_dir``, what an
+    older checkout's filesystem broker left there is moved in, once
+    (``config.embedded_broker.legacy``).
     """
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(
@@ -76,27 +77,22 @@ def connect(path: str | Path, *, legacy_dir: Path | None = None) -> sqlite3.Conn
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA journal_size_limit=67108864")  # the WAL cut back to 64 MB
-    if _has_tables(conn):
-        return conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if _has_tables(conn):  # another process created them while this one waited
-            conn.execute("COMMIT")
-            return conn
-        for statement in filter(str.strip, SCHEMA.split(";")):
-            conn.execute(statement)
-        moved, unreadable = legacy.move_into(conn, legacy_dir) if legacy_dir else (0, [])
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    if legacy_dir:
-        legacy.clean_up(legacy_dir, moved, unreadable)
+    if not _has_tables(conn):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in filter(str.strip, SCHEMA.split(";")):
+                conn.execute(statement)  # IF NOT EXISTS: another process may have won
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    if legacy_dir is not None:
+        legacy.move_once(conn, legacy_dir)
     return conn
 
 
 def _has_tables(conn: sqlite3.Connection) -> bool:
-    query = "SELECT 1 FROM sqlite_master WHERE name = 'consumer_queue'"
+    query = "SELECT 1 FROM sqlite_master WHERE name = 'legacy_moved'"
     return conn.execute(query).fetchone() is not None
 
 

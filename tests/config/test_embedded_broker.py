@@ -180,6 +180,7 @@ def test_what_an_older_checkouts_filesystem_broker_left_is_moved_in_once(tmp_pat
         (data / f"{1000 + n}_{n}.{queue}.msg").write_text(json.dumps(envelope))
     (data / "1004_torn.stats.batch.msg").write_text('{"bo')
     options = {"database": str(broker / "broker.sqlite3"), "legacy_dir": str(broker)}
+    store.connect(options["database"]).close()  # created first by monitoring, say
 
     with Connection(URL, transport_options=options) as conn:
         channel = conn.channel()
