@@ -68,6 +68,7 @@ class Consumer:
         self.started = (process_start(self.pid) if self.machine else None) or "?"
         self.id = f"{socket.gethostname()}:{self.pid}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
+        self._lock = threading.Lock()  # the heartbeat thread and the consuming thread
         self._conn = store.connect(path)
         self._conn.execute(
             "INSERT INTO consumer (id, host, boot, pid, started, seen) VALUES (?, ?, ?, ?, ?, ?)",
@@ -80,29 +81,32 @@ class Consumer:
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                self._conn.execute(
-                    "UPDATE consumer SET seen = ? WHERE id = ?", (time.time(), self.id)
-                )
-                reclaim_dead(self._conn, lease=self.lease, machine=self.machine)
+                with self._lock:
+                    self._conn.execute(
+                        "UPDATE consumer SET seen = ? WHERE id = ?", (time.time(), self.id)
+                    )
+                    reclaim_dead(self._conn, lease=self.lease, machine=self.machine)
             except sqlite3.Error as exc:  # a locked or missing file: try again next beat
                 logger.warning("Embedded broker heartbeat failed: %s", exc)
 
     def consumes(self, queue: str, *, attached: bool) -> None:
         """Record (or forget) that this process consumes ``queue``, for the counts."""
-        if attached:
-            self._conn.execute(
-                "INSERT OR IGNORE INTO consumer_queue (consumer, queue) VALUES (?, ?)",
-                (self.id, queue),
-            )
-        else:
-            self._conn.execute(
-                "DELETE FROM consumer_queue WHERE consumer = ? AND queue = ?", (self.id, queue)
-            )
+        with self._lock:
+            if attached:
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO consumer_queue (consumer, queue) VALUES (?, ?)",
+                    (self.id, queue),
+                )
+            else:
+                self._conn.execute(
+                    "DELETE FROM consumer_queue WHERE consumer = ? AND queue = ?",
+                    (self.id, queue),
+                )
 
     def close(self) -> None:
         """A clean exit: hand back anything still held, and leave the table."""
         self._stop.set()
-        with contextlib.suppress(sqlite3.Error):
+        with self._lock, contextlib.suppress(sqlite3.Error):
             forget(self._conn, [self.id])
 
 

@@ -176,10 +176,11 @@ class Channel(virtual.Channel):
 
     def basic_cancel(self, consumer_tag: str) -> Any:
         queue = self._tag_to_queue.get(consumer_tag)
+        acked = queue not in self._no_ack  # a no-ack consumer never registered itself
         result = super().basic_cancel(consumer_tag)
         if queue is not None and queue not in self._active_queues:
             self._no_ack.discard(queue)
-            if self._pid == os.getpid():
+            if acked and self._pid == os.getpid():
                 with self._lock:
                     self.consumer.consumes(queue, attached=False)
         return result
