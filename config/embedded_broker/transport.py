@@ -15,10 +15,12 @@ where they lose messages (docs/architecture.md, "The embedded broker"):
 
 Transport options: ``database`` (the file), ``lease_seconds`` (a consumer unheard of that
 long is dead), ``heartbeat_interval``, ``polling_interval`` (sleep when all is empty),
-``legacy_dir`` (an older checkout's filesystem broker folder, moved in once: ``legacy``).
+``legacy_dir`` (an older checkout's filesystem broker folder, moved in once: ``legacy``),
+``delivery_limit`` (a message fetched that many times without an ack is dropped).
 """
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -29,6 +31,8 @@ from typing import Any
 from kombu.transport import virtual
 
 from config.embedded_broker import liveness, store
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_DATABASE = "broker.sqlite3"
 #: Connections a forked child inherited: never closed there (the parent still uses them).
@@ -62,11 +66,13 @@ class Channel(virtual.Channel):
         "lease_seconds",
         "heartbeat_interval",
         "legacy_dir",
+        "delivery_limit",
     )
     database = DEFAULT_DATABASE
     lease_seconds = 30.0
     heartbeat_interval = 2.0
     legacy_dir: str | None = None
+    delivery_limit = 20
 
     def __init__(self, connection: Any, **kwargs: Any) -> None:
         super().__init__(connection, **kwargs)
@@ -121,7 +127,18 @@ class Channel(virtual.Channel):
                 if payload is None:
                     raise Empty()
                 return json.loads(payload)
-            claimed = store.claim(self.db, queue, self.consumer.id)
+            while (claimed := store.claim(self.db, queue, self.consumer.id)) is not None:
+                if claimed[1] <= int(self.delivery_limit):
+                    break
+                # Delivered that often, it takes its worker down each time (as quorum
+                # queues' x-delivery-limit): dropped, its work left to the stale marks.
+                store.ack(self.db, claimed[0])
+                logger.error(
+                    "Embedded broker: a message on %s was delivered %d times without an ack"
+                    " and is dropped",
+                    queue,
+                    claimed[1],
+                )
         if claimed is None:
             raise Empty()
         message_id, deliveries, payload = claimed

@@ -28,6 +28,9 @@ BROKER_DIR = VAR_DIR / "broker"
 # messages it holds are handed to another; on this machine a worker that died is noticed
 # at once, by its pid (config/embedded_broker/liveness.py).
 CELERY_EMBEDDED_LEASE = env_int("CELERY_EMBEDDED_LEASE", 30, minimum=5)
+# A message returned this many times (its worker killed while holding it, every time) is
+# dropped instead of looping: quorum queues' x-delivery-limit, and the embedded broker's.
+CELERY_QUEUE_DELIVERY_LIMIT = env_int("CELERY_QUEUE_DELIVERY_LIMIT", 20, minimum=1)
 # Publishing (an editor's save queues a recompute after commit) gives up quickly when the
 # broker is down: the save has committed and its stale mark lets the sweep catch up, so
 # an editor must not wait kombu's default ~6 s of reconnect attempts. A worker's consumer
@@ -47,6 +50,7 @@ if CELERY_BROKER_URL.startswith("sqlite://"):
         "lease_seconds": CELERY_EMBEDDED_LEASE,
         # What kombu's filesystem transport left here in an older checkout: moved in once.
         "legacy_dir": str(BROKER_DIR),
+        "delivery_limit": CELERY_QUEUE_DELIVERY_LIMIT,
     }
 elif CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's own filesystem transport, still accepted (bench/embedded_broker.py measures
@@ -74,7 +78,6 @@ if CELERY_QUEUE_TYPE == "quorum" and not CELERY_BROKER_URL.startswith(("amqp", "
         "CELERY_QUEUE_TYPE=quorum needs RabbitMQ (an amqp:// CELERY_BROKER_URL); the embedded "
         "broker has classic queues only."
     )
-CELERY_QUEUE_DELIVERY_LIMIT = env_int("CELERY_QUEUE_DELIVERY_LIMIT", 20, minimum=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -209,3 +209,17 @@ def test_a_fetch_reads_the_queues_head_through_an_index_whatever_the_backlog(opt
     conn = store.connect(options["database"])
     plan = conn.execute(f"EXPLAIN QUERY PLAN {store.HEAD_QUERY}", ("bench", time.time()))
     assert [row[-1] for row in plan] == ["SEARCH message USING INDEX message_ready (queue=?)"]
+
+
+def test_a_message_returned_more_often_than_the_delivery_limit_is_dropped(options, caplog):
+    options = {**options, "delivery_limit": 2}
+    run_step(URL, options, "publish", 2)
+    with Connection(URL, transport_options=options) as conn:
+        channel = conn.channel()
+        for _ in range(2):  # fetched and returned twice, as by two workers killed with it
+            channel.basic_get("bench").reject(requeue=True)
+        survivor = channel.basic_get("bench")  # the poisoned one is dropped on the way
+        assert json.loads(survivor.body)["i"] == 1
+        survivor.ack()
+        assert channel.basic_get("bench") is None
+    assert "delivered 3 times without an ack and is dropped" in caplog.text
