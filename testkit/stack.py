@@ -1,7 +1,9 @@
 """The Procfile's processes, started as a deployment starts them, for tests that look from outside.
 
 Each process runs its ``Procfile`` command line (read from the file, so the tests follow
-it) through ``/bin/sh -c`` as honcho does, so ``${WEB_PORT:-8000}`` expands, with the
+it) through ``/bin/sh -c`` as ``make run``'s process manager does (``Stack``: one by one,
+so a test stops and starts each; ``ManagedStack`` in ``testkit.managed_stack``: under the
+manager itself, which restarts them), so ``${WEB_PORT:-8000}`` expands, with the
 virtualenv's tools first on ``PATH`` and this checkout first on ``PYTHONPATH``. Each runs in
 a session of its own, so a SIGKILL reaches a worker's pool child too, as ``kill -9`` of a
 whole service would. A stack gets its own environment: database, broker, var directory
@@ -29,25 +31,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-PROCFILE = ROOT / "Procfile"
+from config.process_manager.procfile import ROOT, procfile_commands
+
 MAKEFILE = ROOT / "Makefile"
 #: Every process group started here, killed at exit if a test could not stop it.
 _STARTED: set[int] = set()
-
-
-def procfile_commands(path: Path = PROCFILE) -> dict[str, str]:
-    """``{process name: command line}`` in the Procfile's order."""
-    commands = {}
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        name, colon, command = line.partition(":")
-        if not colon or not command.strip():
-            raise ValueError(f"{path}:{number}: expected 'name: command', got {line!r}")
-        commands[name.strip()] = command.strip()
-    return commands
 
 
 def make_run_commands(env: dict[str, str], path: Path = MAKEFILE) -> list[list[str]]:

@@ -9,15 +9,28 @@ from config.env import env_int, env_str
 from config.settings.core import VAR_DIR
 
 # --- Celery ------------------------------------------------------------------------------
-# Default: kombu's filesystem transport under var/broker (no server needed); the host is
-# ignored but named, or kombu warns "No hostname was supplied" on every connection.
-# RabbitMQ: amqp://guest:guest@127.0.0.1:5672//
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "filesystem://localhost//"
-if CELERY_BROKER_URL.startswith("filesystem:") and not urlsplit(CELERY_BROKER_URL).hostname:
-    # A hand-written "filesystem://" names no host: the same warning. Celery reads
+# Default: the embedded broker, a kombu transport of this project on one SQLite file in
+# var/broker/ (config/embedded_broker: no server, unacked messages of a dead worker come
+# back); the host is ignored but named, or kombu warns "No hostname was supplied" on every
+# connection. RabbitMQ: amqp://guest:guest@127.0.0.1:5672//
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "sqlite://localhost//"
+if (
+    CELERY_BROKER_URL.startswith(("filesystem:", "sqlite:"))
+    and not urlsplit(CELERY_BROKER_URL).hostname
+):
+    # A hand-written "sqlite://" names no host: the same warning. Celery reads
     # CELERY_BROKER_URL from the environment before these settings, so fix it there too.
-    CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"] = "filesystem://localhost//"
+    CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"] = (
+        CELERY_BROKER_URL.split(":", 1)[0] + "://localhost//"
+    )
 BROKER_DIR = VAR_DIR / "broker"
+# Seconds a worker of the embedded broker may go unheard (it writes every 2 s) before the
+# messages it holds are handed to another; on this machine a worker that died is noticed
+# at once, by its pid (config/embedded_broker/liveness.py).
+CELERY_EMBEDDED_LEASE = env_int("CELERY_EMBEDDED_LEASE", 30, minimum=5)
+# A message returned this many times (its worker killed while holding it, every time) is
+# dropped instead of looping: quorum queues' x-delivery-limit, and the embedded broker's.
+CELERY_QUEUE_DELIVERY_LIMIT = env_int("CELERY_QUEUE_DELIVERY_LIMIT", 20, minimum=1)
 # Publishing (an editor's save queues a recompute after commit) gives up quickly when the
 # broker is down: the save has committed and its stale mark lets the sweep catch up, so
 # an editor must not wait kombu's default ~6 s of reconnect attempts. A worker's consumer
@@ -29,7 +42,19 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict = {
     "interval_step": 0.2,
     "interval_max": 0.2,
 }
-if CELERY_BROKER_URL.startswith("filesystem://"):
+if CELERY_BROKER_URL.startswith("sqlite://"):
+    import config.embedded_broker  # noqa: F401  (registers the sqlite:// scheme with kombu)
+
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
+        "database": str(BROKER_DIR / "broker.sqlite3"),
+        "lease_seconds": CELERY_EMBEDDED_LEASE,
+        # What kombu's filesystem transport left here in an older checkout: moved in once.
+        "legacy_dir": str(BROKER_DIR),
+        "delivery_limit": CELERY_QUEUE_DELIVERY_LIMIT,
+    }
+elif CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's own filesystem transport, still accepted (bench/embedded_broker.py measures
+    # it); it loses a fetched message whose worker dies (docs/architecture.md).
     CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(BROKER_DIR / "data"),
         "data_folder_out": str(BROKER_DIR / "data"),
@@ -53,7 +78,6 @@ if CELERY_QUEUE_TYPE == "quorum" and not CELERY_BROKER_URL.startswith(("amqp", "
         "CELERY_QUEUE_TYPE=quorum needs RabbitMQ (an amqp:// CELERY_BROKER_URL); the embedded "
         "broker has classic queues only."
     )
-CELERY_QUEUE_DELIVERY_LIMIT = env_int("CELERY_QUEUE_DELIVERY_LIMIT", 20, minimum=1)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

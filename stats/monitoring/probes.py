@@ -7,11 +7,21 @@ from django.conf import settings
 from config.celery import app
 from stats.monitoring.services import monitoring_snapshot
 from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
-from stats.monitoring.sources import queues_from_management_api, queues_from_passive_declare
+from stats.monitoring.sources import (
+    queues_from_embedded_broker,
+    queues_from_management_api,
+    queues_from_passive_declare,
+)
 
 
 def broker_queues() -> tuple[str, dict[str, QueueFigures]]:
-    """The best source available: management API, else plain AMQP, else the transport."""
+    """The best source available: the embedded broker's file, the management API, plain AMQP,
+    else the transport."""
+    if app.conf.broker_url.startswith("sqlite:"):
+        options = app.conf.broker_transport_options
+        return "embedded", queues_from_embedded_broker(
+            options["database"], lease=float(options["lease_seconds"])
+        )
     if settings.RABBITMQ_MANAGEMENT_URL:
         return "management", queues_from_management_api(
             settings.RABBITMQ_MANAGEMENT_URL, settings.RABBITMQ_VHOST
@@ -53,7 +63,7 @@ def batch_buffers(timeout: float = 1.0) -> list[BatchBuffer] | None:
 
 
 def consumers_from_workers(queues: dict[str, QueueFigures], timeout: float) -> None:
-    """Where the broker cannot count consumers (the filesystem transport), ask the workers.
+    """Where the broker cannot count consumers (kombu's filesystem transport), ask the workers.
 
     Such a transport has no single active consumer either: every consumer is active.
     """
@@ -72,7 +82,7 @@ def consumers_from_workers(queues: dict[str, QueueFigures], timeout: float) -> N
 
 def take_snapshot(*, worker_timeout: float = 1.0) -> Snapshot:
     source, queues = broker_queues()
-    if source not in ("management", "amqp"):
+    if source not in ("management", "amqp", "embedded"):
         consumers_from_workers(queues, worker_timeout)
         source = f"{source} + workers"
     return monitoring_snapshot(

@@ -105,3 +105,37 @@ def queues_from_passive_declare(
             consumers=consumers if counts_consumers else None,
         )
     return figures
+
+
+def queues_from_embedded_broker(database: str, *, lease: float) -> dict[str, QueueFigures]:
+    """Ready, unacked and consumers, read live from the embedded broker's file.
+
+    Its consumers are the worker processes registered in it; a dead one is first handed
+    back its messages and removed (``reclaim_dead``), so a killed worker is neither counted
+    nor left holding what it fetched even when no other worker runs. Every consumer
+    receives: the transport has no single active consumer.
+    """
+    from config.embedded_broker import liveness, store
+
+    conn = store.connect(database)
+    try:
+        liveness.reclaim_dead(conn, lease=lease)
+        counts = store.queue_counts(conn)
+    finally:
+        conn.close()
+    figures = {}
+    for name in monitored_queues():
+        if name not in counts:
+            figures[name] = QueueFigures(name, "embedded", error="not declared yet")
+            continue
+        ready, unacked, consumers = counts[name]
+        figures[name] = QueueFigures(
+            name,
+            "embedded",
+            ready=ready,
+            unacked=unacked,
+            consumers=consumers,
+            active_consumers=consumers,
+            single_active_consumer=False,
+        )
+    return figures

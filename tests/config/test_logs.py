@@ -76,7 +76,9 @@ def test_routine_task_lines_are_left_out_by_default(settings):
     assert logging.getLogger("celery.apps.worker").isEnabledFor(logging.INFO)
 
 
-@pytest.mark.parametrize("broker_url", ["", "filesystem://", "filesystem:///"])
+@pytest.mark.parametrize(
+    "broker_url", ["", "sqlite://", "sqlite:///", "filesystem://", "filesystem:///"]
+)
 def test_the_embedded_broker_draws_no_kombu_hostname_warning(broker_url):
     # Publishing clones the connection; a URL without a host made kombu warn "No hostname
     # was supplied" on every clone, so in every command and process.

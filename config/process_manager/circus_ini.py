@@ -1,0 +1,76 @@
+"""Circus's configuration for the Procfile's processes (``python -m config.process_manager``)."""
+
+import json
+import os
+import shlex
+from pathlib import Path
+
+from config.process_manager.procfile import ROOT, procfile_commands
+
+#: Seconds a process gets to stop after SIGTERM (a Celery worker finishes its task, a
+#: batch worker flushes nothing and leaves its buffer to the broker) before SIGKILL.
+GRACEFUL_TIMEOUT = 30
+
+
+def circus_ini(commands: dict[str, str], *, run_dir: Path) -> str:
+    """One circus watcher per Procfile process, restarted whenever it exits.
+
+    Each command runs through ``/bin/sh -c 'exec ...'`` as honcho ran it, so
+    ``${WEB_PORT:-8000}`` expands (circus's own ``shell = true`` would quote it away), in
+    this checkout with the caller's environment. Circus
+    talks to itself over Unix sockets in ``run_dir``, never on a TCP port.
+    """
+    width = max(len(name) for name in [*commands, "system"])
+    lines = [
+        "[circus]",
+        f"endpoint = ipc://{run_dir / 'circus.sock'}",
+        f"pubsub_endpoint = ipc://{run_dir / 'circus-pubsub.sock'}",
+        "statsd = false",
+        "check_delay = 1",
+        f"loggerconfig = {run_dir / 'circus-logging.json'}",
+    ]
+    for name, command in commands.items():
+        stream = f"config.process_manager.output.Prefixed\n{{}}_stream.name = {name}"
+        lines += [
+            "",
+            f"[watcher:{name}]",
+            f"cmd = /bin/sh -c {shlex.quote('exec ' + command)}",
+            f"working_dir = {ROOT}",
+            "copy_env = true",
+            "max_retry = -1",
+            f"graceful_timeout = {GRACEFUL_TIMEOUT}",
+            "hooks.after_reap = config.process_manager.output.exit_notice",
+        ]
+        for kind in ("stdout", "stderr"):
+            lines += [
+                f"{kind}_stream.class = {stream.format(kind)}",
+                f"{kind}_stream.width = {width}",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+#: circusd's own log: warnings and errors only. circus 0.19's periodic check raises a
+#: ConflictError every second while a stop is running (a harmless race between its
+#: check and the stop); tornado logs each with a traceback, so that logger is silenced.
+CIRCUS_LOGGING = {
+    "version": 1,
+    "formatters": {"plain": {"format": "%(asctime)s circus: %(message)s", "datefmt": "%H:%M:%S"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "stream": "ext://sys.stdout",
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": "WARNING"},
+    "loggers": {"tornado.application": {"level": "CRITICAL"}},
+}
+
+
+def write_circus_ini(run_dir: Path) -> Path:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "circus-logging.json").write_text(json.dumps(CIRCUS_LOGGING, indent=2))
+    path = run_dir / "circus.ini"
+    path.write_text(circus_ini(procfile_commands(), run_dir=run_dir))
+    os.chmod(path, 0o600)
+    return path
