@@ -5,6 +5,8 @@ and the workbooks are written part by part with ``zipfile``, the way a hostile t
 would: openpyxl itself refuses to write most of them.
 """
 
+import base64
+import os
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -102,16 +104,17 @@ def write_workbook(
     return path
 
 
-def xlsx_bomb(path: Path, *, string_bytes: int) -> Path:
+def xlsx_bomb(path: Path, *, string_bytes: int, random_text: bool = False) -> Path:
     """A workbook whose second row holds one shared string of ``string_bytes`` letters:
-    300 MB compress to about 300 KB (the finding H2 of issue #22)."""
+    300 MB compress to about 300 KB (the finding H2 of issue #22). ``random_text``: base64
+    of random bytes instead, which compresses too little for the ratio check to see."""
 
     def strings() -> Iterable[bytes]:
         yield shared_strings_xml(header_strings()).removesuffix("</sst>").encode()
         yield b"<si><t>"
-        piece = b"A" * (1024 * 1024)
         left = string_bytes
         while left > 0:
+            piece = base64.b64encode(os.urandom(768 * 1024)) if random_text else b"A" * 1024 * 1024
             yield piece[: min(left, len(piece))]
             left -= len(piece)
         yield b"</t></si></sst>"
@@ -139,3 +142,30 @@ def wide_header_csv(path: Path, *, columns: int) -> Path:
     extra = ",".join(f"extra{n}" for n in range(columns))
     path.write_text(",".join(COLUMNS) + "," + extra + "\n" + "x\n", encoding="utf-8")
     return path
+
+
+def excel_style_workbook(path: Path, rows: Iterable[list[str]]) -> Path:
+    """A workbook of ``rows`` as Excel writes one: every distinct text once, in the shared
+    strings, the cells referring to it by index (openpyxl itself writes inline strings)."""
+    from xml.sax.saxutils import escape
+
+    index: dict[str, int] = {}
+    sheet: list[bytes] = []
+    for number, values in enumerate(rows, start=1):
+        refs = [index.setdefault(value, len(index)) for value in values]
+        sheet.append(shared_row(number, refs).encode())
+
+    def sheet_parts() -> Iterable[bytes]:
+        yield f'<worksheet xmlns="{_MAIN}"><sheetData>'.encode()
+        yield from sheet
+        yield b"</sheetData></worksheet>"
+
+    def string_parts() -> Iterable[bytes]:
+        yield f'<sst xmlns="{_MAIN}" uniqueCount="{len(index)}">'.encode()
+        for text in index:
+            yield f"<si><t>{escape(text)}</t></si>".encode()
+        yield b"</sst>"
+
+    return write_workbook(
+        path, {"xl/worksheets/sheet1.xml": sheet_parts(), "xl/sharedStrings.xml": string_parts()}
+    )
