@@ -11,15 +11,18 @@ its peak memory (``ru_maxrss``) and the import's time. Against, in the same run:
 - **startup**: a process that only starts Django and connects (what every process costs);
 - **valid, same size**: a valid file of the same byte size as each hostile one (a CSV
   of 2 MB, a workbook of about 311 KB), so "refused fast" is measured against "read";
-- **valid, larger and larger**: valid CSVs and workbooks of 10,000 to 300,000 rows, for
-  what a real file costs as it grows (the import holds the file's products, not its rows).
+- **valid, larger and larger**: valid CSVs and workbooks of 10,000 to 1,000,000 rows, for
+  what a real file costs as it grows (the import holds the file's products, not its rows);
+- **reading alone**: the largest valid files only read (no products kept), with the
+  import's reader and with openpyxl's own loader, and the bombs through openpyxl's own
+  loader: what the reading itself costs now, and cost before #22.
 
 Needs a database of its own (migrated here; nothing is written to the catalog):
 
     mariadb -uroot -h127.0.0.1 -e \\
         'CREATE DATABASE IF NOT EXISTS catalog_bench_hostile CHARACTER SET utf8mb4'
     DATABASE_URL=mysql://root@127.0.0.1:3306/catalog_bench_hostile \\
-        .venv/bin/python bench/hostile_imports.py [--sizes 10000,100000,300000]
+        .venv/bin/python bench/hostile_imports.py [--sizes 10000,100000,300000,1000000]
 
 (without ``DATABASE_URL``: SQLite in ``var/bench-hostile/``). Files are written to
 ``var/bench-hostile/``. Exit status 0 only if the junk file and the bomb are refused
@@ -64,20 +67,23 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(path: str | None, *, openpyxl_alone: bool = False) -> None:
+def child(path: str | None, *, mode: str = "import") -> None:
     """In the measured process: import ``path`` (or nothing), print one JSON line.
 
-    ``openpyxl_alone``: only iterate the workbook's rows with openpyxl's own read-only
+    ``mode`` ``openpyxl``: only iterate the workbook's rows with openpyxl's own read-only
     loader, as the import did before #22 (its shared strings in a list, every part
-    inflated as it comes).
+    inflated as it comes), without Django; ``rows``: only iterate the file's rows with the
+    import's reader (``read_rows``), to compare with that.
     """
-    if openpyxl_alone:
-        start = time.perf_counter()
+    if mode == "openpyxl":
         from openpyxl import load_workbook
 
-        book = load_workbook(path, read_only=True)
-        rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
-        book.close()
+        start = time.perf_counter()
+        rows = 0
+        if path:
+            book = load_workbook(path, read_only=True)
+            rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
+            book.close()
         seconds = time.perf_counter() - start
         peak_mb = peak_rss_mb()
         line = f"{rows:,} rows read"
@@ -92,7 +98,11 @@ def child(path: str | None, *, openpyxl_alone: bool = False) -> None:
     connection.ensure_connection()
     start = time.perf_counter()
     line, status = "", 0
-    if path:
+    if path and mode == "rows":
+        from catalog.imports.files import read_rows
+
+        line = f"{sum(1 for _ in read_rows(Path(path))):,} rows read"
+    elif path:
         try:
             with open(os.devnull, "w") as quiet:
                 call_command("import_catalog", path, "--dry-run", stdout=quiet)
@@ -104,10 +114,8 @@ def child(path: str | None, *, openpyxl_alone: bool = False) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "line": line, "status": status}))
 
 
-def measure(path: Path | None, *, openpyxl_alone: bool = False) -> dict:
-    command = [sys.executable, __file__, "--child", str(path) if path else ""]
-    if openpyxl_alone:
-        command.append("--openpyxl-alone")
+def measure(path: Path | None, *, mode: str = "import") -> dict:
+    command = [sys.executable, __file__, "--child", str(path) if path else "", "--mode", mode]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"measuring {path} failed:\n{done.stderr[-2000:]}")
@@ -160,11 +168,11 @@ def rows_for_bytes(write, suffix: str, target: int) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Hostile imports benchmark (see docstring).")
     parser.add_argument("--child", nargs="?", const="", default=None, help=argparse.SUPPRESS)
-    parser.add_argument("--openpyxl-alone", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--sizes", default="10000,100000,300000", help="valid files' rows")
+    parser.add_argument("--mode", default="import", help=argparse.SUPPRESS)
+    parser.add_argument("--sizes", default="10000,100000,300000,1000000", help="valid files' rows")
     args = parser.parse_args()
     if args.child is not None:
-        child(args.child or None, openpyxl_alone=args.openpyxl_alone)
+        child(args.child or None, mode=args.mode)
         return
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     import django
@@ -194,22 +202,28 @@ def main() -> None:
         cases.append((f"valid XLSX, {rows:,} rows", valid_xlsx(OUT_DIR / f"v{rows}.xlsx", rows)))
     excel = excel_style_workbook(OUT_DIR / "excel-style.xlsx", _valid_rows(sizes[-1]))
     cases.append((f"Excel-style XLSX, {sizes[-1]:,} rows", excel))
-    #: Before #22, in the same run: openpyxl's own read-only loader on the same workbooks.
+    #: Reading alone, without the products: the import's reader, and (as before #22)
+    #: openpyxl's own read-only loader on the same workbooks.
     alone = [
-        ("  openpyxl alone: the bomb", bomb),
-        ("  openpyxl alone: 64 MB random string", dense),
-        (f"  openpyxl alone: Excel-style, {sizes[-1]:,} rows", excel),
+        ("rows", "  import's reader: startup", None),
+        ("rows", f"  import's reader: Excel-style, {sizes[-1]:,} rows", excel),
+        (
+            "rows",
+            f"  import's reader: valid CSV, {sizes[-1]:,} rows",
+            OUT_DIR / f"v{sizes[-1]}.csv",
+        ),
+        ("openpyxl", "  openpyxl alone: startup", None),
+        ("openpyxl", f"  openpyxl alone: Excel-style, {sizes[-1]:,} rows", excel),
+        ("openpyxl", "  openpyxl alone: the bomb", bomb),
+        ("openpyxl", "  openpyxl alone: 64 MB random string", dense),
     ]
 
     print(f"Hostile imports, {time.strftime('%Y-%m-%dT%H:%M:%S%z')}: {_machine()}")
     print(f"database: {django.db.connection.vendor}")
     print(f"{'case':<46} {'file':>10} {'seconds':>8} {'peak MB':>8}  line")
     results = {}
-    for label, path, openpyxl_alone in [
-        *((label, path, False) for label, path in cases),
-        *((label, path, True) for label, path in alone),
-    ]:
-        result = measure(path, openpyxl_alone=openpyxl_alone)
+    for mode, label, path in [*(("import", *case) for case in cases), *alone]:
+        result = measure(path, mode=mode)
         results[label] = result
         size = f"{path.stat().st_size / 1e6:.2f} MB" if path else "-"
         print(
