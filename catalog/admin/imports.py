@@ -17,10 +17,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from catalog.admin.import_jobs import ImportJobsMixin, may_import
+from catalog.admin.import_report import ImportChangeList, report_context
 from catalog.imports.export_slots import ExportBusy
 from catalog.imports.exports import catalog_export_download
 from catalog.imports.files import FORMATS, ImportFileError
@@ -35,9 +36,6 @@ if TYPE_CHECKING:
     _ModelAdmin = admin.ModelAdmin[Any]
 else:
     _ModelAdmin = object
-
-#: Rows of each kind a preview lists (the counts are always whole).
-SHOWN = 200
 
 
 class ImportForm(forms.Form):
@@ -175,51 +173,19 @@ class CatalogImportAdmin(ImportJobsMixin, ObjectActionsMixin, ReadOnlyAdmin):
             f"{obj.total:,}",
         )
 
+    # The report: its summary here, the rest below the fields (report.html), paged.
     @admin.display(description="Result")
     def outcome(self, obj: CatalogImport) -> SafeString | str:
         if not obj.report:
             return "-"
-        return _report_html(ImportReport.from_dict(obj.report))
+        return format_html("<strong>{}</strong>", ImportReport.from_dict(obj.report).summary())
 
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        # Django passes the object by keyword (``obj=``).
+        context.update(report_context(request, kwargs.get("obj")))
+        return super().render_change_form(request, context, *args, **kwargs)
 
-def _report_html(report: ImportReport) -> SafeString:
-    parts = [format_html("<p><strong>{}</strong></p>", report.summary())]
-    problems = [str(e) for e in report.errors] + [str(c) for c in report.conflicts]
-    if problems:
-        parts.append(
-            format_html(
-                "<p>Errors and conflicts (nothing is saved until they are fixed):</p>"
-                '<ul class="errorlist">{}</ul>',
-                format_html_join("", "<li>{}</li>", ((p,) for p in problems[:SHOWN])),
-            )
-        )
-    if report.changes:
-        rows = (
-            (change.line, change.sku, c.field, c.old, c.new)
-            for change in report.changes
-            for c in change.changes
-        )
-        parts.append(
-            format_html(
-                "<p>Changed products ({}{}):</p><table><thead><tr><th>Line</th><th>SKU</th>"
-                "<th>Field</th><th>Now</th><th>In the file</th></tr></thead>"
-                "<tbody>{}</tbody></table>",
-                f"{report.changed:,}",
-                f", the first {len(report.changes)}"
-                if report.changed > len(report.changes)
-                else "",
-                format_html_join(
-                    "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
-                ),
-            )
-        )
-    if report.new_skus:
-        parts.append(
-            format_html(
-                "<p>New products ({}): {}</p>",
-                f"{report.new:,}",
-                ", ".join(f"{sku} (line {line})" for sku, line in report.new_skus)
-                + (" ..." if report.new > len(report.new_skus) else ""),
-            )
-        )
-    return format_html_join("", "{}", ((p,) for p in parts))
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ImportChangeList]:
+        return ImportChangeList

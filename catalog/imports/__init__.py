@@ -1,10 +1,15 @@
 """Catalog import and export: a spreadsheet of products, one row per variant.
 
 - ``layout``: the file's columns and how a cell is written and read (the format, versioned).
-- ``files``: reading a CSV or XLSX upload into rows, refusing bad files up front.
+- ``limits``: what one file may hold (the ``CATALOG_IMPORT_*`` settings).
+- ``files``: reading a CSV or XLSX upload into rows, refusing bad files up front, in
+  memory bounded by the limits: ``csv_source``, ``xlsx_source`` (openpyxl on a
+  ``zipguard.GuardedZip``, shared strings on disk: ``sharedstrings``).
 - ``resources``: django-import-export's resource, used for the export (and as the
   row-by-row baseline the benchmark compares the import with).
+- ``rows``: each row checked, its problems logged within bounds (``errors``).
 - ``plan``: the file against the database: new, changed, unchanged, errors, conflicts.
+- ``report``: what an import found and did, bounded whatever the file.
 - ``services``: export, and the import itself (all or nothing, in bulk, through the
   same version/statistics path as an editor's save).
 """

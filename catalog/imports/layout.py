@@ -9,6 +9,8 @@ Spreadsheet programs run a cell starting with ``=``, ``+``, ``-`` or ``@`` as a 
 with a leading apostrophe (``'=not a formula``), which the import takes off again (text
 that already starts with apostrophes before such a character gets one more).
 Numbers (``-5``, ``+3``) are numbers, not formulas: a negative price gets its own error.
+The check is made on the trimmed text: a cell is stored trimmed, so `` =1+2`` would
+otherwise reach the catalog (and the next export) as ``=1+2``.
 """
 
 from decimal import Decimal, InvalidOperation
@@ -57,8 +59,9 @@ def looks_like_formula(text: str) -> bool:
 
 
 def cell_out(value: object) -> object:
-    """A value as the export writes it: text that starts like a formula gets a quote."""
-    if isinstance(value, str) and looks_like_formula(value.lstrip(QUOTE)):
+    """A value as the export writes it: text that starts like a formula (once trimmed, as
+    the import reads it) gets a quote."""
+    if isinstance(value, str) and looks_like_formula(value.lstrip(QUOTE).strip()):
         return QUOTE + value
     return value
 
@@ -71,12 +74,13 @@ def cell_in(raw: object) -> str:
     """A cell as the import reads it: always text, trimmed, with the export's quote removed.
 
     XLSX cells arrive typed (numbers as int or float); they are turned back into the
-    text a CSV cell would hold, so both formats take the same checks.
+    text a CSV cell would hold, so both formats take the same checks. Trimmed first, then
+    checked: leading spaces never hide a formula.
     """
     if type(raw) is str:  # every CSV cell: the fast path
-        if not raw.startswith(FORMULA_STARTS) and not raw.startswith(QUOTE):
-            return raw.strip()
-        text = raw
+        text = raw.strip()
+        if not text.startswith(FORMULA_STARTS) and not text.startswith(QUOTE):
+            return text
     elif raw is None:
         return ""
     elif isinstance(raw, bool):
@@ -86,9 +90,9 @@ def cell_in(raw: object) -> str:
     elif isinstance(raw, float):
         text = str(int(raw)) if raw.is_integer() else repr(raw)
     else:
-        text = str(raw)
+        text = str(raw).strip()
     if looks_like_formula(text):
         raise FormulaCell(text)
-    if text.startswith(QUOTE) and looks_like_formula(text.lstrip(QUOTE)):
-        return text[1:]
-    return text.strip()
+    if text.startswith(QUOTE) and looks_like_formula(text.lstrip(QUOTE).strip()):
+        return text[1:].strip()
+    return text

@@ -5,6 +5,12 @@ Read in chunks of SKUs (a few queries per thousand products, whatever the file's
 Under ``lock=True`` (the real import, inside its transaction) the existing products are
 read with ``SELECT ... FOR UPDATE``: no editor's save can slip between the version check
 and the write, so a conflict is never applied unnoticed.
+
+What the plan keeps for the report is bounded whatever the file: problems go to the
+import's ``ErrorLog`` (the planning stops once it is full), conflicts are kept up to the
+log's per-kind number and counted, and changes are listed for the first ``SHOWN_PRODUCTS``
+changed products, at most ``SHOWN_FIELD_CHANGES`` fields in all, each value cut to
+``CHANGE_CHARS`` (a description can hold 20,000 characters).
 """
 
 from collections.abc import Callable, Iterator
@@ -12,10 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.imports import layout
-from catalog.imports.rows import ProductSpec, RowError, VariantSpec
+from catalog.imports.errors import ErrorLog
+from catalog.imports.rows import ProductSpec, VariantSpec
 from catalog.models import Product, Variant
 
 CHUNK = 1000
+#: Changed products listed one by one (counts are always whole), and fields in all.
+SHOWN_PRODUCTS = 200
+SHOWN_FIELD_CHANGES = 1000
+#: Characters of a value a change shows.
+CHANGE_CHARS = 80
 
 _PRODUCT_FIELDS = ("name", "slug", "status", "category_id", "description")
 _VARIANT_FIELDS = ("size", "colour", "price", "currency", "stock")
@@ -67,12 +79,31 @@ class Update:
 
 @dataclass
 class Plan:
+    errors: ErrorLog
     new: list[ProductSpec] = field(default_factory=list)
     updates: list[Update] = field(default_factory=list)
+    #: The first changed products, field by field (see the module docstring).
     changes: list[ProductChange] = field(default_factory=list)
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    #: The first conflicts, and how many there are.
     conflicts: list[Conflict] = field(default_factory=list)
+    conflict_count: int = 0
+    #: The last line compared when the planning stopped (the log full); else 0.
+    stopped_at: int = 0
+    shown_field_changes: int = 0
+
+    def add_conflict(self, conflict: Conflict) -> None:
+        self.conflict_count += 1
+        if len(self.conflicts) < self.errors.keep_per_kind:
+            self.conflicts.append(conflict)
+
+    def add_change(self, change: ProductChange) -> None:
+        room = SHOWN_FIELD_CHANGES - self.shown_field_changes
+        if len(self.changes) >= SHOWN_PRODUCTS or room <= 0:
+            return
+        change.changes = change.changes[:room]
+        self.shown_field_changes += len(change.changes)
+        self.changes.append(change)
 
 
 def _chunks(items: list[ProductSpec]) -> Iterator[list[ProductSpec]]:
@@ -85,17 +116,23 @@ def plan_import(
     *,
     lock: bool,
     paths: dict[int, str],
+    errors: ErrorLog,
     on_progress: Callable[[int], None] | None = None,
 ) -> Plan:
-    """Compare every product of the file with the catalog; ``paths``: category id -> path."""
-    plan = Plan()
+    """Compare every product of the file with the catalog; ``paths``: category id -> path.
+
+    Problems found are added to ``errors`` (the rows' log, so the bounds are the file's).
+    """
+    plan = Plan(errors=errors)
     done = 0
     for chunk in _chunks(products):
+        if errors.full:
+            plan.stopped_at = chunk[0].line
+            break
         _plan_chunk(chunk, plan, lock=lock, paths=paths)
         done += len(chunk)
         if on_progress:
             on_progress(done)
-    plan.errors.sort(key=lambda e: e.line)
     plan.conflicts.sort(key=lambda c: c.line)
     return plan
 
@@ -119,19 +156,20 @@ def _plan_chunk(chunk: list[ProductSpec], plan: Plan, *, lock: bool, paths: dict
         Product.objects.filter(slug__in=[spec.slug for spec in chunk]).values_list("slug", "sku")
     )
     for spec in chunk:
-        problems = [
-            RowError(v.line, layout.VARIANT_SKU, f"{v.sku} is a variant of {owners[v.sku]}.")
-            for v in spec.variants
-            if owners.get(v.sku, spec.sku) != spec.sku
-        ]
-        if slug_owners.get(spec.slug, spec.sku) != spec.sku:
-            problems.append(
-                RowError(
-                    spec.line, layout.SLUG, f"{spec.slug!r} is {slug_owners[spec.slug]}'s slug."
+        before = plan.errors.total
+        for v in spec.variants:
+            if owners.get(v.sku, spec.sku) != spec.sku:
+                plan.errors.add(
+                    v.line, layout.VARIANT_SKU, "taken", f"{v.sku} is a variant of {owners[v.sku]}."
                 )
+        if slug_owners.get(spec.slug, spec.sku) != spec.sku:
+            plan.errors.add(
+                spec.line,
+                layout.SLUG,
+                "taken",
+                f"{spec.slug!r} is {slug_owners[spec.slug]}'s slug.",
             )
-        if problems:
-            plan.errors.extend(problems)
+        if plan.errors.total > before:
             continue
         row = current.get(spec.sku)
         if row is None:
@@ -141,7 +179,8 @@ def _plan_chunk(chunk: list[ProductSpec], plan: Plan, *, lock: bool, paths: dict
 
 
 def _text(value: object) -> str:
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    return text if len(text) <= CHANGE_CHARS else text[: CHANGE_CHARS - 3] + "..."
 
 
 def _compare(
@@ -157,7 +196,9 @@ def _compare(
         if old != new:
             if name == "category_id":
                 changes.append(
-                    FieldChange("category", paths.get(old, "") if old else "", spec.category)
+                    FieldChange(
+                        "category", _text(paths.get(old, "") if old else ""), _text(spec.category)
+                    )
                 )
             else:
                 changes.append(FieldChange(name, _text(old), _text(new)))
@@ -185,9 +226,9 @@ def _compare(
         plan.unchanged += 1
         return
     if spec.version is not None and spec.version != row["version"]:
-        plan.conflicts.append(Conflict(spec.sku, spec.line, spec.version, row["version"]))
+        plan.add_conflict(Conflict(spec.sku, spec.line, spec.version, row["version"]))
         return
-    plan.changes.append(ProductChange(spec.sku, spec.line, changes))
+    plan.add_change(ProductChange(spec.sku, spec.line, changes))
     plan.updates.append(
         Update(
             spec=spec,

@@ -11,81 +11,25 @@ recompute request per product when it commits.
 """
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalog.imports.errors import ErrorLog
 from catalog.imports.files import ImportFileError, read_rows
-from catalog.imports.plan import CHUNK, Conflict, FieldChange, Plan, ProductChange, plan_import
-from catalog.imports.rows import ProductSpec, RowError, products_from_rows
+from catalog.imports.limits import ImportLimits
+from catalog.imports.plan import CHUNK, Plan, plan_import
+from catalog.imports.report import ImportReport
+from catalog.imports.rows import products_from_rows
 from catalog.imports.writes import write_new_products, write_updates
 from catalog.selectors import category_slug_paths
-from config.humanize import quantity
 
-#: How many changed and new products a report lists one by one (counts are always whole).
-REPORT_LIMIT = 200
+__all__ = ["ImportReport", "catalog_import"]
 
 #: Called with (stage, done, total): stage is "checking" or "writing", counts in products.
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass
-class ImportReport:
-    file_name: str
-    dry_run: bool
-    rows: int = 0
-    products: int = 0
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    #: True once the import committed (never for a dry run or a refused file).
-    applied: bool = False
-    #: A refusal of the whole file (one sentence), else empty.
-    file_error: str = ""
-    errors: list[RowError] = field(default_factory=list)
-    conflicts: list[Conflict] = field(default_factory=list)
-    #: The first ``REPORT_LIMIT`` changed products, field by field, and new SKUs.
-    changes: list[ProductChange] = field(default_factory=list)
-    new_skus: list[tuple[str, int]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.file_error or self.errors or self.conflicts)
-
-    def summary(self) -> str:
-        if self.file_error:
-            return self.file_error
-        counts = (
-            f"{self.new:,} new, {self.changed:,} changed, {self.unchanged:,} unchanged "
-            f"{'product' if self.products == 1 else 'products'} ({quantity(self.rows, 'row')})"
-        )
-        if not self.ok:
-            return (
-                f"Nothing imported: {quantity(len(self.errors), 'row error')}, "
-                f"{quantity(len(self.conflicts), 'conflict')}."
-            )
-        if self.dry_run:
-            return f"Dry run, nothing saved: {counts}."
-        return f"Imported: {counts}."
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ImportReport":
-        data = dict(data)
-        data["errors"] = [RowError(**e) for e in data.get("errors", [])]
-        data["conflicts"] = [Conflict(**c) for c in data.get("conflicts", [])]
-        data["changes"] = [
-            ProductChange(c["sku"], c["line"], [FieldChange(**f) for f in c["changes"]])
-            for c in data.get("changes", [])
-        ]
-        data["new_skus"] = [tuple(s) for s in data.get("new_skus", [])]
-        return cls(**data)
 
 
 class _Refused(Exception):
@@ -110,17 +54,29 @@ def catalog_import(
     """
     name = file_name or path.name
     report = ImportReport(file_name=name, dry_run=dry_run)
+    limits = ImportLimits.from_settings()
+    errors = ErrorLog(
+        keep_per_kind=limits.report_errors_per_kind, stop_after=limits.stop_after_errors
+    )
     try:
         paths = category_slug_paths()
-        products, errors, rows = products_from_rows(
-            read_rows(path, name=name), category_ids={p: pk for pk, p in paths.items()}, name=name
+        read = products_from_rows(
+            read_rows(path, name=name, limits=limits),
+            category_ids={p: pk for pk, p in paths.items()},
+            name=name,
+            errors=errors,
         )
     except ImportFileError as exc:
         report.file_error = str(exc)
         return report
-    report.rows, report.products = rows, len(products)
-    if not rows:
+    products = read.products
+    report.rows, report.products = read.rows, len(products)
+    if not read.rows:
         report.file_error = f"{name} has no rows below the header."
+        return report
+    if read.stopped_at:
+        # Too many errors to be worth comparing with the catalog: the file is refused.
+        report.record_errors(errors, stopped_at=read.stopped_at)
         return report
     total = len(products)
 
@@ -128,15 +84,17 @@ def catalog_import(
         if on_progress:
             on_progress("checking", done, total)
 
-    if dry_run or errors:
-        plan = plan_import(products, lock=False, paths=paths, on_progress=checking)
-        plan.errors = sorted(errors + plan.errors, key=lambda e: e.line)
-        _fill(report, plan, products)
+    if dry_run or errors.total:
+        report.record_plan(
+            plan_import(products, lock=False, paths=paths, errors=errors, on_progress=checking)
+        )
         return report
     try:
         with transaction.atomic():
-            plan = plan_import(products, lock=True, paths=paths, on_progress=checking)
-            _fill(report, plan, products)
+            plan = plan_import(
+                products, lock=True, paths=paths, errors=errors, on_progress=checking
+            )
+            report.record_plan(plan)
             if not report.ok:
                 raise _Refused
             _write(plan, user=user, reason=reason or _reason(name), on_progress=on_progress)
@@ -152,16 +110,6 @@ def catalog_import(
 def _reason(name: str) -> str:
     # history_change_reason is a CharField(100).
     return f"Import of {name}"[:100]
-
-
-def _fill(report: ImportReport, plan: Plan, products: list[ProductSpec]) -> None:
-    report.errors = plan.errors
-    report.conflicts = plan.conflicts
-    report.new = len(plan.new)
-    report.changed = len(plan.updates)
-    report.unchanged = plan.unchanged
-    report.changes = plan.changes[:REPORT_LIMIT]
-    report.new_skus = [(spec.sku, spec.line) for spec in plan.new[:REPORT_LIMIT]]
 
 
 def _write(

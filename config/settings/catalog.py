@@ -12,6 +12,33 @@ CATALOG_IMPORT_MAX_BYTES = env_int("CATALOG_IMPORT_MAX_BYTES", 100 * 1024 * 1024
 # which would otherwise close the channel of a worker still holding the unacked message.
 CATALOG_IMPORT_TIME_LIMIT = env_int("CATALOG_IMPORT_TIME_LIMIT", 25 * 60)
 
+# Bounded imports (#22): what one import file may hold, so that no file (a junk file, an
+# XLSX "zip bomb") can take the import worker's memory or time; see docs/operations.md.
+# Data rows read (blank ones included): a file longer than this is refused.
+CATALOG_IMPORT_MAX_ROWS = env_int("CATALOG_IMPORT_MAX_ROWS", 1_000_000, minimum=1)
+# Cells a row may have (trailing empty ones aside); the layout has 13 columns.
+CATALOG_IMPORT_MAX_COLUMNS = env_int("CATALOG_IMPORT_MAX_COLUMNS", 50, minimum=13)
+# Characters in one cell (Excel's own limit; a description holds at most 20,000).
+CATALOG_IMPORT_MAX_CELL_CHARS = env_int("CATALOG_IMPORT_MAX_CELL_CHARS", 32_767, minimum=20_000)
+# Reading stops after this many row errors: the file is refused with what was found.
+CATALOG_IMPORT_STOP_AFTER_ERRORS = env_int("CATALOG_IMPORT_STOP_AFTER_ERRORS", 1_000, minimum=1)
+# Row errors of each kind (column and rule) kept in the report; every error is counted.
+CATALOG_IMPORT_REPORT_ERRORS_PER_KIND = env_int(
+    "CATALOG_IMPORT_REPORT_ERRORS_PER_KIND", 20, minimum=1
+)
+# XLSX, read from the zip's directory before anything is inflated: every part together,
+# inflated; each part that is read whole (all but the worksheets and the shared strings,
+# which are streamed); and how much smaller than its content a part may be compressed.
+CATALOG_IMPORT_XLSX_MAX_BYTES = env_int("CATALOG_IMPORT_XLSX_MAX_BYTES", 1024 * 1024 * 1024)
+CATALOG_IMPORT_XLSX_MAX_PART_BYTES = env_int(
+    "CATALOG_IMPORT_XLSX_MAX_PART_BYTES", 16 * 1024 * 1024, minimum=1024 * 1024
+)
+CATALOG_IMPORT_XLSX_MAX_RATIO = env_int("CATALOG_IMPORT_XLSX_MAX_RATIO", 100, minimum=10)
+# Strings in an XLSX's shared-string table (kept on disk while the file is read).
+CATALOG_IMPORT_XLSX_MAX_SHARED_STRINGS = env_int(
+    "CATALOG_IMPORT_XLSX_MAX_SHARED_STRINGS", 4_000_000, minimum=1
+)
+
 # History page only: one editor's saves this close together share a row (0: a row per
 # save). Every save is always stored.
 EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)

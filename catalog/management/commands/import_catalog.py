@@ -51,13 +51,15 @@ class Command(ServiceCommand):
         self._print(report)
 
     def _print(self, report: ImportReport) -> None:
-        if report.file_error:
-            raise CommandError(report.file_error)
+        if report.file_error or report.stopped_at:
+            # A file refused whole, or so wrong that reading stopped: the one line says it.
+            raise CommandError(report.summary())
         problems = [str(e) for e in report.errors] + [str(c) for c in report.conflicts]
         for line in problems[:SHOWN]:
             self.stderr.write(line)
-        if len(problems) > SHOWN:
-            self.stderr.write(f"... and {len(problems) - SHOWN:,} more.")
+        unlisted = report.error_count + report.conflict_count - min(len(problems), SHOWN)
+        if unlisted > 0:
+            self.stderr.write(f"... and {unlisted:,} more.")
         if problems:
             raise CommandError(report.summary())
         if report.dry_run:

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Product
+from testkit.hostile_files import junk_csv, write_workbook, xlsx_bomb
 from tests.catalog.imports.conftest import row
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +73,32 @@ def test_import_names_the_user_in_the_history(csv_file, user_factory):
 def test_import_of_a_missing_file_is_one_line(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_catalog", str(tmp_path / "nope.csv"))
+
+
+@pytest.mark.parametrize(
+    "sheet", ["<worksheet><sheetData><row>", '<worksheet><sheetData><row r="x"/></sheetData>']
+)
+def test_import_of_a_malformed_workbook_is_one_line(tmp_path, capsys, sheet):
+    path = write_workbook(tmp_path / "broken.xlsx", {"xl/worksheets/sheet1.xml": sheet})
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_catalog", str(path))
+
+    assert str(refused.value).startswith("broken.xlsx: not a readable .xlsx workbook;")
+    assert "\n" not in str(refused.value) and not capsys.readouterr().err
+
+
+def test_import_of_a_junk_file_is_one_line(tmp_path, capsys):
+    path = junk_csv(tmp_path / "junk.csv", rows=100_000)
+
+    with pytest.raises(CommandError, match=r"^Nothing imported: stopped at line 335 after") as e:
+        call_command("import_catalog", str(path))
+
+    assert "\n" not in str(e.value) and not capsys.readouterr().err
+
+
+def test_import_of_an_xlsx_bomb_is_one_line(tmp_path):
+    path = xlsx_bomb(tmp_path / "bomb.xlsx", string_bytes=4 * 1024 * 1024)
+
+    with pytest.raises(CommandError, match=r"CATALOG_IMPORT_XLSX_MAX_RATIO\): refused unread\.$"):
+        call_command("import_catalog", str(path))
