@@ -1,6 +1,7 @@
 """The database: MariaDB/MySQL from ``DATABASE_URL``, else SQLite under ``VAR_DIR``."""
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_int, env_str
 from config.settings.core import VAR_DIR
@@ -8,13 +9,18 @@ from config.settings.core import VAR_DIR
 # --- Database ------------------------------------------------------------------
 # mysql://root@127.0.0.1:3306/catalog for MariaDB; a SQLite file by default.
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'catalog.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
+try:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+            conn_health_checks=True,
+        )
+    }
+except (ValueError, KeyError) as exc:  # an unknown scheme, a port that is not a number
+    raise ImproperlyConfigured(
+        f"DATABASE_URL is not a database URL ({exc}); e.g. mysql://root@127.0.0.1:3306/catalog."
+    ) from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     # Seconds a statement waits for a row lock before failing (MariaDB's default is 50).
     DATABASE_LOCK_WAIT_TIMEOUT = env_int("DATABASE_LOCK_WAIT_TIMEOUT", 50)

@@ -158,3 +158,10 @@ def test_every_process_refuses_bad_settings_in_one_line_before_starting(process)
 
     assert _refusal(result).startswith("SECRET_KEY is too weak for DJANGO_ENV=production")
     assert result.returncode == 4
+
+
+@pytest.mark.parametrize("url", ["postgress://x@h/db", "mysql://root@127.0.0.1:port/catalog"])
+def test_a_database_url_that_is_not_one_is_refused_in_one_line(url):
+    assert _refusal(_manage("check", DATABASE_URL=url)).startswith(
+        "DATABASE_URL is not a database URL"
+    )
