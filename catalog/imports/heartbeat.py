@@ -19,6 +19,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
@@ -106,6 +107,11 @@ class RunMonitor:
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         self._figures = (stage, done, total)
+        if done >= total and not self.cancelled.is_set():
+            # The stage's last step (for an import, the last before its commit): ask now
+            # rather than trust a beat up to a second old, so a Cancel that arrived while
+            # the last chunk was written still rolls the import back.
+            self._check_now()
         if self.cancelled.is_set():
             raise ImportCancelled
 
@@ -138,6 +144,35 @@ class RunMonitor:
             if connection is not None:
                 connection.close()
 
+    def _check_now(self) -> None:
+        if self.marker is not None and self.marker.exists():
+            self.cancelled.set()
+        elif not (self._main.vendor == "sqlite" and self._main.in_atomic_block):
+            connection = _own_connection()
+            try:
+                with connection.cursor() as cursor:
+                    if self._ended_or_cancelled(cursor, connection):
+                        self.cancelled.set()
+            except DatabaseError as exc:  # the beats asked too: never fail the run for it
+                logger.warning("Import %s: cancel check not read (%s)", self.import_id, exc)
+            finally:
+                connection.close()
+
+    def _ended_or_cancelled(self, cursor: Any, connection: BaseDatabaseWrapper) -> bool | None:
+        """Whether the job left the expected state or was asked to stop; None: not visible
+        to this connection (a test's open transaction)."""
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"SELECT {quote('status')}, {quote('cancel_requested_at')} "
+            f"FROM {quote(CatalogImport._meta.db_table)} WHERE {quote('id')} = %s",
+            [self.import_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        status, cancel_requested_at = row
+        return status != self.expected or cancel_requested_at is not None
+
     def _touch_file(self) -> None:
         if self.path is not None:
             try:
@@ -150,16 +185,10 @@ class RunMonitor:
         table = quote(CatalogImport._meta.db_table)
         try:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT {quote('status')}, {quote('cancel_requested_at')} FROM {table} "
-                    f"WHERE {quote('id')} = %s",
-                    [self.import_id],
-                )
-                row = cursor.fetchone()
-                if row is None:
-                    return  # not visible to this connection (a test's open transaction)
-                status, cancel_requested_at = row
-                if status != self.expected or cancel_requested_at is not None:
+                ended = self._ended_or_cancelled(cursor, connection)
+                if ended is None:
+                    return
+                if ended:
                     self.cancelled.set()
                     return
                 stage, done, total = self._figures
