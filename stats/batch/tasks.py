@@ -86,8 +86,8 @@ def product_stats_batch(requests: list[SimpleRequest]) -> None:
 
 @app.task(name=TASK_STALE_SWEEP, ignore_result=True, acks_late=True)
 def stale_sweep() -> None:
-    from stats.monitoring.task_runs import SWEEP, task_run_timed
     from stats.recompute.sweep import product_stats_sweep_stale
+    from stats.records.task_runs import SWEEP, task_run_timed
 
     with task_run_timed(SWEEP):
         product_stats_sweep_stale()
@@ -95,8 +95,8 @@ def stale_sweep() -> None:
 
 @app.task(name=TASK_CATEGORY_REFRESH, ignore_result=True, acks_late=True)
 def category_stats_refresh() -> None:
-    from stats.monitoring.task_runs import CATEGORY_REFRESH, task_run_timed
     from stats.recompute.categories import category_stats_refresh_stale
+    from stats.records.task_runs import CATEGORY_REFRESH, task_run_timed
 
     with task_run_timed(CATEGORY_REFRESH):
         category_stats_refresh_stale()

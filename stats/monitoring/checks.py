@@ -17,6 +17,10 @@ from stats.monitoring.snapshot import (
     Snapshot,
 )
 
+#: The name of the check on the snapshot's own age: judged when a snapshot is read, the
+#: others when it is taken.
+FRESHNESS = "monitoring"
+
 
 def monitoring_checks(snapshot: Snapshot) -> list[Check]:
     """Every check of a snapshot, in the order the faces list them."""
@@ -192,13 +196,11 @@ def _stale_check(oldest: float | None, count: int) -> Check:
 def freshness_check(age: float | None, max_age: float) -> Check:
     """Monitoring itself: a snapshot older than a few sample intervals says nothing current."""
     if age is None:
-        return Check(
-            "monitoring", CRITICAL, "no snapshot yet: the sampler runs in the beat process"
-        )
+        return Check(FRESHNESS, CRITICAL, "no snapshot yet: the sampler runs in the beat process")
     if age > max_age:
         return Check(
-            "monitoring",
+            FRESHNESS,
             CRITICAL,
             f"latest snapshot is {age:.0f} s old (> {max_age:.0f} s): is beat running?",
         )
-    return Check("monitoring", OK, f"snapshot {age:.0f} s old")
+    return Check(FRESHNESS, OK, f"snapshot {age:.0f} s old")

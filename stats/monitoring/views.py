@@ -20,6 +20,7 @@ from config.queues import (
     QUEUE_STATS_BULK,
     QUEUE_STATS_NOW,
 )
+from stats.monitoring.checks import FRESHNESS
 from stats.monitoring.metrics import snapshot_metrics
 from stats.monitoring.services import monitoring_snapshot_latest
 from stats.monitoring.snapshot import OK
@@ -77,7 +78,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         reasons += [
             f"{check.name}: {check.message}"
             for check in snapshot.checks
-            if check.name == "monitoring" and check.status != OK
+            if check.name == FRESHNESS and check.status != OK
         ]
         for name in CONSUMED_QUEUES:
             queue = snapshot.queues.get(name)

@@ -15,10 +15,6 @@ def _snapshot(consumers: int, *, source: str = "filesystem + workers", buffers=(
         broker_source=source,
         queues={QUEUE_STATS_BATCH: queue},
         batch_buffers=None if buffers is None else list(buffers),
-        bulk_run=None,
-        stale_products=0,
-        oldest_stale_seconds=None,
-        stale_categories=0,
     )
 
 
