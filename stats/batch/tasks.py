@@ -15,23 +15,16 @@ from django.conf import settings
 
 from config.celery import app
 from config.queues import (
-    QUEUE_STATS_BATCH,
     TASK_CATEGORY_REFRESH,
     TASK_PRODUCT_STATS_BATCH,
     TASK_STALE_SWEEP,
-    batch_shard_queue,
+    batch_queue_for,
 )
-from stats.batch import control, worker  # noqa: F401  (the worker's command and rules)
+from stats.batch import control  # noqa: F401  (the batch_buffer remote-control command)
 from stats.batch.consumer import LeanBatches
 from stats.batch.message import SaveRequest, encode, validate
 
 logger = logging.getLogger(__name__)
-
-
-def batch_queue_for(product_id: int) -> str:
-    """The queue of a product's save requests: its shard's, so one buffer sees all its saves."""
-    shards = settings.STATS_BATCH_SHARDS
-    return batch_shard_queue(product_id % shards) if shards > 1 else QUEUE_STATS_BATCH
 
 
 def queue_product_stats(*, product_id: int, category_id: int | None = None) -> None:

@@ -3,7 +3,12 @@
 from django.conf import settings
 
 from config.humanize import quantity
-from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_STATS_NOW
+from config.queues import (
+    QUEUE_STATS_BATCH,
+    QUEUE_STATS_BULK,
+    QUEUE_STATS_NOW,
+    batch_shard_queue_names,
+)
 from stats.monitoring.shards import batch_path_queues, takeover_seconds
 from stats.monitoring.snapshot import (
     CRITICAL,
@@ -30,7 +35,7 @@ def monitoring_checks(snapshot: Snapshot) -> list[Check]:
         snapshot.batch_buffers,
         now_queue=snapshot.queues.get(QUEUE_STATS_NOW),
     )
-    if settings.STATS_BATCH_SHARDS > 1:
+    if batch_shard_queue_names():
         checks.append(batch_shards_check(snapshot.batch_shards))
     for name, limit in (
         (QUEUE_STATS_BATCH, settings.STATS_MONITOR_BATCH_QUEUE_MAX),

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.conf import settings
 
-from config.queues import QUEUE_STATS_BATCH, batch_shard_queue, batch_shard_queue_names
+from config.queues import QUEUE_STATS_BATCH, batch_shard_queue_names
 from stats.batch.selectors import (
     batch_lease_expiry,
     batch_shard_takeover_seconds,
@@ -20,7 +20,7 @@ from stats.monitoring.snapshot import QueueFigures, ShardFigures
 
 def batch_path_queues() -> list[str]:
     """The queues of the batched path: ``stats.batch`` and, with several shards, theirs."""
-    return [QUEUE_STATS_BATCH, *batch_shard_queue_names(settings.STATS_BATCH_SHARDS)]
+    return [QUEUE_STATS_BATCH, *batch_shard_queue_names()]
 
 
 def takeover_seconds() -> float:
@@ -31,14 +31,13 @@ def takeover_seconds() -> float:
 
 def batch_shard_figures(queues: dict[str, QueueFigures], *, now: datetime) -> list[ShardFigures]:
     """Each shard with its live lease holders and its queue's figures."""
-    shards = settings.STATS_BATCH_SHARDS
-    if shards <= 1:
+    names = batch_shard_queue_names()
+    if not names:
         return []
     expiry = batch_lease_expiry(now=now)
     leases = batch_worker_leases()
     figures = []
-    for shard in range(shards):
-        name = batch_shard_queue(shard)
+    for shard, name in enumerate(names):
         queue = queues.get(name) or QueueFigures(name, "none")
         holders = [lease for lease in leases if shard in lease.shards]
         live = [lease for lease in holders if lease.seen_at >= expiry]
