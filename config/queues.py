@@ -164,6 +164,7 @@ ROLES: tuple[WorkerRole, ...] = (
 
 
 def role_named(name: str) -> WorkerRole:
+    """The worker role called ``name``."""
     return next(role for role in ROLES if role.name == name)
 
 
