@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from config.queues import QUEUE_STATS_BATCH
 from testkit.broker_steps import run_step
 from testkit.stack import procfile_commands
 
@@ -193,14 +194,16 @@ def _unsettled(name: str, var: Path) -> int:
     ones a worker holds (at most the batch worker's prefetch, 200): its ready files only."""
     if name == "filesystem":
         return sum(
-            1 for f in os.scandir(var / "broker" / "data") if f.name.endswith(".stats.batch.msg")
+            1
+            for f in os.scandir(var / "broker" / "data")
+            if f.name.endswith(f".{QUEUE_STATS_BATCH}.msg")
         )
     from config.embedded_broker import store
 
     conn = store.connect(var / "broker" / "broker.sqlite3")
     try:
-        query = "SELECT count(*) FROM message WHERE queue = 'stats.batch'"
-        return conn.execute(query).fetchone()[0]
+        query = "SELECT count(*) FROM message WHERE queue = ?"
+        return conn.execute(query, (QUEUE_STATS_BATCH,)).fetchone()[0]
     finally:
         conn.close()
 

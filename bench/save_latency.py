@@ -358,7 +358,7 @@ def main() -> None:
         "--batch-worker",
         action=argparse.BooleanOptionalAction,
         default=True,
-        help="run a batch worker consuming stats.batch beside the server (as deployed)",
+        help=f"run a batch worker consuming {QUEUE_STATS_BATCH} beside the server (as deployed)",
     )
     args = parser.parse_args()
     levels = [int(n) for n in args.levels.split(",")]
@@ -411,13 +411,13 @@ def main() -> None:
             _print_table(f"gunicorn --workers {workers} --threads {threads}", rows)
     finally:
         ready, consumers = queue_counts(QUEUE_STATS_BATCH)
-        print(f"\nstats.batch at the end: {ready} ready messages, {consumers} consumers")
+        print(f"\n{QUEUE_STATS_BATCH} at the end: {ready} ready messages, {consumers} consumers")
         if worker:
             worker.stop()  # a warm shutdown returns its unflushed buffer to the queue
             ready, _ = queue_counts(QUEUE_STATS_BATCH)
             print(f"after the batch worker stopped: {ready} ready (its unflushed buffer)")
         purge_queue(QUEUE_STATS_BATCH)
-        print("stats.batch purged")
+        print(f"{QUEUE_STATS_BATCH} purged")
 
 
 if __name__ == "__main__":

@@ -116,7 +116,8 @@ from catalog.models import Product
 from catalog.services import catalog_seed
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.batch.tasks import stale_sweep
-from stats.bulk.services import bulk_run_cancel, bulk_run_start, seconds_per_task
+from stats.bulk.selectors import seconds_per_task
+from stats.bulk.services import bulk_run_cancel, bulk_run_start
 from stats.bulk.tasks import publish_bulk_chunks
 from stats.models import BatchFlush, BulkRun, ProductStaleness
 from stats.monitoring.probes import batch_buffers, take_snapshot

@@ -5,7 +5,6 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from catalog import worker  # noqa: F401  (the import worker's rule)
 from config.celery import app
 from config.queues import TASK_CATALOG_IMPORT, TASK_CATALOG_IMPORT_SWEEP
 

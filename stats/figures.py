@@ -41,7 +41,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
-from stats.models import ProductStats
+from stats.recompute.models import ProductStats
 from stats.recompute.sql import CENT
 
 #: The computed columns of ``ProductStats`` (bookkeeping such as ``save_count`` aside),

@@ -2,7 +2,8 @@
 
 from collections.abc import Iterable
 
-from stats.models import BulkRun, CategoryPriceRange, ProductStats
+from stats.bulk.models import BulkRun
+from stats.recompute.models import CategoryPriceRange, ProductStats
 
 #: What a product with variants in several currencies shows instead of a price range.
 MIXED_CURRENCIES = "no price range: its variants use several currencies (give them one)"

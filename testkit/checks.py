@@ -1,14 +1,24 @@
 """Shared by the worker tests and the soak: editor saves; stored vs from-scratch statistics."""
 
+from decimal import Decimal
+
 from catalog.models import Category, Product
-from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
-from stats.models import CategoryStats, ProductStaleness, ProductStats
-from stats.selectors import category_price_ranges
+from stats.figures import CATEGORY_FIGURES, CATEGORY_PRICE_FIGURES, PRODUCT_FIGURES
+from stats.models import CategoryPriceRange, CategoryStats, ProductStaleness, ProductStats
 from testkit.reference import (
     category_price_ranges_from_scratch,
     category_stats_from_scratch,
     product_stats_from_scratch,
 )
+
+
+def category_price_ranges(*, category_id: int) -> dict[str, dict[str, Decimal]]:
+    """A category's stored price ranges: per currency, ``CATEGORY_PRICE_FIGURES`` (what
+    ``testkit.reference.category_price_ranges_from_scratch`` computes from the catalog)."""
+    rows = CategoryPriceRange.objects.filter(category_id=category_id).order_by("currency")
+    return {
+        row.currency: {name: getattr(row, name) for name in CATEGORY_PRICE_FIGURES} for row in rows
+    }
 
 
 def statistics_errors() -> list[str]:

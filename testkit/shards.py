@@ -12,7 +12,7 @@ from django.test.utils import override_settings
 
 from config.celery import app, batch_shard_queues
 from config.queues import batch_shard_queue
-from stats.batch.leases import shards_for
+from stats.batch.leases import lease_expiry, shards_for
 from stats.models import BatchWorkerLease
 from testkit.workers import purge_queue
 
@@ -53,3 +53,14 @@ def shards_shared_out(workers: list[str], shards: int) -> bool:
         for name, queues in replies.items()
     }
     return consumed == expected
+
+
+def batch_shard_owners(*, shards: int, heartbeat: int) -> dict[int, list[str]]:
+    """Shard -> live workers whose lease says they consume it ([] = nobody)."""
+    owners: dict[int, list[str]] = {shard: [] for shard in range(shards)}
+    live = BatchWorkerLease.objects.filter(seen_at__gte=lease_expiry(heartbeat=heartbeat))
+    for lease in live.order_by("worker"):
+        for shard in lease.shards:
+            if shard in owners:
+                owners[shard].append(lease.worker)
+    return owners

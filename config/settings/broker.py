@@ -89,5 +89,4 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_BROKER_CHANNEL_ERROR_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Rate limits without kombu's burst after an idle spell (see stats/bulk/ratelimit.py).
-CELERY_WORKER_CONSUMER = "stats.bulk.ratelimit:SteadyRateConsumer"
+# The workers' consumer class, prefetch and rules are their role's (config/queues.py).

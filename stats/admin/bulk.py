@@ -11,9 +11,10 @@ from django.utils.safestring import SafeString
 
 from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
 from config.humanize import quantity
-from stats.bulk.services import BulkRunError, bulk_run_cancel, bulk_run_progress
+from stats.bulk.models import BulkChunk, BulkRun
+from stats.bulk.selectors import bulk_run_progress
+from stats.bulk.services import BulkRunError, bulk_run_cancel
 from stats.formatting import format_duration, format_scope
-from stats.models import BulkChunk, BulkRun
 
 #: Chunk rows shown on a run's page: a whole-catalog run has thousands.
 CHUNKS_SHOWN = 50

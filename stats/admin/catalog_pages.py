@@ -23,7 +23,9 @@ from stats.admin.product_list import (
     CompletenessFilter,
     StockStatusFilter,
 )
-from stats.bulk.services import BulkRunError, bulk_run_progress
+from stats.bulk.models import BulkRun
+from stats.bulk.selectors import bulk_run_progress
+from stats.bulk.services import BulkRunError
 from stats.bulk.tasks import bulk_run_launch
 from stats.formatting import (
     format_duration,
@@ -31,8 +33,8 @@ from stats.formatting import (
     format_product_prices,
     format_scope,
 )
-from stats.models import BulkRun, ProductStaleness, ProductStats
 from stats.now.selectors import product_stats_pending
+from stats.recompute.models import ProductStaleness, ProductStats
 
 #: Starting a run is cheap (chunks of ids) but its work is hours of the one rate-limited
 #: queue, so it is a permission of its own rather than part of editing the catalog.

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
-from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog.admin.hooks import AdminExtension, product_admin_extensions
@@ -30,7 +29,7 @@ from stats.admin.catalog_pages import (
     stats_stock_status,
     stats_total_stock,
 )
-from stats.now.eta import product_stats_batch_eta
+from stats.monitoring.eta import product_stats_batch_eta
 from stats.now.selectors import product_stats_current, product_stats_pending
 from stats.now.services import product_stats_request_now
 
@@ -137,10 +136,6 @@ def product_figures_view(request: HttpRequest, product_id: str) -> JsonResponse:
             },
         }
     )
-
-
-def product_figures_url(product_id: int) -> str:
-    return reverse("stats-product-figures", args=[product_id])
 
 
 product_admin_extensions.append(

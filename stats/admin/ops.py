@@ -12,8 +12,8 @@ from django.utils.safestring import mark_safe
 
 from config.admin import ReadOnlyAdmin
 from stats.formatting import format_duration, format_task_duration
-from stats.models import OpsDashboard
 from stats.monitoring.charts import line_chart_svg
+from stats.monitoring.models import OpsDashboard
 from stats.monitoring.services import monitoring_samples_series, monitoring_snapshot_latest
 
 #: The chart's periods (the samples are kept ``STATS_MONITOR_SAMPLE_RETENTION_HOURS``).

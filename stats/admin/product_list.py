@@ -29,7 +29,7 @@ from django.db.models import Count, F, OrderBy, Q, QuerySet
 from django.http import HttpRequest
 
 from stats.figures import low_stock_threshold
-from stats.models import ProductStats
+from stats.recompute.models import ProductStats
 
 #: The choice of either filter that lists the products without statistics.
 NOT_COMPUTED = "none"

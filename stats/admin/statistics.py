@@ -9,7 +9,12 @@ from django.http import HttpRequest
 from config.admin import ReadOnlyAdmin
 from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
 from stats.formatting import format_price_ranges
-from stats.models import CategoryPriceRange, CategoryStats, ProductStaleness, ProductStats
+from stats.recompute.models import (
+    CategoryPriceRange,
+    CategoryStats,
+    ProductStaleness,
+    ProductStats,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations

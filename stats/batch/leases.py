@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from stats.models import BatchWorkerLease
+from stats.batch.models import BatchWorkerLease
 
 #: A lease not renewed for this many heartbeats belongs to a dead worker.
 LEASE_HEARTBEATS = 3
@@ -67,14 +67,3 @@ def batch_lease_renew(*, worker: str, shards: int, heartbeat: int) -> list[int]:
 def batch_lease_release(*, worker: str) -> None:
     """A worker stopping on purpose: the others take its shards at their next heartbeat."""
     BatchWorkerLease.objects.filter(worker=worker).delete()
-
-
-def batch_shard_owners(*, shards: int, heartbeat: int) -> dict[int, list[str]]:
-    """Shard -> live workers whose lease says they consume it (ops view; [] = nobody)."""
-    owners: dict[int, list[str]] = {shard: [] for shard in range(shards)}
-    live = BatchWorkerLease.objects.filter(seen_at__gte=lease_expiry(heartbeat=heartbeat))
-    for lease in live.order_by("worker"):
-        for shard in lease.shards:
-            if shard in owners:
-                owners[shard].append(lease.worker)
-    return owners

@@ -5,13 +5,12 @@ import time
 from collections.abc import Iterable
 
 from django.db import OperationalError
-from django.utils import timezone
 
 from config.humanize import quantity
-from stats.models import BatchFlush
-from stats.monitoring.task_runs import BATCH, task_run_record
 from stats.recompute.marks import category_stats_mark_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
+from stats.records.flushes import batch_flush_record
+from stats.records.task_runs import BATCH, task_run_record
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ def product_stats_batch_process(
     ``category_ids`` are the categories of products deleted since they were queued (the
     deleted product's statistics row, which remembered its category, is gone). Category
     statistics are only marked here and refreshed periodically (``CategoryStaleness``
-    says why). The batch is recorded as a ``BatchFlush`` whatever happens, because
+    says why). The batch is recorded (``stats.records``) whatever happens, because
     celery-batches acks the whole batch even when it raised: a failure is logged and the
     products keep their stale marks for the sweep.
     """
@@ -73,9 +72,8 @@ def product_stats_batch_process(
         result = RecomputeResult(failed=len(distinct))
         error = f"{type(exc).__name__}: {exc}"
     finally:
-        BatchFlush.objects.create(
-            flushed_at=timezone.now(),
-            worker=worker[:255],
+        batch_flush_record(
+            worker=worker,
             requests=requests,
             rejected=rejected,
             products=len(distinct),
@@ -83,7 +81,7 @@ def product_stats_batch_process(
             skipped_current=result.skipped_current,
             missing=result.missing,
             failed=result.failed,
-            duration_ms=round((time.monotonic() - started) * 1000),
+            seconds=time.monotonic() - started,
         )
         task_run_record(task=BATCH, seconds=time.monotonic() - started, error=error, worker=worker)
     return result

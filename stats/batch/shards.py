@@ -17,14 +17,19 @@ from celery.bootsteps import CLOSE  # type: ignore[attr-defined]  # (not in the 
 from django.conf import settings
 from django.db import connection
 
-from config.queues import QUEUE_STATS_BATCH, batch_shard_queue
+from config.queues import (
+    QUEUE_STATS_BATCH,
+    batch_shard_queue,
+    batch_shard_queue_names,
+    batch_shards_among,
+)
+from config.workers import consumed_queues
 
 logger = logging.getLogger(__name__)
 
 
 def _consumes_batch_queue(parent: Any) -> bool:
-    consume_from = parent.app.amqp.queues.consume_from
-    return QUEUE_STATS_BATCH in (consume_from or parent.app.amqp.queues)
+    return QUEUE_STATS_BATCH in consumed_queues(parent.app)
 
 
 class BatchShardLeases(bootsteps.StartStopStep):
@@ -53,7 +58,7 @@ class BatchShardLeases(bootsteps.StartStopStep):
         self.database_down = False
 
     def start(self, parent: Any) -> None:
-        if settings.STATS_BATCH_SHARDS <= 1 or not _consumes_batch_queue(parent):
+        if not batch_shard_queue_names() or not _consumes_batch_queue(parent):
             return
         if self.thread is None:  # one for the worker's life, across reconnects
             self.thread = threading.Thread(
@@ -106,11 +111,7 @@ class BatchShardLeases(bootsteps.StartStopStep):
         # consumer is rebuilt with its queues but starts consuming only in the event loop.
         consumer = parent.task_consumer
         names = {queue.name for queue in consumer.queues} if consumer else set()
-        return [
-            shard
-            for shard in range(settings.STATS_BATCH_SHARDS)
-            if batch_shard_queue(shard) in names
-        ]
+        return batch_shards_among(names)
 
     def apply(self, parent: Any) -> None:
         wanted = self.wanted

@@ -15,23 +15,16 @@ from django.conf import settings
 
 from config.celery import app
 from config.queues import (
-    QUEUE_STATS_BATCH,
     TASK_CATEGORY_REFRESH,
     TASK_PRODUCT_STATS_BATCH,
     TASK_STALE_SWEEP,
-    batch_shard_queue,
+    batch_queue_for,
 )
-from stats.batch import control, worker  # noqa: F401  (the worker's command and rules)
+from stats.batch import control  # noqa: F401  (the batch_buffer remote-control command)
 from stats.batch.consumer import LeanBatches
 from stats.batch.message import SaveRequest, encode, validate
 
 logger = logging.getLogger(__name__)
-
-
-def batch_queue_for(product_id: int) -> str:
-    """The queue of a product's save requests: its shard's, so one buffer sees all its saves."""
-    shards = settings.STATS_BATCH_SHARDS
-    return batch_shard_queue(product_id % shards) if shards > 1 else QUEUE_STATS_BATCH
 
 
 def queue_product_stats(*, product_id: int, category_id: int | None = None) -> None:
@@ -86,8 +79,8 @@ def product_stats_batch(requests: list[SimpleRequest]) -> None:
 
 @app.task(name=TASK_STALE_SWEEP, ignore_result=True, acks_late=True)
 def stale_sweep() -> None:
-    from stats.monitoring.task_runs import SWEEP, task_run_timed
     from stats.recompute.sweep import product_stats_sweep_stale
+    from stats.records.task_runs import SWEEP, task_run_timed
 
     with task_run_timed(SWEEP):
         product_stats_sweep_stale()
@@ -95,8 +88,8 @@ def stale_sweep() -> None:
 
 @app.task(name=TASK_CATEGORY_REFRESH, ignore_result=True, acks_late=True)
 def category_stats_refresh() -> None:
-    from stats.monitoring.task_runs import CATEGORY_REFRESH, task_run_timed
     from stats.recompute.categories import category_stats_refresh_stale
+    from stats.records.task_runs import CATEGORY_REFRESH, task_run_timed
 
     with task_run_timed(CATEGORY_REFRESH):
         category_stats_refresh_stale()

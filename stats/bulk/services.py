@@ -9,7 +9,6 @@ harmless (a finished chunk is never counted twice).
 import enum
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -20,16 +19,14 @@ from django.utils import timezone
 
 from catalog.models import Category, Product
 from catalog.selectors import category_subtrees, category_tree
-from stats.models import BulkChunk, BulkRun
-from stats.monitoring.task_runs import BULK_CHUNK, task_run_record
+from stats.bulk.models import BulkChunk, BulkRun
 from stats.recompute.products import product_stats_recompute
+from stats.records.task_runs import BULK_CHUNK, task_run_record
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
 logger = logging.getLogger(__name__)
-
-_PERIODS = {"s": 1, "m": 60, "h": 3600}
 
 
 class BulkRunError(ValueError):
@@ -41,35 +38,6 @@ class ChunkOutcome(enum.Enum):
     RETRY = "retry"
     FAILED = "failed"
     SKIPPED = "skipped"  # finished already, or its run was cancelled
-
-
-@dataclass(frozen=True)
-class RunProgress:
-    percent: int
-    chunks_left: int
-    eta_seconds: int | None
-
-
-def seconds_per_task(rate_limit: str) -> float:
-    """Seconds between two tasks at a Celery rate limit such as ``30/h`` (0: no limit)."""
-    if not rate_limit:
-        return 0.0
-    count, _, period = rate_limit.partition("/")
-    return _PERIODS.get(period or "s", 1) / float(count)
-
-
-def bulk_run_progress(run: BulkRun) -> RunProgress:
-    """Progress and the time left, from the chunks left and the rate limit.
-
-    Progress is the work done (chunks done or failed): a cancelled run shows how far it
-    got ("cancelled at 37%"), not 100% because nothing is left.
-    """
-    finished = run.chunks_done + run.chunks_failed
-    percent = 100 if not run.chunks_total else round(100 * finished / run.chunks_total)
-    eta = None
-    if run.is_active:
-        eta = round(run.chunks_left * seconds_per_task(run.rate_limit))
-    return RunProgress(percent=percent, chunks_left=run.chunks_left, eta_seconds=eta)
 
 
 def _scope_products(scope: str, category: Category | None) -> QuerySet[Product]:

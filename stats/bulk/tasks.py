@@ -14,8 +14,7 @@ from django.db import transaction
 
 from config.celery import app
 from config.queues import TASK_BULK_CHUNK, TASK_BULK_NIGHTLY, TASK_BULK_RESUME
-from stats.bulk import worker  # noqa: F401  (the bulk worker's rules)
-from stats.models import BulkRun
+from stats.bulk.models import BulkRun
 
 logger = logging.getLogger(__name__)
 

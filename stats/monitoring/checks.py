@@ -3,7 +3,12 @@
 from django.conf import settings
 
 from config.humanize import quantity
-from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_STATS_NOW
+from config.queues import (
+    QUEUE_STATS_BATCH,
+    QUEUE_STATS_BULK,
+    QUEUE_STATS_NOW,
+    batch_shard_queue_names,
+)
 from stats.monitoring.shards import batch_path_queues, takeover_seconds
 from stats.monitoring.snapshot import (
     CRITICAL,
@@ -17,6 +22,10 @@ from stats.monitoring.snapshot import (
     Snapshot,
 )
 
+#: The name of the check on the snapshot's own age: judged when a snapshot is read, the
+#: others when it is taken.
+FRESHNESS = "monitoring"
+
 
 def monitoring_checks(snapshot: Snapshot) -> list[Check]:
     """Every check of a snapshot, in the order the faces list them."""
@@ -26,7 +35,7 @@ def monitoring_checks(snapshot: Snapshot) -> list[Check]:
         snapshot.batch_buffers,
         now_queue=snapshot.queues.get(QUEUE_STATS_NOW),
     )
-    if settings.STATS_BATCH_SHARDS > 1:
+    if batch_shard_queue_names():
         checks.append(batch_shards_check(snapshot.batch_shards))
     for name, limit in (
         (QUEUE_STATS_BATCH, settings.STATS_MONITOR_BATCH_QUEUE_MAX),
@@ -192,13 +201,11 @@ def _stale_check(oldest: float | None, count: int) -> Check:
 def freshness_check(age: float | None, max_age: float) -> Check:
     """Monitoring itself: a snapshot older than a few sample intervals says nothing current."""
     if age is None:
-        return Check(
-            "monitoring", CRITICAL, "no snapshot yet: the sampler runs in the beat process"
-        )
+        return Check(FRESHNESS, CRITICAL, "no snapshot yet: the sampler runs in the beat process")
     if age > max_age:
         return Check(
-            "monitoring",
+            FRESHNESS,
             CRITICAL,
             f"latest snapshot is {age:.0f} s old (> {max_age:.0f} s): is beat running?",
         )
-    return Check("monitoring", OK, f"snapshot {age:.0f} s old")
+    return Check(FRESHNESS, OK, f"snapshot {age:.0f} s old")

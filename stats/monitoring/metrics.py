@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry, Gauge, generate_latest
 from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily, Metric
 
 from stats.monitoring.snapshot import SEVERITY, Snapshot
-from stats.monitoring.task_runs import DURATION_BUCKETS
+from stats.records.task_runs import DURATION_BUCKETS
 
 
 def snapshot_metrics(snapshot: Snapshot) -> bytes:

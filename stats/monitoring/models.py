@@ -1,71 +1,49 @@
-"""What the workers' task runs leave for monitoring: counts, duration buckets, last failures.
-
-Imported by ``stats.models`` (the app's models module), so they are ``stats`` models.
-Volume-aware on purpose: a batch worker may finish 30 batches a second, so a run adds to
-a row per (task, minute, outcome, duration bucket) instead of writing a row of its own.
-"""
+"""Monitoring's own tables: the latest snapshot every face reads, and the chart's samples."""
 
 from django.db import models
 
 
-class TaskRunMinute(models.Model):
-    """Runs of one task that ended in one minute with one outcome, in one duration bucket.
+class QueueSample(models.Model):
+    """One minute's figures, for the 24-hour chart on the ops page (pruned by the sampler)."""
 
-    The hour and day figures (counts, p50, p95) are sums over these rows; rows older than
-    ``stats.monitoring.task_runs.MINUTES_KEPT`` are pruned with the chart's samples.
+    taken_at = models.DateTimeField(db_index=True)
+    queue = models.CharField(max_length=64)
+    ready = models.PositiveIntegerField(null=True)
+    unacked = models.PositiveIntegerField(null=True)
+    consumers = models.PositiveIntegerField(null=True)
+    stale_products = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["taken_at"]
+        indexes = [models.Index(fields=["queue", "taken_at"], name="queuesample_queue_time")]
+        permissions = [("view_ops", "Can view the queues & workers page and metrics")]
+
+    def __str__(self) -> str:
+        return f"{self.queue} at {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class OpsDashboard(QueueSample):
+    """No table of its own: the admin's "Queues & workers" page hangs off this proxy."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "queues & workers"
+        verbose_name_plural = "queues & workers"
+
+
+class LatestSnapshot(models.Model):
+    """The monitoring sampler's latest snapshot: one row, which every face reads.
+
+    ``/metrics``, ``/ops/status.json``, ``/readyz`` and the ops page read this row and its
+    age instead of asking the broker and the workers on every request, so they answer in
+    milliseconds whatever the broker's state (see ``stats.monitoring.sampler``).
     """
 
-    task = models.CharField(max_length=32)
-    minute = models.DateTimeField()
-    failed = models.BooleanField()
-    #: Index into ``stats.monitoring.task_runs.DURATION_BUCKETS`` (upper bounds, seconds).
-    bucket = models.PositiveSmallIntegerField()
-    runs = models.PositiveIntegerField(default=0)
-    duration_ms_sum = models.PositiveBigIntegerField(default=0)
+    taken_at = models.DateTimeField()
+    data = models.JSONField()
 
     class Meta:
-        verbose_name = "task runs per minute"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["minute", "task", "failed", "bucket"], name="taskrunminute_key"
-            )
-        ]
+        verbose_name = "latest monitoring snapshot"
 
     def __str__(self) -> str:
-        return f"{self.runs} {self.task} runs at {self.minute:%Y-%m-%d %H:%M}"
-
-
-class TaskRunTotal(models.Model):
-    """The same counts since the database was created: never pruned, so the Prometheus
-    counters and histograms built from them only ever grow."""
-
-    task = models.CharField(max_length=32)
-    failed = models.BooleanField()
-    bucket = models.PositiveSmallIntegerField()
-    runs = models.PositiveBigIntegerField(default=0)
-    duration_ms_sum = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = "task runs in total"
-        constraints = [
-            models.UniqueConstraint(fields=["task", "failed", "bucket"], name="taskruntotal_key")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.runs} {self.task} runs"
-
-
-class TaskFailure(models.Model):
-    """One failed run with its error; the latest few per task are kept."""
-
-    task = models.CharField(max_length=32)
-    failed_at = models.DateTimeField()
-    worker = models.CharField(max_length=255, blank=True)
-    error = models.TextField()
-
-    class Meta:
-        ordering = ["-failed_at", "-id"]
-        indexes = [models.Index(fields=["task", "failed_at"], name="taskfailure_task_time")]
-
-    def __str__(self) -> str:
-        return f"{self.task} failed at {self.failed_at:%Y-%m-%d %H:%M:%S}"
+        return f"Monitoring snapshot of {self.taken_at:%Y-%m-%d %H:%M:%S}"

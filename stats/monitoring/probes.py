@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 
 from config.celery import app
+from stats.monitoring.presence import Presence
 from stats.monitoring.services import monitoring_snapshot
 from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
 from stats.monitoring.sources import (
@@ -80,7 +81,8 @@ def consumers_from_workers(queues: dict[str, QueueFigures], timeout: float) -> N
             queue.consumers = queue.active_consumers = counts.get(name, 0)
 
 
-def take_snapshot(*, worker_timeout: float = 1.0) -> Snapshot:
+def take_snapshot(*, worker_timeout: float = 1.0, presence: Presence | None = None) -> Snapshot:
+    """Ask the broker and the workers now, and build the snapshot around their figures."""
     source, queues = broker_queues()
     if source not in ("management", "amqp", "embedded"):
         consumers_from_workers(queues, worker_timeout)
@@ -90,4 +92,5 @@ def take_snapshot(*, worker_timeout: float = 1.0) -> Snapshot:
         broker_source=source,
         batch_buffers=batch_buffers(worker_timeout),
         broker_lag=float(settings.RABBITMQ_STATS_LAG) if source == "management" else 0.0,
+        presence=presence,
     )

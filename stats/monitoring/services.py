@@ -1,28 +1,27 @@
-"""A snapshot from the database's figures and the broker's and workers', and the chart's samples.
+"""The one snapshot builder, the chart's samples, and the stored snapshot every face reads.
 
 Celery-free: the broker and worker figures are passed in by ``stats.monitoring.probes``.
+Reads only: what the paths did comes through their selectors (``stats.records``,
+``stats.recompute``, ``stats.bulk``, ``stats.batch``); monitoring writes its own tables
+and prunes the old minute rows of the task runs it sums up.
 """
 
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Min, Sum
 from django.utils import timezone
 
-from stats.bulk.services import bulk_run_progress
-from stats.models import (
-    BatchFlush,
-    BulkRun,
-    CategoryStaleness,
-    LatestSnapshot,
-    ProductStaleness,
-    QueueSample,
-)
-from stats.monitoring.checks import freshness_check, monitoring_checks
+from stats.bulk.models import BulkRun
+from stats.bulk.selectors import bulk_run_active, bulk_run_progress
+from stats.monitoring.checks import FRESHNESS, freshness_check, monitoring_checks
+from stats.monitoring.models import LatestSnapshot, QueueSample
+from stats.monitoring.presence import Presence
 from stats.monitoring.shards import batch_shard_figures
 from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
-from stats.monitoring.task_runs import task_failures_latest, task_figures, task_runs_prune
+from stats.recompute.selectors import staleness_figures
+from stats.records.selectors import batch_failures, task_failures_latest, task_figures
+from stats.records.task_runs import task_runs_prune
 
 
 def monitoring_snapshot(
@@ -31,34 +30,37 @@ def monitoring_snapshot(
     broker_source: str,
     batch_buffers: list[BatchBuffer] | None,
     broker_lag: float = 0.0,
+    presence: Presence | None = None,
 ) -> Snapshot:
-    """Gather the database's figures around the broker's and workers', and judge them.
+    """Gather the database's figures around the broker's and workers', and judge them once.
 
     ``broker_lag``: how old the broker's figures already are (the management API's
-    refresh interval; 0 for a live passive declare).
+    refresh interval; 0 for a live passive declare). ``presence``: the sampler's memory
+    of the last samples, which fills in what a worker failed to report before the checks
+    judge it.
     """
     now = timezone.now()
-    oldest = ProductStaleness.objects.aggregate(oldest=Min("stale_since"))["oldest"]
-    run = BulkRun.objects.filter(status__in=BulkRun.ACTIVE).order_by("created_at").first()
-    batches = BatchFlush.objects.filter(flushed_at__gte=now - timedelta(hours=1)).aggregate(
-        failed=Sum("failed"), rejected=Sum("rejected")
-    )
+    run = bulk_run_active()
+    stale = staleness_figures(now=now)
+    failures = batch_failures(since=now - timedelta(hours=1))
     snapshot = Snapshot(
         taken_at=now,
         broker_source=broker_source,
         queues=queues,
         batch_buffers=batch_buffers,
         bulk_run=_bulk_run_figures(run) if run else None,
-        stale_products=ProductStaleness.objects.count(),
-        oldest_stale_seconds=(now - oldest).total_seconds() if oldest else None,
-        stale_categories=CategoryStaleness.objects.count(),
-        batch_failed_products=batches["failed"] or 0,
-        batch_rejected_requests=batches["rejected"] or 0,
+        stale_products=stale.products,
+        oldest_stale_seconds=stale.oldest_seconds,
+        stale_categories=stale.categories,
+        batch_failed_products=failures.failed_products,
+        batch_rejected_requests=failures.rejected_requests,
         batch_shards=batch_shard_figures(queues, now=now),
         tasks=task_figures(now=now),
         task_failures=task_failures_latest(),
         source_lag={"broker": broker_lag, "workers": 0.0, "database": 0.0},
     )
+    if presence is not None:
+        presence.smooth(snapshot, max_misses=settings.STATS_MONITOR_MISSES)
     snapshot.checks = monitoring_checks(snapshot)
     return snapshot
 
@@ -124,30 +126,21 @@ def monitoring_snapshot_store(snapshot: Snapshot) -> None:
 
 
 def monitoring_snapshot_latest() -> Snapshot:
-    """The latest stored snapshot, judged now, with its age as the "monitoring" check.
+    """The latest stored snapshot, as the sampler judged it, with its age as the
+    "monitoring" check.
 
     One indexed read, no broker, no worker: this is what the HTTP faces and the ops page
     show. Without any snapshot yet, an empty one whose only check is critical.
     """
     row = LatestSnapshot.objects.filter(pk=1).first()
-    now = timezone.now()
     if row is None:
-        snapshot = Snapshot(
-            taken_at=now,
-            broker_source="none",
-            queues={},
-            batch_buffers=None,
-            bulk_run=None,
-            stale_products=0,
-            oldest_stale_seconds=None,
-            stale_categories=0,
-        )
+        snapshot = Snapshot(taken_at=timezone.now(), broker_source="none")
         snapshot.checks = [freshness_check(None, settings.STATS_MONITOR_SNAPSHOT_MAX_AGE)]
         return snapshot
     snapshot = Snapshot.from_dict(row.data)
-    age = max(0.0, (now - row.taken_at).total_seconds())
+    age = max(0.0, (timezone.now() - row.taken_at).total_seconds())
     snapshot.checks = [
         freshness_check(age, settings.STATS_MONITOR_SNAPSHOT_MAX_AGE),
-        *monitoring_checks(snapshot),
+        *(check for check in snapshot.checks if check.name != FRESHNESS),
     ]
     return snapshot

@@ -9,37 +9,35 @@ from datetime import datetime
 
 from django.conf import settings
 
-from config.queues import QUEUE_STATS_BATCH, batch_shard_queue, batch_shard_queue_names
-from stats.batch.leases import LEASE_HEARTBEATS, lease_expiry
-from stats.models import BatchWorkerLease
+from config.queues import QUEUE_STATS_BATCH, batch_shard_queue_names
+from stats.batch.selectors import (
+    batch_lease_expiry,
+    batch_shard_takeover_seconds,
+    batch_worker_leases,
+)
 from stats.monitoring.snapshot import QueueFigures, ShardFigures
 
 
 def batch_path_queues() -> list[str]:
     """The queues of the batched path: ``stats.batch`` and, with several shards, theirs."""
-    return [QUEUE_STATS_BATCH, *batch_shard_queue_names(settings.STATS_BATCH_SHARDS)]
+    return [QUEUE_STATS_BATCH, *batch_shard_queue_names()]
 
 
 def takeover_seconds() -> float:
-    """How long a shard may lack a consumer while it changes hands.
-
-    A dead worker's lease expires after ``LEASE_HEARTBEATS`` heartbeats, the others claim
-    its shards at their next one, and the management API's figures lag behind.
-    """
-    heartbeat = settings.STATS_BATCH_SHARD_HEARTBEAT
-    return (LEASE_HEARTBEATS + 2) * heartbeat + settings.RABBITMQ_STATS_LAG
+    """How long a shard may lack a consumer while it changes hands: the batch path's
+    takeover, plus how far the management API's figures lag behind."""
+    return batch_shard_takeover_seconds() + settings.RABBITMQ_STATS_LAG
 
 
 def batch_shard_figures(queues: dict[str, QueueFigures], *, now: datetime) -> list[ShardFigures]:
     """Each shard with its live lease holders and its queue's figures."""
-    shards = settings.STATS_BATCH_SHARDS
-    if shards <= 1:
+    names = batch_shard_queue_names()
+    if not names:
         return []
-    expiry = lease_expiry(heartbeat=settings.STATS_BATCH_SHARD_HEARTBEAT, now=now)
-    leases = list(BatchWorkerLease.objects.order_by("worker"))
+    expiry = batch_lease_expiry(now=now)
+    leases = batch_worker_leases()
     figures = []
-    for shard in range(shards):
-        name = batch_shard_queue(shard)
+    for shard, name in enumerate(names):
         queue = queues.get(name) or QueueFigures(name, "none")
         holders = [lease for lease in leases if shard in lease.shards]
         live = [lease for lease in holders if lease.seen_at >= expiry]

@@ -1,9 +1,16 @@
-"""What one monitoring snapshot holds; every face renders the same snapshot, so they agree."""
+"""What one monitoring snapshot holds; every face renders the same snapshot, so they agree.
+
+Plain data: ``stats.monitoring.services.monitoring_snapshot`` is the one place that
+fills a snapshot from its sources and judges it; what it does not know keeps the
+defaults below (nothing stale, nothing running, workers not asked).
+"""
 
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
+
+from stats.records.selectors import TaskFailureFigures, TaskFigures
 
 OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
 SEVERITY = {OK: 0, WARNING: 1, CRITICAL: 2, UNKNOWN: 1}
@@ -73,47 +80,6 @@ class ShardFigures:
 
 
 @dataclass
-class TaskWindow:
-    """One task over one window (the last hour or day)."""
-
-    done: int = 0
-    failed: int = 0
-    p50_seconds: float | None = None
-    p95_seconds: float | None = None
-
-
-@dataclass
-class TaskFigures:
-    task: str
-    hour: TaskWindow
-    day: TaskWindow
-    #: Since the start (Prometheus counters): runs per outcome, the duration sum and the
-    #: runs per bucket (not cumulative; the last entry is the +Inf bucket).
-    total_done: int = 0
-    total_failed: int = 0
-    total_seconds: float = 0.0
-    total_buckets: list[int] = field(default_factory=list)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TaskFigures":
-        return cls(
-            **{
-                **data,
-                "hour": TaskWindow(**data["hour"]),
-                "day": TaskWindow(**data["day"]),
-            }
-        )
-
-
-@dataclass
-class TaskFailureFigures:
-    task: str
-    failed_at: str
-    worker: str
-    error: str
-
-
-@dataclass
 class Check:
     name: str
     status: str
@@ -123,21 +89,23 @@ class Check:
 @dataclass
 class Snapshot:
     taken_at: datetime
+    #: Where the queues' figures came from ("management", "amqp", "embedded", ...;
+    #: "none": no snapshot stored yet).
     broker_source: str
-    queues: dict[str, QueueFigures]
+    queues: dict[str, QueueFigures] = field(default_factory=dict)
     #: None when the workers could not be asked (no reply at all is [] ).
-    batch_buffers: list[BatchBuffer] | None
-    bulk_run: dict[str, Any] | None
-    stale_products: int
-    oldest_stale_seconds: float | None
-    stale_categories: int
+    batch_buffers: list[BatchBuffer] | None = None
+    bulk_run: dict[str, Any] | None = None
+    stale_products: int = 0
+    oldest_stale_seconds: float | None = None
+    stale_categories: int = 0
     #: Over the last hour, from the batches' own records (``BatchFlush``): products whose
     #: recompute failed (they stay stale for the sweep) and malformed requests dropped.
     batch_failed_products: int = 0
     batch_rejected_requests: int = 0
     #: The batch shard queues and their workers (empty with one shard).
     batch_shards: list[ShardFigures] = field(default_factory=list)
-    #: Per task (``stats.monitoring.task_runs.TASKS``): counts and durations.
+    #: Per task (``stats.records.task_runs.TASKS``): counts and durations.
     tasks: list[TaskFigures] = field(default_factory=list)
     #: The latest failed runs of any task, newest first.
     task_failures: list[TaskFailureFigures] = field(default_factory=list)

@@ -9,28 +9,17 @@ import urllib.request
 from collections.abc import Callable
 from typing import Any
 
-from config.queues import (
-    QUEUE_CATALOG_IMPORTS,
-    QUEUE_DEFAULT,
-    QUEUE_STATS_BATCH,
-    QUEUE_STATS_BULK,
-    QUEUE_STATS_NOW,
-)
-from stats.monitoring.shards import batch_path_queues
+from config.queues import queue_names
 from stats.monitoring.snapshot import QueueFigures
 
-MONITORED_QUEUES = (
-    QUEUE_STATS_BATCH,
-    QUEUE_STATS_NOW,
-    QUEUE_STATS_BULK,
-    QUEUE_CATALOG_IMPORTS,
-    QUEUE_DEFAULT,
-)
+#: The queues monitored with one shard: the table's, in its order.
+MONITORED_QUEUES = tuple(queue_names(shards=1))
 
 
 def monitored_queues() -> list[str]:
-    """The queues every face shows: ours, with the batch shard queues after ``stats.batch``."""
-    return [*batch_path_queues(), *(name for name in MONITORED_QUEUES if name != QUEUE_STATS_BATCH)]
+    """The queues every face shows: the table's, with the batch shard queues after
+    ``stats.batch`` (``config.queues.queue_names``)."""
+    return queue_names()
 
 
 def queues_from_management_api(

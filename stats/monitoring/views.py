@@ -14,19 +14,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.http import require_GET
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from config.queues import (
-    QUEUE_CATALOG_IMPORTS,
-    QUEUE_STATS_BATCH,
-    QUEUE_STATS_BULK,
-    QUEUE_STATS_NOW,
-)
+from config.queues import consumed_queue_names
+from stats.monitoring.checks import FRESHNESS
 from stats.monitoring.metrics import snapshot_metrics
 from stats.monitoring.services import monitoring_snapshot_latest
 from stats.monitoring.snapshot import OK
 
-#: The queues the Procfile's workers consume (batch-worker: the first two; bulk-worker;
-#: import-worker).
-CONSUMED_QUEUES = (QUEUE_STATS_BATCH, QUEUE_STATS_NOW, QUEUE_STATS_BULK, QUEUE_CATALOG_IMPORTS)
+#: The queues the Procfile's workers consume: each needs a consumer (``config.queues``).
+CONSUMED_QUEUES = tuple(consumed_queue_names())
 
 
 def _authorized(request: HttpRequest) -> bool:
@@ -77,7 +72,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
         reasons += [
             f"{check.name}: {check.message}"
             for check in snapshot.checks
-            if check.name == "monitoring" and check.status != OK
+            if check.name == FRESHNESS and check.status != OK
         ]
         for name in CONSUMED_QUEUES:
             queue = snapshot.queues.get(name)

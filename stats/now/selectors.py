@@ -1,7 +1,7 @@
 """Reads for the page that waits for fresh figures (the poll of ``stats.admin.fresh``)."""
 
 from catalog.models import Product
-from stats.models import ProductStaleness, ProductStats
+from stats.recompute.models import ProductStaleness, ProductStats
 
 
 def product_stats_current(*, product_id: int) -> Product | None:

@@ -41,8 +41,8 @@ def queue_product_stats_now(*, product_id: int) -> None:
     default_retry_delay=1,
 )
 def product_stats_now(self: Task, product_id: int) -> None:
-    from stats.monitoring.task_runs import NOW, task_run_timed
     from stats.now.services import product_stats_recompute_now
+    from stats.records.task_runs import NOW, task_run_timed
 
     if not isinstance(product_id, int) or isinstance(product_id, bool):
         # A malformed message: nothing to recompute, and retrying would not help.

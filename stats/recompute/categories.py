@@ -26,7 +26,7 @@ from catalog.selectors import (
     category_with_ancestors,
 )
 from stats.figures import CATEGORY_FIGURES
-from stats.models import CategoryPriceRange, CategoryStaleness, CategoryStats
+from stats.recompute.models import CategoryPriceRange, CategoryStaleness, CategoryStats
 from stats.recompute.sql import db_datetime, placeholders, table, upsert_rows
 
 #: Per currency, the lowest and the highest price: ``{"EUR": (min, max)}``.

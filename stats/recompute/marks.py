@@ -46,7 +46,7 @@ from uuid import UUID, uuid4
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
-from stats.models import CategoryStaleness, ProductStaleness, ProductStats
+from stats.recompute.models import CategoryStaleness, ProductStaleness, ProductStats
 from stats.recompute.sql import add_per_product, db_datetime, placeholders, table, upsert_rows
 
 #: product id -> (token as 32 hex digits, pending_saves) as read at the start of a recompute.

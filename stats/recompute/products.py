@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from catalog.models import Product, Variant
 from stats import figures
-from stats.models import ProductStaleness, ProductStats
 from stats.recompute.categories import category_stats_refresh_stale, category_stats_write
 from stats.recompute.marks import (
     category_stats_mark_stale,
@@ -26,6 +25,7 @@ from stats.recompute.marks import (
     marks_claim,
     token,
 )
+from stats.recompute.models import ProductStaleness, ProductStats
 from stats.recompute.sql import db_datetime, db_decimal, placeholders, table, upsert_rows
 
 logger = logging.getLogger(__name__)

@@ -4,12 +4,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.utils import timezone
 
-from stats.models import BatchFlush
 from stats.recompute.categories import category_stats_recompute_all
 from stats.recompute.products import RecomputeResult, product_stats_recompute
-from stats.selectors import stale_products
+from stats.recompute.selectors import stale_products
+from stats.records.flushes import batch_flushes_prune
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +45,7 @@ def product_stats_sweep_stale(
         seen.update(ids)  # a product that fails again keeps its mark: do not loop on it
         result += product_stats_recompute(product_ids=ids)
     result += RecomputeResult(categories=category_stats_recompute_all())
-    BatchFlush.objects.filter(
-        flushed_at__lt=timezone.now() - timedelta(days=settings.STATS_BATCH_FLUSH_RETENTION_DAYS)
-    ).delete()
+    batch_flushes_prune(older_than=timedelta(days=settings.STATS_BATCH_FLUSH_RETENTION_DAYS))
     if result.computed or result.failed:
         logger.info("Stale sweep: %s", result)
     return result

@@ -13,15 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.monitoring.checks import freshness_check, monitoring_checks
 from stats.monitoring.metrics import snapshot_metrics
-from stats.monitoring.snapshot import (
-    BatchBuffer,
-    QueueFigures,
-    ShardFigures,
-    Snapshot,
-    TaskFigures,
-    TaskWindow,
-)
-from stats.monitoring.task_runs import DURATION_BUCKETS, TASKS
+from stats.monitoring.snapshot import BatchBuffer, QueueFigures, ShardFigures, Snapshot
+from stats.records.selectors import TaskFigures, TaskWindow
+from stats.records.task_runs import DURATION_BUCKETS, TASKS
 
 OPS = Path(__file__).resolve().parents[2] / "ops"
 METRIC = re.compile(r"\bcatalog_[a-z_]+\b")

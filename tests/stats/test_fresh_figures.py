@@ -15,9 +15,9 @@ from config.queues import TASK_PRODUCT_STATS_BATCH
 from config.transactions import PerTransaction
 from stats.admin.catalog_pages import stats_freshness_text
 from stats.models import ProductStats
+from stats.monitoring import eta
 from stats.monitoring.services import monitoring_snapshot_store
 from stats.monitoring.snapshot import BatchBuffer, Snapshot
-from stats.now import eta
 from stats.now.services import product_stats_recompute_now, product_stats_request_now
 from stats.recompute.products import product_stats_recompute
 from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
@@ -161,12 +161,7 @@ def _store_snapshot(buffers: list[BatchBuffer] | None, *, age: float = 0) -> Non
         Snapshot(
             taken_at=timezone.now() - timedelta(seconds=age),
             broker_source="management",
-            queues={},
             batch_buffers=buffers,
-            bulk_run=None,
-            stale_products=0,
-            oldest_stale_seconds=None,
-            stale_categories=0,
         )
     )
 

@@ -16,10 +16,11 @@ from django.core.management.base import CommandError, CommandParser
 from catalog.models import Category
 from config.commands import MAX_ID, ServiceCommand, seconds, whole_number
 from config.humanize import quantity
-from stats.bulk.services import BulkRunError, bulk_run_progress
+from stats.bulk.models import BulkRun
+from stats.bulk.selectors import bulk_run_progress
+from stats.bulk.services import BulkRunError
 from stats.bulk.tasks import bulk_run_launch
 from stats.formatting import format_duration, format_scope
-from stats.models import BulkRun
 from stats.recompute.products import product_stats_recompute_all
 
 BAR_WIDTH = 30

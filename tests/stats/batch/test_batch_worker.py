@@ -10,7 +10,7 @@ from config.queues import QUEUE_STATS_BATCH
 from stats.batch.tasks import category_stats_refresh, stale_sweep
 from stats.models import BatchFlush, CategoryStaleness, ProductStaleness
 from stats.recompute.products import product_stats_recompute
-from stats.selectors import stale_products
+from stats.recompute.selectors import stale_products
 from testkit.checks import all_statistics_correct, save_variants, statistics_errors
 from testkit.workers import (
     WorkerProcess,

@@ -9,10 +9,10 @@ from stats.batch.leases import (
     LEASE_HEARTBEATS,
     batch_lease_release,
     batch_lease_renew,
-    batch_shard_owners,
     shards_for,
 )
 from stats.models import BatchWorkerLease
+from testkit.shards import batch_shard_owners
 
 HEARTBEAT = 5
 

@@ -7,7 +7,8 @@ import time
 import pytest
 
 from config.queues import QUEUE_STATS_BULK
-from stats.bulk.services import bulk_run_cancel, bulk_run_start, seconds_per_task
+from stats.bulk.selectors import seconds_per_task
+from stats.bulk.services import bulk_run_cancel, bulk_run_start
 from stats.bulk.tasks import publish_bulk_chunks
 from stats.models import BulkChunk, BulkRun
 from stats.recompute.categories import category_stats_refresh_stale

@@ -3,15 +3,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from stats.bulk import services as bulk
+from stats.bulk.selectors import bulk_run_progress, seconds_per_task
 from stats.bulk.services import (
     BulkRunError,
     ChunkOutcome,
     bulk_chunk_process,
     bulk_run_cancel,
-    bulk_run_progress,
     bulk_run_start,
     bulk_run_start_scheduled,
-    seconds_per_task,
 )
 from stats.models import BulkChunk, BulkRun, ProductStats
 from stats.recompute.categories import category_stats_refresh_stale

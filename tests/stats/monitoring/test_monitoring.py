@@ -91,10 +91,8 @@ def _snapshot(
             QUEUE_DEFAULT: _queue(QUEUE_DEFAULT, consumers=0, active_consumers=0),
         },
         batch_buffers=[_buffer()] if buffers is HEALTHY else buffers,
-        bulk_run=None,
         stale_products=0 if oldest_stale_seconds is None else 1,
         oldest_stale_seconds=oldest_stale_seconds,
-        stale_categories=0,
     )
     snapshot.checks = monitoring_checks(snapshot) if checks is None else checks
     return snapshot
@@ -245,10 +243,6 @@ def test_unknown_figures_give_unknown_checks_never_ok(source):
         broker_source=source,
         queues=queues,
         batch_buffers=None,  # the workers could not be asked
-        bulk_run=None,
-        stale_products=0,
-        oldest_stale_seconds=None,
-        stale_categories=0,
     )
     snapshot.checks = monitoring_checks(snapshot)
 

@@ -13,7 +13,9 @@ from stats.management.commands.queue_status import render_snapshot
 from stats.models import BulkRun, TaskFailure, TaskRunMinute, TaskRunTotal
 from stats.monitoring.metrics import snapshot_metrics
 from stats.monitoring.services import monitoring_samples_record, monitoring_snapshot
-from stats.monitoring.task_runs import (
+from stats.recompute import products as recompute_products
+from stats.records.selectors import bucket_quantile, task_figures
+from stats.records.task_runs import (
     BATCH,
     BULK_CHUNK,
     DURATION_BUCKETS,
@@ -21,12 +23,9 @@ from stats.monitoring.task_runs import (
     SWEEP,
     TASKS,
     bucket_of,
-    bucket_quantile,
-    task_figures,
     task_run_record,
     task_run_timed,
 )
-from stats.recompute import products as recompute_products
 
 pytestmark = pytest.mark.django_db
 
@@ -133,7 +132,7 @@ def test_a_recording_that_fails_never_fails_the_task(monkeypatch, caplog):
     def broken(**kwargs):
         raise RuntimeError("figures table gone")
 
-    monkeypatch.setattr("stats.monitoring.task_runs._record", broken)
+    monkeypatch.setattr("stats.records.task_runs._record", broken)
     task_run_record(task=BATCH, seconds=0.1)
     assert "Figures of one batch run lost" in caplog.text
 

@@ -13,7 +13,7 @@ from stats.models import CategoryPriceRange, CategoryStaleness, CategoryStats, P
 from stats.recompute.categories import category_stats_recompute_all
 from stats.recompute.currency import stats_currency_backfill
 from stats.recompute.products import product_stats_recompute
-from stats.selectors import category_price_ranges
+from testkit.checks import category_price_ranges
 from testkit.reference import (
     category_price_ranges_from_scratch,
     category_stats_from_scratch,

@@ -7,7 +7,7 @@ from django.utils import timezone
 from catalog.models import Product
 from stats.models import ProductStaleness
 from stats.recompute.marks import product_stats_mark_stale
-from stats.selectors import stale_products
+from stats.recompute.selectors import stale_products
 from testkit.reference import (
     category_price_ranges_from_scratch,
     category_stats_from_scratch,

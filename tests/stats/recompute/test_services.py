@@ -14,7 +14,7 @@ from stats.recompute import products as recompute_products
 from stats.recompute.categories import category_stats_recompute, category_stats_recompute_all
 from stats.recompute.marks import category_stats_mark_stale, product_stats_mark_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
-from stats.selectors import category_price_ranges
+from testkit.checks import category_price_ranges
 from testkit.reference import (
     category_price_ranges_from_scratch,
     category_stats_from_scratch,

@@ -1,4 +1,4 @@
-"""When a saved product's figures update, from the batch workers' buffers (stats.now.eta)."""
+"""When a saved product's figures update, from the batch workers' buffers (monitoring.eta)."""
 
 import time
 from datetime import UTC, datetime, timedelta
@@ -7,9 +7,9 @@ import pytest
 from django.utils import timezone
 
 from config.queues import TASK_PRODUCT_STATS_BATCH
+from stats.monitoring.eta import batch_update_eta, product_stats_batch_eta
 from stats.monitoring.services import monitoring_snapshot_store
 from stats.monitoring.snapshot import BatchBuffer, Snapshot
-from stats.now.eta import batch_update_eta, product_stats_batch_eta
 
 NOW = 1_800_000_000.0  # wall clock, as the workers report their buffers
 INTERVAL = 300
@@ -32,12 +32,7 @@ def _snapshot(buffers: list[BatchBuffer] | None, *, age: float = 3) -> Snapshot:
     return Snapshot(
         taken_at=datetime.fromtimestamp(NOW - age, tz=UTC),
         broker_source="management",
-        queues={},
         batch_buffers=buffers,
-        bulk_run=None,
-        stale_products=0,
-        oldest_stale_seconds=None,
-        stale_categories=0,
     )
 
 

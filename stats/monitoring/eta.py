@@ -7,7 +7,8 @@ nobody can promise). So a request that joins a buffer holding requests since
 the buffer empty within one interval. Which batch worker gets it is RabbitMQ's choice, so
 with several workers the latest of them is the promise. The buffers come from the stored
 monitoring snapshot (sampled every few seconds); without a recent one, the interval
-setting is the bound.
+setting is the bound. It lives with monitoring because it reads the snapshot: the paths
+below never import monitoring, and the admin above reads this for its save message.
 """
 
 import time

@@ -1,10 +1,12 @@
 """The sampler's presence memory: one missed reply is not a worker gone."""
 
+import pytest
 from django.utils import timezone
 
 from config.queues import QUEUE_STATS_BATCH
-from stats.monitoring.sampler import Presence
-from stats.monitoring.snapshot import BatchBuffer, QueueFigures, Snapshot
+from stats.monitoring import checks, services
+from stats.monitoring.presence import Presence
+from stats.monitoring.snapshot import OK, BatchBuffer, QueueFigures, Snapshot
 
 
 def _snapshot(consumers: int, *, source: str = "filesystem + workers", buffers=()) -> Snapshot:
@@ -15,10 +17,6 @@ def _snapshot(consumers: int, *, source: str = "filesystem + workers", buffers=(
         broker_source=source,
         queues={QUEUE_STATS_BATCH: queue},
         batch_buffers=None if buffers is None else list(buffers),
-        bulk_run=None,
-        stale_products=0,
-        oldest_stale_seconds=None,
-        stale_categories=0,
     )
 
 
@@ -49,3 +47,39 @@ def test_buffers_of_workers_that_missed_one_reply_are_the_last_known():
     snapshot = _snapshot(1, buffers=None)
     presence.smooth(snapshot, max_misses=3)
     assert snapshot.batch_buffers == [buffer]
+
+
+@pytest.mark.django_db
+def test_a_sample_is_judged_once_after_smoothing_and_read_as_it_was_judged(monkeypatch):
+    judged: list[int | None] = []
+    judge = checks.monitoring_checks
+
+    def judging(snapshot: Snapshot) -> list[checks.Check]:
+        judged.append(snapshot.queues[QUEUE_STATS_BATCH].consumers)
+        return judge(snapshot)
+
+    # Wherever a sample could be judged from: the builder's name and the checks' own.
+    monkeypatch.setattr(services, "monitoring_checks", judging)
+    monkeypatch.setattr(checks, "monitoring_checks", judging)
+    presence = Presence()
+
+    def sample(consumers: int) -> Snapshot:
+        seen = _snapshot(consumers)
+        return services.monitoring_snapshot(
+            queues=seen.queues,
+            broker_source=seen.broker_source,
+            batch_buffers=[],
+            presence=presence,
+        )
+
+    sample(1)
+    missed = sample(0)  # one missed reply: still the worker's count, and judged so
+    assert judged == [1, 1]
+    (worker,) = [check for check in missed.checks if check.name == "batch worker"]
+    assert worker.status == OK
+
+    services.monitoring_snapshot_store(missed)
+    read = services.monitoring_snapshot_latest()
+    assert judged == [1, 1]  # reading does not judge again
+    assert [c.name for c in read.checks] == [checks.FRESHNESS] + [c.name for c in missed.checks]
+    assert read.checks[1:] == missed.checks
