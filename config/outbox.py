@@ -15,25 +15,21 @@ button, a bulk run, an import's dry run and import; next, the bulk edit) does tw
 The sender is a function of the path's ``tasks.py``, named by its dotted path and imported
 when the first message goes out: Celery's wiring stays in the tasks modules and services
 never import Celery. A sender publishes without Celery's publish retries, and the broker
-transport options (``config/settings/broker.py``) bound each connection attempt, so a
-publish while the broker is down gives up in tens of milliseconds instead of holding an
-editor's save for kombu's default six seconds.
+transport options (``config/settings/broker.py``) bound each connection attempt: a
+publish to a broker that refuses connections gives up at once, to one that does not
+answer after ``CELERY_BROKER_CONNECTION_TIMEOUT``, instead of holding an editor's save
+for kombu's default six seconds of retries (``bench/publish_outage.py``).
 
 When a publish fails, the rest of that transaction's messages are not tried (the broker
 is down: each would wait and fail the same way), **one** line is logged with how many
 were not sent and what repairs them, and the committed records stay for that repair:
 
-=======================================  ===================  ============================
-outbox (module)                          durable record       repair
-=======================================  ===================  ============================
-``recompute_requests`` (stats.batch.     stale mark           stale sweep (stats.recompute.
-requests), ``now_requests`` (stats.now.                       sweep)
-services)
-``chunk_messages`` (stats.bulk.publish)  chunks without       bulk resume (stats.bulk.
-                                         ``published_at``     publish)
-``import_steps`` (catalog.imports.jobs)  import without       import sweep (catalog.
-                                         ``queued_at``        imports.sweep)
-=======================================  ===================  ============================
+- ``recompute_requests`` (``stats.batch.requests``) and ``now_requests``
+  (``stats.now.services``): the stale mark; the stale sweep (``stats.recompute.sweep``).
+- ``chunk_messages`` (``stats.bulk.publish``): chunks without ``published_at``; the bulk
+  resume (the same module).
+- ``import_steps`` (``catalog.imports.jobs``): an import without ``queued_at``; the import
+  sweep (``catalog.imports.sweep``).
 
 A caller that must say what was not sent (a command, the admin, an import's page) reads
 the failures of its block with ``unsent()``.
