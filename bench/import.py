@@ -87,7 +87,6 @@ from catalog.imports.services import catalog_import
 from catalog.models import CatalogImport, Category, CategoryTreeLock, Product, Variant
 from catalog.selectors import category_slug_paths
 from catalog.services import _demo_product, _demo_variants, catalog_seed
-from catalog.tasks import catalog_import_queue
 from config.queues import QUEUE_CATALOG_IMPORTS, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.models import CategoryStaleness, ProductStaleness
 from testkit.checks import statistics_errors
@@ -262,13 +261,11 @@ def main() -> int:
             worker.start()
         with path.open("rb") as handle:
             job = catalog_import_upload(upload=File(handle, name=path.name), user=None)
-        catalog_import_queue(import_id=job.pk, dry_run=True)
         print("dry run:", flush=True)
         dry_run_s = _wait_status(job, CatalogImport.Status.CHECKING, timeout=1800)
         if job.status != CatalogImport.Status.PREVIEWED:
             raise RuntimeError(f"dry run: {job.status} {job.report or job.error}")
         catalog_import_confirm(import_id=job.pk)
-        catalog_import_queue(import_id=job.pk, dry_run=False)
         print("import:", flush=True)
         import_s = _wait_status(job, CatalogImport.Status.IMPORTING, timeout=1800)
         ended = time.monotonic()

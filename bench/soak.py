@@ -133,7 +133,8 @@ WEB_WORKERS, WEB_THREADS = 2, 4
 BROKER_OUTAGE = 5.0  # seconds between stop_app and start_app
 RECONNECT_TIMEOUT = 120.0  # for the workers to consume again after the restart
 SWEEP_TIMEOUT = 120.0  # for the backstop to leave no product stale
-_PUBLISH_ERROR = re.compile(r"Error calling .* in on_commit\(\)")
+#: The one line config.outbox logs per save whose requests could not be sent.
+_PUBLISH_ERROR = re.compile(r"Could not queue \S+ statistics requests?;")
 
 
 # --- Worker memory --------------------------------------------------------------------------

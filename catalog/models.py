@@ -259,6 +259,9 @@ class CatalogImport(models.Model):
     report = models.JSONField(default=dict, blank=True)
     #: An unexpected failure (the traceback's last line), for whoever runs the system.
     error = models.TextField(blank=True)
+    #: What the import's commit could not send on (the statistics requests, with the
+    #: broker down) and what follows instead, in the editor's words (``config.outbox``).
+    unsent = models.TextField(blank=True)
     # The run of the current step (dry run, then import): catalog/imports/runs.py.
     #: When its message was handed to the broker; empty until then (or if that failed).
     queued_at = models.DateTimeField(null=True, blank=True)

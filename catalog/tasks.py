@@ -1,9 +1,14 @@
-"""Celery wiring of catalog imports: the import worker's task and its sweep. No logic here."""
+"""Celery wiring of catalog imports: the import worker's task, its sender and its sweep.
+
+No logic here: a step's message is sent once its upload or confirm has committed
+(``catalog.imports.jobs.import_steps``, ``config.outbox``), and the sweep decides which
+steps to send again (``catalog.imports.sweep``).
+"""
 
 import logging
+from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import transaction
 
 from config.celery import app
 from config.queues import TASK_CATALOG_IMPORT, TASK_CATALOG_IMPORT_SWEEP
@@ -27,23 +32,17 @@ def catalog_import_task(import_id: int, dry_run: bool) -> None:
     catalog_import_run(import_id=import_id, dry_run=dry_run)
 
 
-def catalog_import_publish(*, import_id: int, dry_run: bool) -> None:
-    """Send the step's message now, and record that it went (else the sweep sends it)."""
+def send_import_steps(steps: Iterable[tuple[int, bool]]) -> None:
+    """The sender of ``catalog.imports.jobs.import_steps`` (``config.outbox``).
+
+    Each step's message, without publish retries, then the record that it went (until
+    then the sweep sends it again).
+    """
     from catalog.imports.jobs import catalog_import_mark_queued
 
-    catalog_import_task.apply_async(args=(import_id, dry_run))
-    catalog_import_mark_queued(import_id=import_id)
-
-
-def catalog_import_queue(*, import_id: int, dry_run: bool) -> None:
-    """Queue the dry run or the import once the caller's transaction commits.
-
-    A broker outage is logged, not raised: the import is recorded and the sweep sends
-    its message once the broker is back.
-    """
-    transaction.on_commit(
-        lambda: catalog_import_publish(import_id=import_id, dry_run=dry_run), robust=True
-    )
+    for import_id, dry_run in steps:
+        catalog_import_task.apply_async(args=(import_id, dry_run), retry=False)
+        catalog_import_mark_queued(import_id=import_id)
 
 
 @app.task(name=TASK_CATALOG_IMPORT_SWEEP, ignore_result=True)
@@ -51,7 +50,5 @@ def catalog_import_sweep_task() -> None:
     from catalog.imports.sweep import catalog_imports_sweep
 
     outcome = catalog_imports_sweep()
-    for import_id, dry_run in outcome.to_send:
-        catalog_import_publish(import_id=import_id, dry_run=dry_run)
     if outcome.to_send:
         logger.info("Import sweep sent %s import step(s) again", len(outcome.to_send))

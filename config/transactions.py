@@ -12,6 +12,10 @@ strong reference gone the weak one dies, so the next transaction starts afresh. 
 savepoint rolled back inside the transaction leaves the collector in place: items added
 in it are still handed on, which is harmless for what the project collects (a version
 bump or a recompute request too many, both idempotent).
+
+What is handed on to a worker goes through ``config.outbox``, built on this. Tests look
+into a transaction's collections with ``testkit.on_commit`` (their transaction never
+commits).
 """
 
 import threading
@@ -25,9 +29,11 @@ from django.db import transaction
 KeyT = TypeVar("KeyT", bound=Hashable)
 
 
-class _Collector(Generic[KeyT]):
+class Collection(Generic[KeyT]):
+    """What one ``PerTransaction`` collected in one transaction: its on-commit callback."""
+
     def __init__(
-        self, owner: "PerTransaction[KeyT]", on_commit: Callable[[dict[KeyT, Any]], None]
+        self, owner: "PerTransaction[KeyT]", on_commit: Callable[[dict[KeyT, Any]], object]
     ) -> None:
         self.owner = owner
         self.items: dict[KeyT, Any] = {}
@@ -37,7 +43,7 @@ class _Collector(Generic[KeyT]):
         self.__qualname__ = owner.name
 
     def __call__(self) -> None:
-        if self.spent:  # forgotten (PerTransaction.forget_all)
+        if self.spent:  # forgotten (testkit.on_commit.forget_all)
             return
         self.spent = True
         self._on_commit(self.items)
@@ -50,15 +56,12 @@ class PerTransaction(Generic[KeyT]):
     runs at once with that one key.
     """
 
-    _instances: "weakref.WeakSet[PerTransaction[Any]]" = weakref.WeakSet()
-
     def __init__(
-        self, name: str, on_commit: Callable[[dict[KeyT, Any]], None] | None = None
+        self, name: str, on_commit: Callable[[dict[KeyT, Any]], object] | None = None
     ) -> None:
         self.name = name
         self._on_commit = on_commit or (lambda items: None)
         self._local = threading.local()
-        PerTransaction._instances.add(self)
 
     def add(self, key: KeyT, value: Any = None, *, using: str | None = None) -> bool:
         """Record ``key``; True if it is new in this transaction.
@@ -76,35 +79,12 @@ class PerTransaction(Generic[KeyT]):
             transaction.on_commit(collector, using=using, robust=True)  # runs now
         return True
 
-    def items_in(self, callbacks: list[Callable[[], Any]]) -> dict[KeyT, Any]:
-        """What this collector holds among captured on-commit callbacks (tests capture them)."""
-        return {
-            key: value
-            for callback in callbacks
-            if isinstance(callback, _Collector) and callback.owner is self
-            for key, value in callback.items.items()
-        }
-
-    @classmethod
-    def forget_all(cls, using: str | None = None) -> None:
-        """Start afresh as if the current transaction had committed, handing nothing on.
-
-        For tests: their transaction never commits, so what the fixtures' saves collected
-        would otherwise make the saves under test look already seen.
-        """
-        alias = transaction.get_connection(using).alias
-        for instance in list(cls._instances):
-            ref = getattr(instance._local, alias, None)
-            collector = ref() if ref is not None else None
-            if collector is not None:
-                collector.spent = True
-
-    def _current(self, using: str | None) -> _Collector[KeyT]:
+    def _current(self, using: str | None) -> Collection[KeyT]:
         connection = transaction.get_connection(using)
         ref = getattr(self._local, connection.alias, None)
         collector = ref() if ref is not None else None
         if collector is None or collector.spent or not connection.in_atomic_block:
-            collector = _Collector(self, self._on_commit)
+            collector = Collection(self, self._on_commit)
             if connection.in_atomic_block:
                 transaction.on_commit(collector, using=using, robust=True)
                 setattr(self._local, connection.alias, weakref.ref(collector))

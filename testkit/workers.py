@@ -210,7 +210,7 @@ def rabbitmqctl_queues() -> dict[str, dict[str, int]]:
 
 
 @contextlib.contextmanager
-def row_locked(table: str, product_id: int):
+def row_locked(table: str, product_id: int, *, column: str = "product_id"):
     """Hold a row lock from a connection of our own: whoever writes that row waits."""
     db = connection.settings_dict
     locker = MySQLdb.connect(
@@ -223,7 +223,7 @@ def row_locked(table: str, product_id: int):
     try:
         cursor = locker.cursor()
         cursor.execute("START TRANSACTION")
-        cursor.execute(f"SELECT * FROM {table} WHERE product_id = %s FOR UPDATE", [product_id])
+        cursor.execute(f"SELECT * FROM {table} WHERE {column} = %s FOR UPDATE", [product_id])
         yield
     finally:
         locker.rollback()

@@ -209,7 +209,7 @@ def each_request_commits(monkeypatch) -> None:
     """Each admin request is its own transaction in production; a test runs them all in
     one. After each test-client request, forget what the catalog noted for the current
     transaction (products already given a new version), as a commit would."""
-    from config.transactions import PerTransaction
+    from testkit.on_commit import forget_all
 
     original = Client.request
 
@@ -217,7 +217,7 @@ def each_request_commits(monkeypatch) -> None:
         try:
             return original(self, **kwargs)
         finally:
-            PerTransaction.forget_all()
+            forget_all()
 
     monkeypatch.setattr(Client, "request", request)
 

@@ -25,7 +25,6 @@ from catalog.imports.jobs import (
     imports_managed_by,
 )
 from catalog.models import CatalogImport
-from catalog.tasks import catalog_import_queue
 from config.admin import ObjectAction
 from config.humanize import human_duration
 
@@ -52,8 +51,7 @@ def _confirm(model_admin: Any, request: HttpRequest, obj: CatalogImport) -> Http
     except ImportStateError as exc:
         model_admin.message_user(request, str(exc), messages.ERROR)
         return model_admin.change_page_redirect(obj.pk)
-    catalog_import_queue(import_id=obj.pk, dry_run=False)  # outside a transaction: sent now
-    job.refresh_from_db(fields=["queued_at", "status"])
+    job.refresh_from_db(fields=["queued_at", "status"])  # sent (or not) by the commit
     if job.status == CatalogImport.Status.IMPORTING and job.queued_at is None:
         model_admin.message_user(
             request,
@@ -173,3 +171,8 @@ class ImportJobsMixin(_Base):
     @admin.display(description="Worker")
     def worker(self, obj: CatalogImport) -> str:
         return run_state(obj)
+
+    @admin.display(description="After the import")
+    def not_sent(self, obj: CatalogImport) -> str:
+        """What the import's commit could not send on, and what follows instead."""
+        return obj.unsent

@@ -29,7 +29,6 @@ from catalog.imports.jobs import ImportQuotaError, catalog_import_upload
 from catalog.imports.services import ImportReport
 from catalog.imports.uploads import upload_refusal
 from catalog.models import CatalogImport, Category
-from catalog.tasks import catalog_import_queue
 from config.admin import ObjectActionsMixin, ReadOnlyAdmin
 
 if TYPE_CHECKING:
@@ -85,8 +84,7 @@ class ProductImportExportMixin(_ModelAdmin):
                 job = catalog_import_upload(upload=form.cleaned_data["file"], user=user)
             except (ImportFileError, ImportQuotaError) as exc:
                 form.add_error("file", str(exc))
-            else:
-                catalog_import_queue(import_id=job.pk, dry_run=True)
+            else:  # its dry run was queued by the upload's commit
                 return HttpResponseRedirect(
                     reverse("admin:catalog_catalogimport_change", args=[job.pk])
                 )
@@ -146,7 +144,7 @@ class CatalogImportAdmin(ImportJobsMixin, ObjectActionsMixin, ReadOnlyAdmin):
     list_select_related = ["created_by"]
     list_filter = ["status"]
     list_per_page = 50
-    readonly_fields = [*_FIELDS, "worker", "outcome", "error"]
+    readonly_fields = [*_FIELDS, "worker", "outcome", "not_sent", "error"]
 
     def get_fields(  # type: ignore[override]  # a list of names, as Django allows
         self, request: HttpRequest, obj: Any = None
@@ -154,7 +152,9 @@ class CatalogImportAdmin(ImportJobsMixin, ObjectActionsMixin, ReadOnlyAdmin):
         # The worker line is for a running import (ImportJobsMixin), the error line for an
         # unexpected failure only: each hidden when there is nothing to say.
         worker = ["worker"] if obj is not None and self.worker(obj) else []
-        return [*_FIELDS, *worker, "outcome", *(["error"] if obj is not None and obj.error else [])]
+        unsent = ["not_sent"] if obj is not None and obj.unsent else []
+        error = ["error"] if obj is not None and obj.error else []
+        return [*_FIELDS, *worker, "outcome", *unsent, *error]
 
     @admin.display(description="Progress")
     def progress(self, obj: CatalogImport) -> SafeString:

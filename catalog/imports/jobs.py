@@ -12,6 +12,10 @@ history of its writes. Every end is written only from the state its writer expec
 (``catalog_import_end``): of a run, a Cancel and the sweep, the first wins, so a late
 run never overwrites a Cancel. The worker's side: ``runs``; signs of life and the
 cancel check: ``heartbeat``; no import waiting forever: ``sweep``.
+
+Each step's message goes out through ``import_steps`` (``config.outbox``) once the
+upload or the confirm has committed; the job records when it reached the broker
+(``queued_at``), and the sweep sends a step whose message never left.
 """
 
 import uuid
@@ -35,6 +39,7 @@ from catalog.imports.heartbeat import (
     upload_path,
 )
 from catalog.models import CatalogImport
+from config.outbox import Outbox
 
 Status = CatalogImport.Status
 
@@ -44,6 +49,15 @@ UPLOAD_DIR = "imports"
 KEPT = (Status.CHECKING, Status.PREVIEWED)
 #: A worker runs these: they end by themselves, or the sweep sees their worker lost.
 RUNNING = (Status.CHECKING, Status.IMPORTING)
+
+
+#: Import id -> dry run (the upload's check) or not (the confirmed import), sent after commit.
+import_steps: Outbox[int] = Outbox(
+    "import steps",
+    send="catalog.tasks.send_import_steps",
+    what=("import step", "import steps"),
+    repair="the import sweep sends the waiting steps once the broker is back",
+)
 
 
 class ImportStateError(ValueError):
@@ -64,7 +78,7 @@ def imports_managed_by(user: AbstractUser | AnonymousUser) -> QuerySet[CatalogIm
 
 
 def catalog_import_upload(*, upload: UploadedFile, user: AbstractBaseUser | None) -> CatalogImport:
-    """Store an uploaded file and record its import, ready for the dry run.
+    """Store an uploaded file and record its import; its dry run is queued once committed.
 
     Raises ``ImportFileError`` for a file refused by its name or size alone, and
     ``ImportQuotaError`` when ``user`` already keeps ``CATALOG_IMPORT_MAX_KEPT_PREVIEWS``
@@ -92,12 +106,14 @@ def catalog_import_upload(*, upload: UploadedFile, user: AbstractBaseUser | None
                 # Two uploads of one editor at once: one waits here, then counts the other.
                 get_user_model().objects.select_for_update().filter(pk=user.pk).first()
                 _check_quota(user)
-            return CatalogImport.objects.create(
+            job = CatalogImport.objects.create(
                 file_name=name,
                 stored_path=stored,
                 created_by_id=None if user is None else user.pk,
                 status=Status.CHECKING,
             )
+            import_steps.add(job.pk, True)  # the dry run
+            return job
     except BaseException:
         target.unlink(missing_ok=True)
         raise
@@ -162,7 +178,7 @@ def catalog_import_mark_queued(*, import_id: int) -> None:
 def catalog_import_confirm(
     *, import_id: int, user: AbstractBaseUser | None = None
 ) -> CatalogImport:
-    """The editor confirmed the dry run: the import may run (the caller queues it).
+    """The editor confirmed the dry run: the import is queued once this commits.
 
     ``user`` is recorded as the one who confirmed: the history of the import's writes
     names them (None: the uploader, as for a caller of the system's own).
@@ -190,6 +206,7 @@ def catalog_import_confirm(
             "attempts",
         ]
     )
+    import_steps.add(job.pk, False)
     return job
 
 

@@ -4,7 +4,8 @@
 the dry run of a new upload, or the confirmed import. A run claims the job first
 (``_claim``), so a message delivered twice, or sent again by the sweep, never runs
 beside a live run; it beats while it works (``heartbeat.RunMonitor``) and stops at its
-next chunk when cancelled. The history of its writes names whoever confirmed it.
+next chunk when cancelled. The history of its writes names whoever confirmed it. What
+its commit could not send on (``config.outbox``) is recorded on the job for its page.
 """
 
 import logging
@@ -26,6 +27,7 @@ from catalog.imports.jobs import Status, catalog_import_end
 from catalog.imports.services import ImportReport, catalog_import
 from catalog.models import CatalogImport
 from config.humanize import human_duration
+from config.outbox import unsent
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ def catalog_import_run(*, import_id: int, dry_run: bool) -> None:
         catalog_import_end(job, Status.FAILED, expected=[expected], error=error)
         return
     try:
-        with RunMonitor(job, expected=expected) as monitor:
+        with RunMonitor(job, expected=expected) as monitor, unsent() as not_sent:
             report = catalog_import(
                 path=path,
                 file_name=job.file_name,
@@ -129,15 +131,19 @@ def catalog_import_run(*, import_id: int, dry_run: bool) -> None:
             job, Status.FAILED, expected=[expected], error=f"{type(exc).__name__}: {exc}"[:2000]
         )
         return
-    _record(job, report, expected=expected)
+    # What its commit could not send on (the statistics requests, with the broker down):
+    # the import is done all the same, and its page says what follows instead.
+    note = " ".join(failure.sentence() for failure in not_sent)
+    _record(job, report, expected=expected, unsent_note=note)
 
 
-def _record(job: CatalogImport, report: ImportReport, *, expected: str) -> None:
+def _record(job: CatalogImport, report: ImportReport, *, expected: str, unsent_note: str) -> None:
     fields = {
         "report": report.as_dict(),
         "stage": "",
         "done": report.products,
         "total": report.products,
+        "unsent": unsent_note,
     }
     if report.dry_run and report.ok:
         CatalogImport.objects.filter(pk=job.pk, status=expected).update(

@@ -5,13 +5,10 @@ running it. Either can be lost: the publish after an upload or a confirm failed 
 down), the embedded broker dropped the message of a worker that died, a worker was
 killed mid-run (its message, on RabbitMQ, comes back; the run claims the job only once
 its signs of life are stale: ``runs._claim``). The sweep reads the database, the one
-record of what should be running, and says which steps to send (again); the Celery task
-sends them (``catalog.tasks``), so this module never touches the broker. It also ends
+record of what should be running, and sends the steps owed a message (again) through
+``jobs.import_steps`` (``config.outbox``), as the upload and the confirm do. It also ends
 what should end: cancel requests whose worker is gone, steps lost too often, abandoned
 dry runs.
-
-Issue #23 will fold this into one "write now, publish after commit" path for every
-kind of job; until then it stays in this one function.
 """
 
 import logging
@@ -19,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from catalog.imports.heartbeat import cancel_requested, last_sign_of_life, run_is_alive
@@ -27,6 +25,7 @@ from catalog.imports.jobs import (
     Status,
     catalog_import_end,
     catalog_imports_abandoned_cancel,
+    import_steps,
 )
 from catalog.imports.runs import lost_worker_error
 from catalog.models import CatalogImport
@@ -37,7 +36,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class SweepOutcome:
-    #: (import id, dry run) of each step to send to the import queue.
+    #: (import id, dry run) of each step sent (again) to the import queue.
     to_send: list[tuple[int, bool]] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
@@ -59,10 +58,14 @@ def catalog_imports_sweep(*, now: datetime | None = None) -> SweepOutcome:
     - a step sent longer ago than ``CATALOG_IMPORT_TIME_LIMIT`` that no worker started
       (its message lost on the way): sent again. A copy too many is harmless: only one
       run claims the job.
+
+    Each is sent once its reset has committed; a broker still down leaves them unsent
+    (``queued_at`` empty) for the next sweep.
     """
     now = now or timezone.now()
     outcome = SweepOutcome(abandoned=catalog_imports_abandoned_cancel())
     resend_before = now - timedelta(seconds=settings.CATALOG_IMPORT_TIME_LIMIT)
+    resend: list[CatalogImport] = []
     for job in CatalogImport.objects.filter(status__in=RUNNING).order_by("pk"):
         if run_is_alive(job, now=now):
             continue
@@ -78,6 +81,7 @@ def catalog_imports_sweep(*, now: datetime | None = None) -> SweepOutcome:
                 outcome.failed.append(job.pk)
             continue
         if started or job.queued_at is None or job.queued_at < resend_before:
+            resend.append(job)
             if started:
                 logger.warning(
                     "Import %s of %s: its worker was lost (no sign of life for %s); "
@@ -88,10 +92,15 @@ def catalog_imports_sweep(*, now: datetime | None = None) -> SweepOutcome:
                     job.attempts + 1,
                     settings.CATALOG_IMPORT_MAX_ATTEMPTS,
                 )
+    # One transaction, so one publish after it: a broker still down fails once.
+    with transaction.atomic():
+        for job in resend:
             # No run holds it now, and no message is known to be on its way.
             reset = CatalogImport.objects.filter(
                 pk=job.pk, status=job.status, attempts=job.attempts
             ).update(heartbeat_at=None, queued_at=None)
             if reset:
-                outcome.to_send.append((job.pk, job.status == Status.CHECKING))
+                dry_run = job.status == Status.CHECKING
+                outcome.to_send.append((job.pk, dry_run))
+                import_steps.add(job.pk, dry_run)
     return outcome

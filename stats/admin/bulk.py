@@ -1,7 +1,9 @@
 """Statistics > Bulk recompute runs: watch a run's progress and chunks, cancel it."""
 
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
@@ -10,8 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
-from config.humanize import quantity
+from config.humanize import human_duration, quantity
 from stats.bulk.models import BulkChunk, BulkRun
+from stats.bulk.publish import bulk_chunks_owed
 from stats.bulk.selectors import bulk_run_progress
 from stats.bulk.services import BulkRunError, bulk_run_cancel
 from stats.formatting import format_duration, format_scope
@@ -23,6 +26,22 @@ _PROGRESS_COLOURS: dict[str, str] = {
     BulkRun.Status.FAILED: "#c0392b",
     BulkRun.Status.CANCELLED: "#7f8c8d",
 }
+
+
+def run_not_sent_note() -> str:
+    """Why a run's chunks wait, and what follows (the start message and the run's page)."""
+    return (
+        "The broker could not be reached, so its chunks are not on the queue yet: the bulk "
+        f"resume sends them within {human_duration(settings.STATS_BULK_RESUME_INTERVAL)} of "
+        "its coming back. The run can be cancelled meanwhile."
+    )
+
+
+def _owed(run: BulkRun) -> int:
+    """Chunks of an active run still waiting for their message; counted once per page."""
+    if "_owed" not in run.__dict__:
+        run.__dict__["_owed"] = bulk_chunks_owed(run_id=run.pk) if run.is_active else 0
+    return run.__dict__["_owed"]
 
 
 def _when(value: datetime | None) -> str:
@@ -81,10 +100,19 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         "eta",
         "created_at",
         "chunk_table",
+        "not_queued",
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BulkRun]:
         return super().get_queryset(request).select_related("category", "started_by")
+
+    def get_fieldsets(self, request: HttpRequest, obj: BulkRun | None = None) -> Any:
+        """The "Not queued" line only while chunks of an active run wait for their message."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not _owed(obj):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "not_queued"]}), *rest]
 
     def has_cancel_permission(self, request: HttpRequest, obj: BulkRun | None = None) -> bool:
         """Ops cancel any run (``stats.cancel_bulkrun``); an editor cancels their own.
@@ -172,6 +200,10 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             if counts.get(status)
         ]
         return ", ".join(shown) or "none"
+
+    @admin.display(description="Not queued")
+    def not_queued(self, obj: BulkRun) -> str:
+        return f"{quantity(_owed(obj), 'chunk')} of {obj.chunks_total:,}. {run_not_sent_note()}"
 
     @admin.display(description="Chunks shown")
     def chunk_table(self, obj: BulkRun) -> str:

@@ -17,6 +17,8 @@ from django.utils.html import format_html
 from catalog.admin.hooks import AdminExtension, category_admin_extensions, product_admin_extensions
 from catalog.models import Category, Product
 from config.humanize import quantity
+from config.outbox import unsent
+from stats.admin.bulk import run_not_sent_note
 from stats.admin.product_list import (
     COMPLETENESS_ORDERING,
     STOCK_ORDERING,
@@ -25,8 +27,7 @@ from stats.admin.product_list import (
 )
 from stats.bulk.models import BulkRun
 from stats.bulk.selectors import bulk_run_progress
-from stats.bulk.services import BulkRunError
-from stats.bulk.tasks import bulk_run_launch
+from stats.bulk.services import BulkRunError, bulk_run_start
 from stats.formatting import (
     format_duration,
     format_price_ranges,
@@ -109,16 +110,18 @@ def stats_freshness(obj: Product) -> str:
 def start_bulk_runs(
     model_admin: admin.ModelAdmin, request: HttpRequest, scopes: list[dict[str, Any]]
 ) -> None:
-    """Start one run per scope; its chunks are published once the run is committed."""
+    """Start one run per scope; its chunks are sent once the run is committed."""
+    user = request.user if request.user.is_authenticated else None  # the admin's: logged in
     for scope in scopes:
         try:
-            run = bulk_run_launch(
-                trigger=BulkRun.Trigger.EDITOR,
-                started_by=request.user,
-                # Ops (who may cancel any run) are not limited to one run at a time.
-                one_active_run=not request.user.has_perm("stats.cancel_bulkrun"),
-                **scope,
-            ).run
+            with unsent() as not_sent:
+                run = bulk_run_start(
+                    trigger=BulkRun.Trigger.EDITOR,
+                    started_by=user,
+                    # Ops (who may cancel any run) are not limited to one run at a time.
+                    one_active_run=not request.user.has_perm("stats.cancel_bulkrun"),
+                    **scope,
+                )
         except BulkRunError as exc:
             model_admin.message_user(request, str(exc), messages.ERROR)
             continue
@@ -138,6 +141,8 @@ def start_bulk_runs(
             ),
             messages.SUCCESS,
         )
+        if not_sent:
+            model_admin.message_user(request, run_not_sent_note(), messages.WARNING)
 
 
 @admin.action(description="Recompute statistics of the selected products (bulk run)")

@@ -7,6 +7,7 @@ sweep (docs/architecture.md).
 """
 
 import logging
+from collections.abc import Iterable
 
 from celery.app.amqp import task_message
 from celery.utils import uuid
@@ -53,6 +54,12 @@ def queue_product_stats(*, product_id: int, category_id: int | None = None) -> N
             queue=batch_queue_for(product_id),
             retry=False,
         )
+
+
+def send_recompute_requests(requests: Iterable[tuple[int, int | None]]) -> None:
+    """The sender of ``stats.batch.requests.recompute_requests`` (``config.outbox``)."""
+    for product_id, category_id in requests:
+        queue_product_stats(product_id=product_id, category_id=category_id)
 
 
 @app.task(

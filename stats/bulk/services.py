@@ -1,7 +1,8 @@
 """Bulk recompute runs: plan a run as chunks, process one chunk, cancel, estimate.
 
-Celery-free like every service: ``stats.bulk.tasks`` publishes one rate-limited message
-per chunk and calls ``bulk_chunk_process``. The database is the source of truth: a chunk's
+Celery-free like every service: a run's chunks are sent through ``stats.bulk.publish``
+(one rate-limited message per chunk, once the run is committed) and ``stats.bulk.tasks``
+calls ``bulk_chunk_process``. The database is the source of truth: a chunk's
 status, changed under a row lock, is what makes a redelivered or duplicated message
 harmless (a finished chunk is never counted twice).
 """
@@ -20,6 +21,7 @@ from django.utils import timezone
 from catalog.models import Category, Product
 from catalog.selectors import category_subtrees, category_tree
 from stats.bulk.models import BulkChunk, BulkRun
+from stats.bulk.publish import chunk_messages
 from stats.recompute.products import product_stats_recompute
 from stats.records.task_runs import BULK_CHUNK, task_run_record
 
@@ -70,7 +72,7 @@ def bulk_run_start(
     chunk_size: int | None = None,
     one_active_run: bool = False,
 ) -> BulkRun:
-    """Create a run and its chunks; the caller publishes the chunks after commit.
+    """Create a run and its chunks; their messages are sent once the run is committed.
 
     ``one_active_run``: refuse a second queued or running run of ``started_by`` (editors:
     the queue does 30 chunks an hour, and one editor must not fill it).
@@ -120,6 +122,8 @@ def bulk_run_start(
     if number == 0:
         run.status, run.finished_at = BulkRun.Status.DONE, timezone.now()
     run.save(update_fields=["chunks_total", "products_total", "status", "finished_at"])
+    if number:
+        chunk_messages.add(run.pk)
     return run
 
 
@@ -174,22 +178,6 @@ def bulk_chunk_awaits_work(*, chunk_id: int) -> bool:
     )
 
 
-def bulk_chunks_unpublished(*, run_id: int | None = None, limit: int = 5000) -> list[int]:
-    """Pending chunks whose message never reached the broker (e.g. it was down)."""
-    chunks = BulkChunk.objects.filter(
-        status=BulkChunk.Status.PENDING,
-        published_at__isnull=True,
-        run__status__in=BulkRun.ACTIVE,
-    )
-    if run_id is not None:
-        chunks = chunks.filter(run_id=run_id)
-    return list(chunks.order_by("run_id", "number").values_list("id", flat=True)[:limit])
-
-
-def bulk_chunks_mark_published(*, chunk_ids: list[int]) -> None:
-    BulkChunk.objects.filter(id__in=chunk_ids).update(published_at=timezone.now())
-
-
 def _finish_if_complete(run: BulkRun) -> None:
     run.refresh_from_db()
     if run.chunks_left > 0 or not run.is_active:
@@ -208,9 +196,10 @@ def _count(run_id: int, **increments: int) -> None:
 def bulk_chunk_process(*, chunk_id: int, worker: str = "") -> ChunkOutcome:
     """Recompute one chunk; idempotent, so a redelivered message does no harm.
 
-    A chunk that raises goes back to pending for another attempt (the caller re-queues
-    it) until ``STATS_BULK_MAX_ATTEMPTS``, then it is counted as failed: never dropped.
-    So is a chunk whose worker died during each of those attempts (found running again).
+    A chunk that raises goes back to pending for another attempt (its message sent again
+    once that is committed) until ``STATS_BULK_MAX_ATTEMPTS``, then it is counted as
+    failed: never dropped. So is a chunk whose worker died during each of those attempts
+    (found running again).
     """
     with transaction.atomic():
         chunk = (
@@ -290,8 +279,11 @@ def _chunk_failed(chunk_id: int, exc: Exception) -> ChunkOutcome:
                 chunk.attempts,
                 chunk.last_error,
             )
-            chunk.status = BulkChunk.Status.PENDING
-            chunk.save(update_fields=["status", "last_error"])
+            # Back of the queue, once this commits; not retry(countdown=...): ETA messages
+            # would sit in the bulk worker's memory. Unsent, the bulk resume sends it.
+            chunk.status, chunk.published_at = BulkChunk.Status.PENDING, None
+            chunk.save(update_fields=["status", "last_error", "published_at"])
+            chunk_messages.add(chunk.run_id)
             return ChunkOutcome.RETRY
         _chunk_failed_for_good(chunk)
     return ChunkOutcome.FAILED

@@ -2,39 +2,25 @@
 
 The "Recompute statistics" button calls ``product_stats_request_now`` inside its request:
 the product is marked stale at once (not an editor save), and one ``stats.now`` message
-goes out once the request's transaction commits. The batch worker consumes that queue
-beside its batches and calls ``product_stats_recompute_now``. The mark is what makes this
+goes out through ``now_requests`` (``config.outbox``) once the request's transaction
+commits. The batch worker consumes that queue beside its batches and calls
+``product_stats_recompute_now``. The mark is what makes this
 safe: a lost message, a broker outage or a failed recompute leaves it for the sweep, and
 the batch that may still hold a request for the same product finds the figures current
 and skips it (the marks' claim protocol, ``stats.recompute.marks``).
 """
 
-import logging
-
-from config.humanize import quantity
-from config.transactions import PerTransaction
-from stats.recompute.marks import product_stats_mark_stale
+from config.outbox import Outbox
+from stats.recompute.marks import SWEEP_REPAIRS, product_stats_mark_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
 
-logger = logging.getLogger(__name__)
-
-
-def _publish(product_ids: dict[int, None]) -> None:
-    from stats.now.tasks import queue_product_stats_now
-
-    for sent, product_id in enumerate(sorted(product_ids)):
-        try:
-            queue_product_stats_now(product_id=product_id)
-        except Exception:
-            logger.exception(
-                "Could not queue %s on request; their stale marks let the sweep catch up.",
-                quantity(len(product_ids) - sent, "recompute"),
-            )
-            return
-
-
-#: Products asked for now in this transaction, published on commit (one message each).
-now_requests = PerTransaction("queue statistics recomputes on request", on_commit=_publish)
+#: Products asked for now in this transaction, sent after commit (one message each).
+now_requests: Outbox[int] = Outbox(
+    "statistics recomputes on request",
+    send="stats.now.tasks.send_now_requests",
+    what=("recompute on request", "recomputes on request"),
+    repair=SWEEP_REPAIRS,
+)
 
 
 def product_stats_request_now(*, product_id: int) -> None:

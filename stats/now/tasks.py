@@ -9,6 +9,7 @@ worker's channel with the batches' and are recorded in the ack ledger like the s
 """
 
 import logging
+from collections.abc import Iterable
 
 from celery import Task
 from django.db import OperationalError
@@ -22,9 +23,13 @@ logger = logging.getLogger(__name__)
 TIME_LIMIT = 60
 
 
-def queue_product_stats_now(*, product_id: int) -> None:
-    """Send one recompute-now message; no publish retries (the mark is the safety net)."""
-    product_stats_now.apply_async(args=(product_id,), retry=False)
+def send_now_requests(requests: Iterable[tuple[int, None]]) -> None:
+    """The sender of ``stats.now.services.now_requests`` (``config.outbox``).
+
+    One message per product, no publish retries: the mark is the safety net.
+    """
+    for product_id, _ in requests:
+        product_stats_now.apply_async(args=(product_id,), retry=False)
 
 
 @app.task(

@@ -49,6 +49,9 @@ from django.utils import timezone
 from stats.recompute.models import CategoryStaleness, ProductStaleness, ProductStats
 from stats.recompute.sql import add_per_product, db_datetime, placeholders, table, upsert_rows
 
+#: What recomputes a product whose request was never sent (``config.outbox``): its mark.
+SWEEP_REPAIRS = "the periodic sweep recomputes the products from their stale marks"
+
 #: product id -> (token as 32 hex digits, pending_saves) as read at the start of a recompute.
 Marks = dict[int, tuple[str, int]]
 

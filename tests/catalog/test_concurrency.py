@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from catalog.admin.concurrency import CHOICE_PREFIX, TOKEN_FIELD
 from catalog.models import Product, Variant
-from config.transactions import PerTransaction
 from testkit.admin_forms import product_fields, product_form, variant_row
+from testkit.on_commit import forget_all
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_request_commits")]
 
@@ -25,7 +25,7 @@ def product(product_factory, variant_factory) -> Product:
     product = product_factory(description="Warm.")
     variant_factory(product=product, sku="V-1", price=Decimal("10.00"), stock=5)
     variant_factory(product=product, sku="V-2", price=Decimal("20.00"), stock=7)
-    PerTransaction.forget_all()
+    forget_all()
     return product
 
 
@@ -152,7 +152,7 @@ def test_a_variant_added_or_deleted_meanwhile_stays_as_the_other_editor_left_it(
     bobs = form(product, open_form(bob, product), fields={"description": "New text."})
     Variant.objects.get(sku="V-2").delete()  # as alice's save would
     variant_factory(product=product, sku="V-3")
-    PerTransaction.forget_all()
+    forget_all()
 
     assert bob.post(_url(product), bobs).status_code == 302
 

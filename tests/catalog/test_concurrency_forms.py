@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from catalog.admin.concurrency import CHOICE_PREFIX, TOKEN_FIELD
 from catalog.models import Category, Product, Variant
-from config.transactions import PerTransaction
 from testkit.admin_forms import post_loaded, product_fields
+from testkit.on_commit import forget_all
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_request_commits")]
 
@@ -33,7 +33,7 @@ def reverted(product_factory, settings) -> tuple[Product, str]:
     first = product.history.latest()
     product.name = "Second name"
     product.save()
-    PerTransaction.forget_all()
+    forget_all()
     url = reverse("admin:catalog_product_simple_history", args=[product.pk, first.history_id])
     return product, url
 
@@ -92,7 +92,7 @@ def test_a_revert_racing_an_edit_of_the_same_field_shows_the_conflict(alice, bob
 @pytest.fixture
 def variant(variant_factory) -> Variant:
     variant = variant_factory(sku="V-1", price=Decimal("10.00"), stock=5)
-    PerTransaction.forget_all()
+    forget_all()
     return variant
 
 

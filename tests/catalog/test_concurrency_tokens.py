@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from catalog.admin.concurrency import CHOICE_PREFIX, TOKEN_FIELD, UNKNOWN_BASE_ERROR
 from catalog.models import Category, Product, Variant
-from config.transactions import PerTransaction
 from testkit.admin_forms import post_loaded, product_fields
+from testkit.on_commit import forget_all
 from tests.catalog.test_concurrency import _url, form, open_form
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("each_request_commits")]
@@ -27,7 +27,7 @@ def product(product_factory, variant_factory) -> Product:
     product = product_factory(name="Wool hat", description="Warm.")
     variant_factory(product=product, sku="V-1", price=Decimal("10.00"), stock=5)
     variant_factory(product=product, sku="V-2", price=Decimal("20.00"), stock=7)
-    PerTransaction.forget_all()
+    forget_all()
     return product
 
 
@@ -36,7 +36,7 @@ def other(product_factory, variant_factory) -> Product:
     """Another product, with values that must never show on the first one's page."""
     other = product_factory(name="Other thing", description="Other's secret text.")
     variant_factory(product=other, sku="O-1", price=Decimal("99.00"), stock=1)
-    PerTransaction.forget_all()
+    forget_all()
     return other
 
 
@@ -227,7 +227,7 @@ def test_deleting_a_variant_without_a_token_is_a_conflict_only_if_it_changed(ali
     fresh_row = Variant.objects.get(sku="V-2")
     fresh_row.stock = 0  # someone's change since bob's page was rendered
     fresh_row.save()
-    PerTransaction.forget_all()
+    forget_all()
 
     shown = bob.post(_url(product), _with(stale, None))
 

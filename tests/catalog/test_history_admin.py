@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Product, Variant
-from config.transactions import PerTransaction
 from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
+from testkit.on_commit import forget_all
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def _admin_save(client, product: Product, **changes: str) -> None:
 def _as_if_committed() -> None:
     # The test's transaction never commits, and the statistics receivers bump a product's
     # version once per transaction: forget the queued callbacks as a commit would.
-    PerTransaction.forget_all()
+    forget_all()
 
 
 def _save_as(obj: Product | Variant, user, when=None, **changes: object) -> None:

@@ -13,11 +13,11 @@ from django.db import connection
 from django.urls import reverse
 
 from catalog.models import Product, Variant
-from config.transactions import PerTransaction
 from stats.batch.requests import recompute_requests
 from stats.models import ProductStaleness, ProductStats
 from stats.recompute.products import product_stats_recompute
 from testkit.admin_forms import product_fields, product_form, variant_row, with_version_token
+from testkit.on_commit import forget_all, items_in
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +110,7 @@ def product(product_factory, variant_factory):
     # The factories queued on-commit callbacks in the test's never-committed transaction;
     # the receivers queue once per product per transaction, so forget them, or the save
     # under test would look already queued and skip its mark.
-    PerTransaction.forget_all()
+    forget_all()
     return product
 
 
@@ -153,14 +153,14 @@ def test_a_repeat_save_within_the_burst_window_runs_the_same_queries_and_keeps_b
     editor_client, product, history, django_assert_num_queries
 ):
     _save(editor_client, product, _open_form(editor_client, product))
-    PerTransaction.forget_all()  # as if the first save committed
+    forget_all()  # as if the first save committed
     product.refresh_from_db()
     data = with_version_token(
         editor_client,
         reverse("admin:catalog_product_change", args=[product.pk]),
         _change_form(product, 2),
     )
-    PerTransaction.forget_all()
+    forget_all()
     records_before = product.history.count()
 
     with django_assert_num_queries(_expected_queries(history=history)):
@@ -221,4 +221,4 @@ def test_a_save_writes_no_statistics_but_the_stale_mark(
     )
     assert ProductStaleness.objects.get(product=product).pending_saves == 1
     # The recompute is queued for after the commit, once, and not run here.
-    assert list(recompute_requests.items_in(callbacks)) == [product.pk]
+    assert list(items_in(recompute_requests, callbacks)) == [product.pk]

@@ -7,6 +7,7 @@ import pytest
 from django.db import transaction
 
 from config.transactions import PerTransaction
+from testkit.on_commit import forget_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,6 +75,6 @@ def test_nested_atomic_blocks_are_one_transaction(collect, handed):
 def test_forget_all_starts_afresh_without_handing_on(collect, handed):
     with transaction.atomic():
         collect.add(1)
-        PerTransaction.forget_all()
+        forget_all()
         assert collect.add(1) is True
     assert handed == [{1: None}]

@@ -97,7 +97,7 @@ def test_stopping_the_batch_queues_leader_loses_no_request_and_leaves_no_product
     wait_for(lambda: consumer_nodes(QUEUE_STATS_BATCH), timeout=20, message="consumer listed")
     assert {node_number(n) for n in consumer_nodes(QUEUE_STATS_BATCH)} == {publisher}
 
-    caplog.set_level(logging.ERROR, logger="stats.batch.requests")
+    caplog.set_level(logging.ERROR, logger="config.outbox")
     stopping = threading.Thread(target=stop_node, args=(leader,))
     outcomes: list[tuple[float, bool]] = []  # (when, published) per save
     started = time.monotonic()

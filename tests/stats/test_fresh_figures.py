@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from catalog.models import Product
 from config.queues import TASK_PRODUCT_STATS_BATCH
-from config.transactions import PerTransaction
 from stats.admin.catalog_pages import stats_freshness_text
 from stats.models import ProductStats
 from stats.monitoring import eta
@@ -21,6 +20,7 @@ from stats.monitoring.snapshot import BatchBuffer, Snapshot
 from stats.now.services import product_stats_recompute_now, product_stats_request_now
 from stats.recompute.products import product_stats_recompute
 from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
+from testkit.on_commit import forget_all
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def product(variant_factory):
     product = variant_factory(stock=3).product
     product_stats_recompute(product_ids=[product.pk])
-    PerTransaction.forget_all()
+    forget_all()
     return product
 
 

@@ -36,9 +36,6 @@ KNOWN_CYCLES = {
     # The ack ledger finds the batch task's class, which acks its batches through it
     # (celery-batches' internals, #23's "contracts" part).
     frozenset({"stats.batch.acks", "stats.batch.consumer"}),
-    # The recompute-now service publishes its own task after commit (#23's "publish" part:
-    # one way to publish after commit).
-    frozenset({"stats.now.services", "stats.now.tasks"}),
 }
 
 

@@ -5,9 +5,9 @@ from django.core import serializers
 from django.db import transaction
 
 from catalog.models import Product
-from config.transactions import PerTransaction
 from stats.batch.requests import recompute_requests
 from stats.models import CategoryStaleness, ProductStaleness
+from testkit.on_commit import forget_all, items_in
 from testkit.workers import unreachable_broker
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +20,11 @@ def _setup_committed() -> None:
     product once per transaction: without this, setup's pending callbacks would make
     the saves under test look already queued.
     """
-    PerTransaction.forget_all()
+    forget_all()
 
 
 def _queued(callbacks) -> list[tuple[int, int | None]]:
-    return sorted(recompute_requests.items_in(callbacks).items())
+    return sorted(items_in(recompute_requests, callbacks).items())
 
 
 def test_an_admin_like_save_marks_bumps_and_queues_once_per_product(

@@ -12,10 +12,10 @@ from django.urls import reverse
 from catalog.models import Product
 from config.celery import app
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_NOW, TASK_PRODUCT_STATS_NOW
-from config.transactions import PerTransaction
 from stats.models import ProductStaleness, ProductStats
 from stats.now.services import now_requests
 from stats.recompute.products import product_stats_recompute
+from testkit.on_commit import forget_all, items_in
 from testkit.workers import unreachable_broker, wait_for
 from tests.factories import UserFactory
 
@@ -31,7 +31,7 @@ def product(variant_factory):
     product_stats_recompute(product_ids=[product.pk])
     # The factories' saves queued on-commit callbacks in the test's never-committed
     # transaction; forget them so only the request's callbacks are captured.
-    PerTransaction.forget_all()
+    forget_all()
     assert not ProductStaleness.objects.exists()
     return product
 
@@ -80,7 +80,7 @@ def test_posting_queues_one_recompute_now_outside_the_batch_queue_after_commit(
         response = editor_client.post(_recompute_url(product))
 
     assert response.status_code == 302
-    assert list(now_requests.items_in(callbacks)) == [product.pk]
+    assert list(items_in(now_requests, callbacks)) == [product.pk]
     assert _messages(QUEUE_STATS_NOW, expected=1) == [(TASK_PRODUCT_STATS_NOW, [product.pk])]
     assert _messages(QUEUE_STATS_BATCH, expected=0) == []  # not on the batched path
 

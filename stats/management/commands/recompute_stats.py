@@ -16,10 +16,10 @@ from django.core.management.base import CommandError, CommandParser
 from catalog.models import Category
 from config.commands import MAX_ID, ServiceCommand, seconds, whole_number
 from config.humanize import quantity
+from config.outbox import unsent
 from stats.bulk.models import BulkRun
 from stats.bulk.selectors import bulk_run_progress
-from stats.bulk.services import BulkRunError
-from stats.bulk.tasks import bulk_run_launch
+from stats.bulk.services import BulkRunError, bulk_run_start
 from stats.formatting import format_duration, format_scope
 from stats.recompute.products import product_stats_recompute_all
 
@@ -147,19 +147,19 @@ class Command(ServiceCommand):
         elif products:
             scope_kwargs = {"scope": BulkRun.Scope.PRODUCTS, "product_ids": products}
         try:
-            launch = bulk_run_launch(
-                trigger=BulkRun.Trigger.OPS, chunk_size=chunk_size, **scope_kwargs
-            )
+            with unsent() as not_sent:
+                run = bulk_run_start(
+                    trigger=BulkRun.Trigger.OPS, chunk_size=chunk_size, **scope_kwargs
+                )
         except BulkRunError as exc:
             raise CommandError(str(exc)) from None
         # No atomic block around a command: the run is committed and its chunks were
-        # published (or failed to be) before bulk_run_launch returned.
-        run = launch.run
+        # sent (or failed to be) before bulk_run_start returned.
         self.stdout.write(run_summary(run))
-        if launch.publish_error:
+        if not_sent:
             self.stderr.write(
                 f"Warning: the chunks of bulk run {run.pk} could not be published "
-                f"({launch.publish_error}). The run is saved; the resume task publishes "
+                f"({not_sent[0].error}). The run is saved; the resume task publishes "
                 f"them within {settings.STATS_BULK_RESUME_INTERVAL}s of the broker coming back.",
                 style_func=self.style.WARNING,
             )

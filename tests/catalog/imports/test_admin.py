@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from catalog.models import CatalogImport, Product, Variant
-from config.transactions import PerTransaction
+from testkit.on_commit import forget_all
 from tests.catalog.imports.conftest import row, write_csv
 from tests.factories import UserFactory
 
@@ -88,7 +88,7 @@ def test_the_preview_shows_each_changed_field(
     variant_factory(
         sku="NEW-1-M", product__sku="NEW-1", product__slug="new-shirt", product__category=None
     )
-    PerTransaction.forget_all()
+    forget_all()
     path = write_csv(
         tmp_path / "prices.csv",
         [

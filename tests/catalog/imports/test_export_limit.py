@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from catalog.imports.export_slots import ExportBusy, export_slot_take
 from catalog.imports.exports import XLSX_REPLACEMENT
 from catalog.models import ExportSlot
-from config.transactions import PerTransaction
+from testkit.on_commit import forget_all
 from tests.catalog.test_tree_race import _run_both
 from tests.factories import EditorFactory, UserFactory
 
@@ -28,7 +28,7 @@ CHANGELIST_URL = reverse("admin:catalog_product_changelist")
 def catalog(variant_factory):
     variant_factory(sku="SHIRT-1-M", product__name="Blue\x00 shirt")
     variant_factory(sku="SHIRT-2-M")
-    PerTransaction.forget_all()
+    forget_all()
 
 
 def _held() -> list[str]:

@@ -16,7 +16,7 @@ from catalog.imports.exports import (
 from catalog.imports.services import catalog_import
 from catalog.models import Product, Variant
 from catalog.validators import CONTROL_CHARACTERS
-from config.transactions import PerTransaction
+from testkit.on_commit import forget_all
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def dirty(product_factory, variant_factory, category_factory) -> Product:
     )
     variant_factory(product=product, sku="DIRTY-1-M", colour=COLOUR)
     variant_factory(product__category=shirts, sku="CLEAN-1-M", colour="red")
-    PerTransaction.forget_all()  # as if committed
+    forget_all()  # as if committed
     return product
 
 
@@ -80,7 +80,7 @@ def test_the_xlsx_export_with_control_characters_imports_back_showing_the_replac
     assert {c.field for c in change.changes} == {"name", "description", "variant DIRTY-1-M colour"}
 
     assert catalog_import(path=path).applied
-    PerTransaction.forget_all()
+    forget_all()
     dirty.refresh_from_db()
     assert dirty.name == f"Blue{XLSX_REPLACEMENT} shirt"
     again = catalog_import(path=_xlsx(tmp_path, "again.xlsx"), dry_run=True)
@@ -102,7 +102,7 @@ def test_the_xlsx_export_round_trips_numbers_formulas_and_line_breaks(variant_fa
         price="1234.50",
         stock=7,
     )
-    PerTransaction.forget_all()
+    forget_all()
     path = _xlsx(tmp_path)
 
     header, row = _cells(path)

@@ -37,12 +37,9 @@ def people(editor_factory):
 
 def _previewed(user, tmp_path, capture, name: str = "spring.csv") -> CatalogImport:
     """An upload of ``user``, checked by its dry run (in-process) and ready to confirm."""
-    from catalog.tasks import catalog_import_queue
-
     path = write_csv(tmp_path / name, [row()])
     with capture(execute=True):
         job = catalog_import_upload(upload=SimpleUploadedFile(name, path.read_bytes()), user=user)
-        catalog_import_queue(import_id=job.pk, dry_run=True)
     job.refresh_from_db()
     assert job.status == CatalogImport.Status.PREVIEWED, job.report
     return job

@@ -8,8 +8,8 @@ import pytest
 from catalog.imports.report import ImportReport
 from catalog.imports.services import catalog_import
 from catalog.models import Product
-from config.transactions import PerTransaction
 from testkit.hostile_files import junk_csv
+from testkit.on_commit import forget_all
 from tests.catalog.imports.conftest import row
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_the_listed_changes_are_bounded_and_their_values_cut(
     for n in range(250):
         product = product_factory(sku=f"OLD-{n}", slug=f"old-{n}", category=None)
         variant_factory(product=product, sku=f"OLD-{n}-M")
-    PerTransaction.forget_all()
+    forget_all()
     rows = [
         row(
             product_sku=f"OLD-{n}",
@@ -136,7 +136,7 @@ def test_conflicts_are_kept_up_to_the_limit_and_counted(
     for n in range(5):
         product = product_factory(sku=f"OLD-{n}", slug=f"old-{n}", category=None)
         variant_factory(product=product, sku=f"OLD-{n}-M")
-    PerTransaction.forget_all()
+    forget_all()
     rows = [
         row(product_sku=f"OLD-{n}", slug=f"old-{n}", variant_sku=f"OLD-{n}-M", version=99)
         for n in range(5)

@@ -7,9 +7,9 @@ import pytest
 from catalog.imports.exports import catalog_export_file
 from catalog.imports.services import catalog_import
 from catalog.models import Product, Variant
-from config.transactions import PerTransaction
 from stats.batch.requests import recompute_requests
 from stats.models import ProductStaleness
+from testkit.on_commit import forget_all, items_in
 from tests.catalog.imports.conftest import row
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +26,7 @@ def shop(category_factory, product_factory, variant_factory):
         for size in ("M", "L"):
             variant_factory(product=product, sku=f"SHIRT-{n}-{size}", size=size)
         products.append(product)
-    PerTransaction.forget_all()  # as if the fixtures' saves had committed
+    forget_all()  # as if the fixtures' saves had committed
     return products
 
 
@@ -161,7 +161,7 @@ def test_a_product_changed_since_the_export_is_a_conflict_never_applied(shop, tm
     product = shop[0]
     product.name = "Renamed by an editor"
     product.save()  # version 2 now
-    PerTransaction.forget_all()
+    forget_all()
 
     report = catalog_import(path=path)
 
@@ -213,7 +213,7 @@ def test_each_imported_product_is_one_save_one_version_one_request(
     assert (report.new, report.changed) == (1, 2)
     ids = sorted(Product.objects.values_list("pk", flat=True))
     # One request per product (3), not one per row (7), queued for after the commit.
-    assert sorted(recompute_requests.items_in(callbacks)) == ids
+    assert sorted(items_in(recompute_requests, callbacks)) == ids
     # Changed products count one more version however many rows changed; new ones start at 1.
     assert dict(Product.objects.values_list("sku", "version")) == {
         "SHIRT-1": 2,

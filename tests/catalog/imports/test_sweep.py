@@ -15,10 +15,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.imports.heartbeat import cancel_requested
-from catalog.imports.jobs import catalog_import_cancel
+from catalog.imports.jobs import catalog_import_cancel, import_steps
 from catalog.imports.runs import catalog_import_run
 from catalog.imports.sweep import catalog_imports_sweep
 from catalog.models import CatalogImport, Product
+from testkit.on_commit import items_in
 from tests.catalog.imports.conftest import row, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,20 @@ def test_the_sweep_sends_a_step_whose_message_never_reached_the_broker(job_with_
     outcome = catalog_imports_sweep()
 
     assert outcome.to_send == [(checking.pk, True), (importing.pk, False)]
+
+
+def test_the_steps_to_send_go_out_together_once_the_sweeps_resets_commit(
+    job_with_file, django_capture_on_commit_callbacks
+):
+    checking = job_with_file(Status.CHECKING)
+    lost = job_with_file(heartbeat_at=_ago(_stale()), attempts=1, queued_at=_ago(600))
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        catalog_imports_sweep()
+
+    owners = {type(callback).__name__ for callback in callbacks}
+    assert len(callbacks) == 1, owners  # one publish: a broker still down fails once
+    assert items_in(import_steps, callbacks) == {checking.pk: True, lost.pk: False}
 
 
 def test_a_step_waiting_on_the_queue_is_sent_again_only_after_the_time_limit(job_with_file):

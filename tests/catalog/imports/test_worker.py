@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalog.imports.jobs import catalog_import_confirm, catalog_import_upload
 from catalog.models import CatalogImport, Product
-from catalog.tasks import catalog_import_queue
 from stats import figures
 from stats.models import ProductStaleness, ProductStats
 from testkit.reference import product_stats_from_scratch
@@ -54,7 +53,6 @@ def test_an_upload_is_previewed_imported_and_its_statistics_computed(import_work
 
     job = catalog_import_upload(upload=SimpleUploadedFile(path.name, path.read_bytes()), user=None)
     stored = Path(settings.VAR_DIR) / job.stored_path
-    catalog_import_queue(import_id=job.pk, dry_run=True)
     wait_for(
         lambda: _status(job) != CatalogImport.Status.CHECKING, timeout=60, message="the dry run"
     )
@@ -62,7 +60,6 @@ def test_an_upload_is_previewed_imported_and_its_statistics_computed(import_work
     assert (job.report["new"], Product.objects.count(), stored.is_file()) == (20, 0, True)
 
     catalog_import_confirm(import_id=job.pk)
-    catalog_import_queue(import_id=job.pk, dry_run=False)
     wait_for(
         lambda: _status(job) != CatalogImport.Status.IMPORTING, timeout=60, message="the import"
     )
@@ -90,10 +87,8 @@ def test_an_import_worker_killed_mid_import_leaves_nothing_and_the_next_one_impo
     ]
     path = write_csv(tmp_path / "big.csv", rows)
     job = catalog_import_upload(upload=SimpleUploadedFile(path.name, path.read_bytes()), user=None)
-    catalog_import_queue(import_id=job.pk, dry_run=True)
     wait_for(lambda: _status(job) == CatalogImport.Status.PREVIEWED, timeout=120, message="dry run")
     catalog_import_confirm(import_id=job.pk)
-    catalog_import_queue(import_id=job.pk, dry_run=False)
 
     def writing() -> bool:
         job.refresh_from_db()

@@ -13,7 +13,7 @@ from django.urls import reverse
 from catalog.imports.heartbeat import run_is_alive
 from catalog.imports.jobs import catalog_import_confirm, catalog_import_upload
 from catalog.models import CatalogImport, Product
-from catalog.tasks import catalog_import_queue, catalog_import_sweep_task
+from catalog.tasks import catalog_import_sweep_task
 from config.queues import QUEUE_CATALOG_IMPORTS
 from testkit.workers import (
     WorkerProcess,
@@ -46,7 +46,6 @@ def uploader(editors_group_restored, editor_factory):
 def _previewed(tmp_path, user, products: int = PRODUCTS) -> CatalogImport:
     path = write_csv(tmp_path / "big.csv", product_rows(products))
     job = catalog_import_upload(upload=SimpleUploadedFile(path.name, path.read_bytes()), user=user)
-    catalog_import_queue(import_id=job.pk, dry_run=True)
     wait_for(lambda: _refreshed(job).status == Status.PREVIEWED, timeout=120, message="the dry run")
     return job
 
@@ -56,7 +55,6 @@ def _importing(tmp_path, user) -> CatalogImport:
     lags up to a beat behind, and a loaded machine writes the rest in a second or two)."""
     job = _previewed(tmp_path, user)
     catalog_import_confirm(import_id=job.pk, user=user)
-    catalog_import_queue(import_id=job.pk, dry_run=False)
 
     def writing() -> bool:
         _refreshed(job)

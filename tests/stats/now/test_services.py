@@ -3,7 +3,6 @@
 import pytest
 
 from catalog.models import Product
-from config.transactions import PerTransaction
 from stats.figures import PRODUCT_FIGURES
 from stats.models import CategoryStaleness, CategoryStats, ProductStaleness, ProductStats
 from stats.now.selectors import product_stats_current, product_stats_pending
@@ -13,6 +12,7 @@ from stats.now.services import (
     product_stats_request_now,
 )
 from stats.recompute.products import product_stats_recompute, product_stats_recompute_all
+from testkit.on_commit import forget_all, items_in
 from testkit.reference import product_stats_from_scratch
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def product(variant_factory):
     """A product whose figures are current, with no stale mark and nothing collected."""
     product = variant_factory(stock=3).product
     product_stats_recompute(product_ids=[product.pk])
-    PerTransaction.forget_all()
+    forget_all()
     return product
 
 
@@ -46,7 +46,7 @@ def test_asking_marks_the_product_without_a_save_and_publishes_it_once_on_commit
         product_stats_request_now(product_id=product.pk)
         product_stats_request_now(product_id=product.pk)  # a double click
 
-    assert list(now_requests.items_in(callbacks)) == [product.pk]
+    assert list(items_in(now_requests, callbacks)) == [product.pk]
     assert ProductStaleness.objects.get(product=product).pending_saves == 0
     product_stats_recompute_now(product_id=product.pk)
     assert _saves(product) == saves
