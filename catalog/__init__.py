@@ -1,0 +1,15 @@
+"""The catalog: categories, products and their variants, and how editors change them.
+
+Pure logic apart from ``admin``; it imports neither stats nor editors. Other apps listen
+to ``signals`` and extend the admin through ``admin.hooks``.
+
+- ``models``; ``rules`` and ``validators`` (each field's rule, shared by forms, models and
+  the import); ``tree`` (walks of the category tree: cycle-safe, depth-bounded).
+- ``services`` (writes that are more than one save), ``selectors`` (named reads),
+  ``history`` (the History pages' bursts).
+- ``signals`` (what the catalog sends), ``receivers`` (every change counts one version).
+- ``concurrency`` (merge or conflict, pure), ``edit_targets`` (each form's version under a
+  row lock), ``presence`` (who else has a change form open).
+- ``imports``: CSV/XLSX import and export (its own docstring names its modules);
+  ``tasks``: the import worker's Celery wiring.
+"""

@@ -1,7 +1,20 @@
 """Project configuration: settings, URLs, WSGI and the Celery app.
 
 Importing the package loads the settings first: a refusal is one line and an exit, in
-every process (``config.startup``).
+every process (``startup``; ``gunicorn.conf.py`` at the top runs it in gunicorn's master).
+
+- ``settings`` (the one place environment variables are read, through ``env``), ``urls``,
+  ``wsgi``.
+- ``celery`` (the Celery app), ``queues`` (the one table of queues and worker roles),
+  ``queue_types`` (classic or quorum declaration arguments), ``workers`` (a starting worker
+  takes its role's rules), ``consumer`` (the consumer class of every role but bulk).
+- ``outbox`` (write now, publish after commit), ``transactions`` (what one transaction
+  collects, handed on at commit).
+- ``embedded_broker`` (the embedded default's kombu transport on SQLite),
+  ``process_manager`` (``make run`` under circus; deployment files from the Procfile).
+- ``admin`` (shared admin building blocks), ``commands`` (the base of every management
+  command: one-line errors, bounded arguments), ``humanize`` (counts and durations in
+  words), ``logs`` and ``access_log`` (one readable line per event, a quiet access log).
 """
 
 from config.startup import settings_or_exit

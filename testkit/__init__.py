@@ -7,6 +7,14 @@
 - ``admin_forms``: the product change form's POST data, as the admin sends it.
 - ``workers``: real Celery worker processes, queue purges and counts.
 - ``netproxy``: a TCP proxy that can cut a worker off its database.
+- ``on_commit``: what a test's transaction collected for after a commit that never comes.
+- ``shards``: publishing as a sharded deployment; ``cluster``: the three-node test cluster.
+- ``stack`` and ``managed_stack``: the Procfile's processes as a deployment starts them,
+  or under ``make run``'s process manager; ``embedded``: the embedded default in one var
+  directory; ``save_load``: a steady save load (``python -m testkit.save_load``).
+- ``backlog`` and ``broker_steps``: the embedded broker's backlog and one transport step
+  in a process of its own (its benchmark and kill tests).
+- ``hostile_files``: import files built to hurt.
 
 Never imported by the apps.
 """

@@ -1,6 +1,18 @@
 """The catalog's admin: products with their variants, variants, categories.
 
-Other apps add to these pages through ``catalog.admin.hooks``, never by replacing them.
+Other apps add to these pages through ``hooks``, never by replacing them.
+
+- ``product``, ``variant``, ``category``: the three model admins; ``changelist`` (the
+  product list reads a page's ids, then its rows), ``filters`` (a category filter that
+  means the whole subtree).
+- ``concurrency`` and ``presence``: the version check, merge, conflict form and presence
+  poll (logic in ``catalog.concurrency`` / ``catalog.presence``), with ``version_token``
+  (the signed token, bound to its object) and ``edit_form`` (the POST read and rewritten).
+- ``history``: the History pages (bursts, field diffs, a guarded revert).
+- ``imports``, ``import_jobs``, ``import_report``: import and export from the product
+  list, Catalog > Imports (Confirm, Cancel) and an import's report.
+- ``currency`` (one currency per product on both pages that set one), ``text`` (control
+  characters refused with our message), ``ids`` (a URL's id: 404 if it names nothing).
 """
 
 from catalog.admin.category import CategoryAdmin

@@ -1,8 +1,10 @@
 """``make run``'s process manager: every ``Procfile`` process under circus, restarted when
 it exits, its output prefixed with its name as honcho printed it.
 
-``python -m config.process_manager`` writes circus's configuration for this checkout's
-``Procfile`` (``circus_ini``) and runs circusd in the foreground; Ctrl-C stops every
-process (SIGTERM, then SIGKILL after ``GRACEFUL_TIMEOUT``). Why circus, and the restart
-policies of a deployment: docs/operations.md, "Processes".
+``python -m config.process_manager`` (``__main__``) reads the ``Procfile`` (``procfile``),
+writes circus's configuration for this checkout (``circus_ini``) and runs circusd in the
+foreground, printing each process's lines under its name (``output``); Ctrl-C stops every
+process (SIGTERM, then SIGKILL after ``GRACEFUL_TIMEOUT``). ``deployment`` writes systemd
+units and a compose file with restart policies from the same Procfile. Why circus:
+docs/operations.md, "Processes".
 """

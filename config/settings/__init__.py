@@ -4,7 +4,9 @@ Every environment variable the project reads is read in this package, through th
 readers of ``config/env.py`` (and listed in docs/operations.md). Defaults give a newcomer
 a working setup with no services: SQLite and the embedded broker under ``var/``.
 Production mode (``DJANGO_ENV=production``) has no defaults for secrets and refuses
-unsafe values. A module that needs another's value imports it by name.
+unsafe values. A module that needs another's value imports it by name: ``core`` (Django
+itself), ``database``, ``broker`` (Celery), ``catalog`` (catalog and editors), ``stats``,
+``schedule`` (Celery beat's periodic tasks).
 """
 
 from config.settings.broker import *

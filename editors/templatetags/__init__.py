@@ -1,0 +1,1 @@
+"""Template filters of the admin's pages: ``humanize_words`` (durations in words)."""
