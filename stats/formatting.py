@@ -42,14 +42,19 @@ def format_task_duration(seconds: float | None) -> str:
 
 
 def format_scope(run: BulkRun) -> str:
-    """What a run covers, in words: ``"category Shoes and its descendants"``.
+    """What a run covers, in words: ``"categories Hats and Shoes with their subcategories"``.
 
-    Reads ``run.category``: select it with the run where many runs are listed.
+    Reads ``run.categories``: prefetch them where many runs are listed.
     """
     if run.scope != BulkRun.Scope.CATEGORY:
         return run.get_scope_display().lower()
-    name = run.category.name if run.category is not None else "(deleted)"
-    return f"category {name} and its descendants"
+    names = sorted(category.name for category in run.categories.all())
+    if not names:
+        return "deleted categories and their subcategories"
+    if len(names) == 1:
+        return f"category {names[0]} and its subcategories"
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+    return f"categories {listed} with their subcategories"
 
 
 def format_product_prices(stats: ProductStats) -> str:

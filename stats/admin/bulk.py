@@ -69,7 +69,7 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         "created_at",
     ]
     list_display_links = ["id", "scope_text"]
-    list_select_related = ["category", "started_by"]
+    list_select_related = ["started_by"]
     list_filter = ["status", "trigger"]
     list_per_page = 50
     fieldsets = [
@@ -104,7 +104,8 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[BulkRun]:
-        return super().get_queryset(request).select_related("category", "started_by")
+        queryset = super().get_queryset(request).select_related("started_by")
+        return queryset.prefetch_related("categories")
 
     def get_fieldsets(self, request: HttpRequest, obj: BulkRun | None = None) -> Any:
         """The "Not queued" line only while chunks of an active run wait for their message."""

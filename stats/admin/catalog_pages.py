@@ -159,8 +159,9 @@ def start_bulk_run_for_products(
 def start_bulk_run_for_categories(
     model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Category]
 ) -> None:
+    """One run over the union of the selected categories' subtrees (each product once)."""
     start_bulk_runs(
-        model_admin, request, [{"scope": BulkRun.Scope.CATEGORY, "category": c} for c in queryset]
+        model_admin, request, [{"scope": BulkRun.Scope.CATEGORY, "categories": list(queryset)}]
     )
 
 

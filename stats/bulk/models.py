@@ -20,7 +20,7 @@ class BulkRun(models.Model):
 
     class Scope(models.TextChoices):
         ALL = "all", "Whole catalog"
-        CATEGORY = "category", "Category and descendants"
+        CATEGORY = "category", "Categories and their subcategories"
         PRODUCTS = "products", "Selected products"
 
     class Status(models.TextChoices):
@@ -37,9 +37,9 @@ class BulkRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     scope = models.CharField(max_length=16, choices=Scope.choices)
-    category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    #: A category run covers the union of these categories' subtrees (each product once).
+    #: A deleted category leaves the run, which keeps the products it counted.
+    categories = models.ManyToManyField(Category, blank=True, related_name="+")
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
     )

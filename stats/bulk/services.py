@@ -42,11 +42,13 @@ class ChunkOutcome(enum.Enum):
     SKIPPED = "skipped"  # finished already, or its run was cancelled
 
 
-def _scope_products(scope: str, category: Category | None) -> QuerySet[Product]:
+def _scope_products(scope: str, categories: list[Category]) -> QuerySet[Product]:
+    """A category run's products: the union of the subtrees, each product once."""
     products = Product.objects.order_by("id")
     if scope == BulkRun.Scope.CATEGORY:
-        assert category is not None, "bulk_run_start refuses a category run without one"
-        return products.filter(category_id__in=category_subtrees([category.pk], category_tree()))
+        assert categories, "bulk_run_start refuses a category run without a category"
+        roots = [category.pk for category in categories]
+        return products.filter(category_id__in=category_subtrees(roots, category_tree()))
     return products
 
 
@@ -66,7 +68,7 @@ def bulk_run_start(
     *,
     trigger: str,
     scope: str,
-    category: Category | None = None,
+    categories: Iterable[Category] = (),
     product_ids: Iterable[int] | None = None,
     started_by: "User | None" = None,
     chunk_size: int | None = None,
@@ -84,8 +86,9 @@ def bulk_run_start(
     ids = None
     if one_active_run and started_by is not None:
         _one_active_run_per_editor(started_by)
-    if scope == BulkRun.Scope.CATEGORY and category is None:
-        raise BulkRunError("A category run needs a category.")
+    chosen = sorted(set(categories), key=lambda category: category.pk)
+    if scope == BulkRun.Scope.CATEGORY and not chosen:
+        raise BulkRunError("A category run needs at least one category.")
     if scope == BulkRun.Scope.PRODUCTS:
         ids = sorted(set(product_ids or []))
         if not ids:
@@ -98,18 +101,19 @@ def bulk_run_start(
     run = BulkRun.objects.create(
         trigger=trigger,
         scope=scope,
-        category=category,
         started_by=started_by,
         chunk_size=chunk_size,
         rate_limit=settings.STATS_BULK_RATE_LIMIT,
     )
+    if scope == BulkRun.Scope.CATEGORY:
+        run.categories.set(chosen)
     chunks, total, number = [], 0, 0
     # A selection is already in memory (and checked): slice it rather than sending the
     # whole id list back to the database once per chunk.
     id_chunks = (
         (ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size))
         if ids is not None
-        else _id_chunks(_scope_products(scope, category), chunk_size)
+        else _id_chunks(_scope_products(scope, chosen), chunk_size)
     )
     for number, chunk_ids in enumerate(id_chunks, start=1):
         chunks.append(BulkChunk(run=run, number=number, product_ids=chunk_ids))

@@ -229,7 +229,7 @@ def test_a_category_moved_while_a_bulk_run_covers_it(
         variant_factory.create_batch(2, product=product, currency=currency)
     purge_queue(QUEUE_STATS_BATCH)
     run = bulk_run_start(
-        trigger=BulkRun.Trigger.OPS, scope=BulkRun.Scope.CATEGORY, category=root, chunk_size=2
+        trigger=BulkRun.Trigger.OPS, scope=BulkRun.Scope.CATEGORY, categories=[root], chunk_size=2
     )
     publish_bulk_chunks(run_id=run.pk)
     workers(QUEUE_STATS_BULK, STATS_BULK_RATE_LIMIT="30/m")

@@ -85,8 +85,22 @@ def test_category_covers_its_descendants(broker_url, category_factory, product_f
     output = _recompute("--category", "shoes")
 
     run = BulkRun.objects.get()
-    assert (run.scope, run.category, run.products_total) == ("category", shoes, 2)
-    assert f"Bulk run {run.pk} queued: category Shoes and its descendants, 2 products" in output
+    assert (run.scope, list(run.categories.all()), run.products_total) == ("category", [shoes], 2)
+    assert f"Bulk run {run.pk} queued: category Shoes and its subcategories, 2 products" in output
+
+
+def test_several_categories_make_one_run(broker_url, category_factory, product_factory):
+    shoes = category_factory(name="Shoes", slug="shoes")
+    hats = category_factory(name="Hats", slug="hats")
+    product_factory(category=shoes)
+    product_factory(category=hats)
+    product_factory()  # elsewhere in the catalog
+
+    output = _recompute("--category", "shoes", "--category", "hats")
+
+    run = BulkRun.objects.get()
+    assert (set(run.categories.all()), run.products_total) == ({shoes, hats}, 2)
+    assert "categories Hats and Shoes with their subcategories, 2 products" in output
 
 
 def test_products_covers_exactly_the_given_ids(broker_url, product_factory):

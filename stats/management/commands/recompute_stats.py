@@ -78,13 +78,18 @@ def _end_reason(run: BulkRun) -> str:
 class Command(ServiceCommand):
     help = (
         "Recompute product statistics over the rate-limited bulk queue: the whole catalog, "
-        "a category with its descendants, or the given products."
+        "categories with their subcategories, or the given products."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         scope = parser.add_mutually_exclusive_group(required=True)
         scope.add_argument("--all", action="store_true", help="The whole catalog.")
-        scope.add_argument("--category", metavar="SLUG", help="A category and all its descendants.")
+        scope.add_argument(
+            "--category",
+            metavar="SLUG",
+            action="append",
+            help="A category and all its subcategories (repeat: one run over them all).",
+        )
         scope.add_argument(
             "--products",
             metavar="ID",
@@ -117,7 +122,7 @@ class Command(ServiceCommand):
     def handle(
         self,
         *args: Any,
-        category: str | None,
+        category: list[str] | None,
         products: list[int] | None,
         chunk_size: int | None,
         wait: bool,
@@ -139,11 +144,12 @@ class Command(ServiceCommand):
             return
         # argparse has made sure exactly one of --all, --category, --products was given.
         scope_kwargs: dict[str, Any] = {"scope": BulkRun.Scope.ALL}
-        if category is not None:
-            found = Category.objects.filter(slug=category).first()
-            if found is None:
-                raise CommandError(f"No category with the slug {category!r}.")
-            scope_kwargs = {"scope": BulkRun.Scope.CATEGORY, "category": found}
+        if category:
+            found = list(Category.objects.filter(slug__in=category))
+            missing = sorted(set(category) - {c.slug for c in found})
+            if missing:
+                raise CommandError(f"No category with the slug {missing[0]!r}.")
+            scope_kwargs = {"scope": BulkRun.Scope.CATEGORY, "categories": found}
         elif products:
             scope_kwargs = {"scope": BulkRun.Scope.PRODUCTS, "product_ids": products}
         try:

@@ -54,8 +54,27 @@ def test_category_scope_covers_descendants_only(product_factory, category_factor
     child = category_factory(parent=root)
     inside = [product_factory(category=root), product_factory(category=child)]
     product_factory()  # elsewhere
-    run = _start(scope=BulkRun.Scope.CATEGORY, category=root)
+    run = _start(scope=BulkRun.Scope.CATEGORY, categories=[root])
     assert sorted(run.chunks.get().product_ids) == sorted(p.pk for p in inside)
+
+
+def test_several_categories_make_one_run_over_the_union_of_their_subtrees(
+    product_factory, category_factory
+):
+    shoes, hats = category_factory(), category_factory()
+    boots = category_factory(parent=shoes)
+    inside = [product_factory(category=boots), product_factory(category=hats)]
+    product_factory()  # elsewhere
+    # boots is also under shoes: its product is counted once
+    run = _start(scope=BulkRun.Scope.CATEGORY, categories=[shoes, hats, boots])
+    assert sorted(run.chunks.get().product_ids) == sorted(p.pk for p in inside)
+    assert run.products_total == 2
+    assert set(run.categories.all()) == {shoes, hats, boots}
+
+
+def test_a_category_run_without_a_category_is_refused():
+    with pytest.raises(BulkRunError, match="at least one category"):
+        _start(scope=BulkRun.Scope.CATEGORY, categories=[])
 
 
 def test_unknown_product_ids_are_refused(product_factory):
