@@ -7,7 +7,7 @@ defaults below (nothing stale, nothing running, workers not asked).
 
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from stats.records.selectors import TaskFailureFigures, TaskFigures
@@ -30,6 +30,26 @@ class QueueFigures:
     ack_rate: float | None = None
     oldest_message_age: float | None = None
     error: str = ""
+
+
+#: A buffer's moments, epoch seconds as the workers report them, ISO 8601 in JSON.
+BUFFER_TIMES = ("last_flush_at", "started_at", "buffered_since")
+
+
+def _iso(epoch: float | None) -> str | None:
+    return None if epoch is None else datetime.fromtimestamp(epoch, UTC).isoformat()
+
+
+def _epoch(value: str | float | None) -> float | None:
+    """Back from JSON (snapshots stored before the ISO change hold epoch seconds)."""
+    if value is None or isinstance(value, int | float):
+        return value
+    return datetime.fromisoformat(value).timestamp()
+
+
+def _buffer_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    fields = {key: value for key, value in raw.items() if key != "seconds_since_flush"}
+    return fields | {key: _epoch(fields.get(key)) for key in BUFFER_TIMES if key in fields}
 
 
 @dataclass
@@ -134,7 +154,7 @@ class Snapshot:
             batch_buffers=None
             if buffers is None
             else [
-                BatchBuffer(**{k: v for k, v in raw.items() if k != "seconds_since_flush"})
+                BatchBuffer(**_buffer_fields(raw))
                 for raw in buffers
             ],
             bulk_run=data.get("bulk_run"),
@@ -168,4 +188,5 @@ class Snapshot:
         data["source_ages"] = self.source_ages()
         for buffer, raw in zip(self.batch_buffers or [], data["batch_buffers"] or [], strict=True):
             raw["seconds_since_flush"] = buffer.seconds_since_flush
+            raw.update({key: _iso(getattr(buffer, key)) for key in BUFFER_TIMES})
         return data

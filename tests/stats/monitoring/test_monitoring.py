@@ -7,7 +7,7 @@ measure is "unknown", never mistaken for 0 or for "ok".
 
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -316,6 +316,20 @@ def test_as_dict_is_json_serialisable_with_a_bulk_run_and_buffers():
     assert data["bulk_run"]["percent"] == 40
     assert data["bulk_run"]["eta_seconds"] == 6 * 120  # 6 chunks left at 30 an hour
     assert {c["name"] for c in data["checks"]} >= {"bulk worker", "batch flush"}
+
+
+def test_every_moment_in_the_json_is_iso_8601_and_reads_back_as_it_was():
+    started = time.time() - 3600
+    snapshot = _snapshot(buffers=[_buffer(buffered=2, started_at=started, buffered_since=None)])
+
+    data = json.loads(json.dumps(snapshot.as_dict()))
+
+    (buffer,) = data["batch_buffers"]
+    assert datetime.fromisoformat(buffer["started_at"]).timestamp() == pytest.approx(started)
+    assert datetime.fromisoformat(buffer["last_flush_at"]).tzinfo is not None
+    assert buffer["buffered_since"] is None
+    (back,) = Snapshot.from_dict(data).batch_buffers
+    assert back.started_at == pytest.approx(started)
 
 
 def test_as_dict_keeps_unknown_as_null():

@@ -281,7 +281,7 @@ def test_plain_amqp_knows_ready_and_consumers_and_marks_the_rest_unknown(workers
 
     out = StringIO()
     with pytest.raises(SystemExit) as exit_:
-        call_command("queue_status", stdout=out)
+        call_command("queue_status", "--live", stdout=out)
     assert exit_.value.code == 2  # no consumer on either stats queue
     (row,) = [line for line in out.getvalue().splitlines() if line.startswith(QUEUE_STATS_BULK)]
     # ready, unacked, consumers, active, publish/s, ack/s
@@ -356,13 +356,13 @@ def test_queue_status_exits_2_without_a_batch_worker_and_prints_json(management,
 
     out = StringIO()
     with pytest.raises(SystemExit) as exit_:
-        call_command("queue_status", stdout=out)
+        call_command("queue_status", "--live", stdout=out)
     assert exit_.value.code == 2
     assert "[CRITICAL] batch worker: no consumer on the batch queue" in out.getvalue()
 
     out = StringIO()
     with pytest.raises(SystemExit) as exit_:
-        call_command("queue_status", "--json", stdout=out)
+        call_command("queue_status", "--live", "--json", stdout=out)
     assert exit_.value.code == 2
     data = json.loads(out.getvalue())
     assert {"queues", "checks", "status"} <= data.keys()
