@@ -25,20 +25,45 @@ CONSUMED_QUEUES = tuple(consumed_queue_names())
 
 
 def _authorized(request: HttpRequest) -> bool:
+    return _refusal(request) is None
+
+
+def _refusal(request: HttpRequest) -> JsonResponse | None:
+    """Why a caller may not read the ops figures, in words that say what to do; None if
+    it may. A wrong or unexpected token is told apart from a missing one, and a logged-in
+    user without the permission gets 403 naming it (asking again cannot help)."""
     header = request.headers.get("Authorization", "")
     token = settings.METRICS_TOKEN
-    if token and header.startswith("Bearer "):
-        # Constant-time comparison: the token must not leak through response timing.
-        return hmac.compare_digest(header[7:].encode(), token.encode())
     user = request.user
-    return user.is_authenticated and user.is_staff and user.has_perm("stats.view_ops")
-
-
-def _unauthorized() -> JsonResponse:
-    response = JsonResponse(
-        {"error": "unauthorized", "reason": "send 'Authorization: Bearer <METRICS_TOKEN>'"},
-        status=401,
+    if user.is_authenticated and user.is_staff and user.has_perm("stats.view_ops"):
+        return None
+    if header.startswith("Bearer "):
+        if not token:
+            return _unauthorized("this server has no METRICS_TOKEN set: tokens are refused")
+        # Constant-time comparison: the token must not leak through response timing.
+        if hmac.compare_digest(header[7:].encode(), token.encode()):
+            return None
+        return _unauthorized("the bearer token is not this server's METRICS_TOKEN")
+    if user.is_authenticated:
+        response = JsonResponse(
+            {
+                "error": "forbidden",
+                "reason": f"{user.get_username()} lacks the permission stats.view_ops "
+                "(Can view the queues & workers page and metrics)",
+            },
+            status=403,
+        )
+        return response
+    if token:
+        return _unauthorized("send 'Authorization: Bearer <METRICS_TOKEN>' or log in as staff")
+    return _unauthorized(
+        "log in to the admin as staff with the permission stats.view_ops "
+        "(no METRICS_TOKEN is set on this server)"
     )
+
+
+def _unauthorized(reason: str) -> JsonResponse:
+    response = JsonResponse({"error": "unauthorized", "reason": reason}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="catalog-editor"'
     return response
 
@@ -94,15 +119,15 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 def status_json(request: HttpRequest) -> JsonResponse:
-    if not _authorized(request):
-        return _unauthorized()
+    if refusal := _refusal(request):
+        return refusal
     return JsonResponse(monitoring_snapshot_latest().as_dict(), json_dumps_params={"default": str})
 
 
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not _authorized(request):
-        return _unauthorized()
+    if refusal := _refusal(request):
+        return refusal
     return HttpResponse(
         snapshot_metrics(monitoring_snapshot_latest()), content_type=CONTENT_TYPE_LATEST
     )

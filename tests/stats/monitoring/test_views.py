@@ -85,6 +85,35 @@ def test_metrics_and_status_refuse_without_the_token(client, url_name, header):
     assert response["WWW-Authenticate"].startswith("Bearer")
 
 
+@pytest.mark.parametrize(
+    ("token", "header", "status", "reason"),
+    [
+        (TOKEN, None, 401, "send 'Authorization: Bearer <METRICS_TOKEN>' or log in as staff"),
+        (TOKEN, "Bearer wrong-token", 401, "the bearer token is not this server's METRICS_TOKEN"),
+        ("", "Bearer anything", 401, "this server has no METRICS_TOKEN set: tokens are refused"),
+        ("", None, 401, "log in to the admin as staff with the permission stats.view_ops"),
+    ],
+)
+def test_a_refusal_says_what_is_wrong(client, settings, token, header, status, reason):
+    settings.METRICS_TOKEN = token
+    kwargs = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = client.get(reverse("metrics"), **kwargs)
+    assert response.status_code == status
+    assert response.json()["reason"].startswith(reason)
+
+
+@pytest.mark.django_db
+def test_a_logged_in_user_without_the_permission_is_forbidden_and_told_which(client, editor):
+    client.force_login(editor)
+    response = client.get(reverse("metrics"))
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": "forbidden",
+        "reason": f"{editor.username} lacks the permission stats.view_ops "
+        "(Can view the queues & workers page and metrics)",
+    }
+
+
 @pytest.mark.slow  # the snapshot waits up to 2 s for workers' replies
 def test_metrics_with_the_token_parse_as_prometheus_text(client, declared_queues):
     response = client.get(reverse("metrics"), HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
@@ -100,7 +129,7 @@ def test_metrics_with_the_token_parse_as_prometheus_text(client, declared_queues
 def test_status_json_for_staff_with_the_ops_permission(client, broker_url, editor):
     _sample()
     client.force_login(editor)
-    assert client.get(reverse("ops-status")).status_code == 401
+    assert client.get(reverse("ops-status")).status_code == 403
     editor.user_permissions.add(Permission.objects.get(codename="view_ops"))
     editor = type(editor).objects.get(pk=editor.pk)  # drop the permission cache
     client.force_login(editor)
