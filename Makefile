@@ -24,17 +24,19 @@ $(STAMP): setup.cfg pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# Quiet: each step says in a line what it did (errors print in full); CATALOG_VERBOSE=1
+# brings back Celery's banners and every access line (docs/operations.md, "Logs").
 run: $(STAMP)
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_catalog --products $${SEED_PRODUCTS:-2000}
+	@$(PY) manage.py migrate --noinput --verbosity 0 && echo "Database migrated."
+	@$(PY) manage.py seed_catalog --products $${SEED_PRODUCTS:-2000}
 	@# A baseline history record per seeded row, so an editor's first save shows a diff
 	@# (nothing to do, silently, once any history exists).
-	$(PY) manage.py history_baseline
+	@$(PY) manage.py history_baseline
 	@# Figures for the demo catalog before the workers start (current ones are only read).
-	$(PY) manage.py recompute_stats --all --in-process
-	$(PY) manage.py create_demo_admin
+	@$(PY) manage.py recompute_stats --all --in-process
+	@$(PY) manage.py create_demo_admin
 	@echo "Admin: http://127.0.0.1:$${WEB_PORT:-8000}/admin/  (Ctrl-C stops every process)"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m config.process_manager
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) -m config.process_manager
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -47,7 +47,7 @@ def make_run_commands(env: dict[str, str], path: Path = MAKEFILE) -> list[list[s
         if not line.startswith("\t"):
             in_run = line.startswith("run:")
             continue
-        text = line.strip()
+        text = line.strip().removeprefix("@").split(" && ")[0]
         if in_run and text.startswith("$(PY) manage.py "):
             text = re.sub(r"\$\$\{(\w+):-([^}]*)\}", lambda m: env.get(m[1]) or m[2], text)
             commands.append(shlex.split(text)[2:])

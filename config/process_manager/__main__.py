@@ -12,7 +12,7 @@ from config.process_manager.circus_ini import write_circus_ini
 
 
 def main() -> None:
-    ini = write_circus_ini(settings.VAR_DIR / "run")
+    ini = write_circus_ini(settings.VAR_DIR / "run", quiet=not settings.CATALOG_VERBOSE)
     circusd = shutil.which("circusd") or str(Path(sys.executable).with_name("circusd"))
     os.execv(circusd, [circusd, str(ini)])
 

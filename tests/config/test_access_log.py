@@ -30,10 +30,12 @@ def access_lines():
 
     def request(path: str, status: int = 200) -> list[str]:
         lines.lines.clear()
+        path, _, query = path.partition("?")
         environ = {
             "REQUEST_METHOD": "GET",
             "RAW_URI": path,
             "PATH_INFO": path,
+            "QUERY_STRING": query,
             "SERVER_PROTOCOL": "HTTP/1.1",
             "REMOTE_ADDR": "127.0.0.1",
         }
@@ -69,3 +71,28 @@ def test_catalog_verbose_logs_static_files_too(access_lines, settings):
     settings.CATALOG_VERBOSE = True
     assert len(access_lines("/static/admin/css/base.css")) == 1
     assert len(access_lines("/favicon.svg")) == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/stats/products/12/figures",
+        "/admin/catalog/product/12/presence/",
+        "/admin/catalog/category/3/presence/",
+        "/admin/stats/opsdashboard/?partial=1",
+    ],
+)
+def test_the_polls_of_open_pages_are_left_out(access_lines, path):
+    assert access_lines(path) == []
+
+
+@pytest.mark.parametrize(
+    "path", ["/stats/products/12/figures", "/admin/catalog/product/12/presence/"]
+)
+def test_a_failing_poll_is_logged(access_lines, path):
+    assert len(access_lines(path, status=403)) == 1
+
+
+def test_catalog_verbose_logs_the_polls_too(access_lines, settings):
+    settings.CATALOG_VERBOSE = True
+    assert len(access_lines("/stats/products/12/figures")) == 1

@@ -15,11 +15,13 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
+from config.process_manager import output
 from config.process_manager.circus_ini import circus_ini
-from config.process_manager.output import Prefixed, describe_exit
+from config.process_manager.output import Prefixed, describe_exit, stop_notice
 from config.process_manager.procfile import procfile_commands
 from testkit.managed_stack import ManagedStack
 from testkit.stack import ROOT
@@ -38,6 +40,41 @@ def test_circus_runs_each_procfile_process_as_honcho_did_and_restarts_it_forever
         assert watchers[name]["max_retry"] == "-1"  # never given up on
         assert watchers[name]["stdout_stream.name"] == name
     assert ini["circus"]["endpoint"].startswith("ipc://")  # no TCP port of its own
+
+
+def test_a_quiet_run_starts_celery_without_banners_or_the_root_warning(tmp_path):
+    ini = configparser.RawConfigParser()
+    ini.read_string(circus_ini(procfile_commands(), run_dir=tmp_path, quiet=True))
+
+    for name, command in procfile_commands().items():
+        cmd = shlex.split(ini[f"watcher:{name}"]["cmd"])[2]
+        if command.startswith("celery "):
+            assert cmd == "exec celery --quiet " + command.removeprefix("celery ")
+            assert "superuser" in ini[f"env:{name}"]["PYTHONWARNINGS"]
+        else:
+            assert cmd == f"exec {command}"
+        assert ini[f"watcher:{name}"]["stdout_stream.quiet"] == "1"
+
+
+def test_a_quiet_stream_prints_only_problems_once_everything_stops(capsys, monkeypatch):
+    monkeypatch.setattr(output, "_stopping", False)
+    quiet, verbose = Prefixed(name="web", width="6", quiet="1"), Prefixed(name="web", width="6")
+    arbiter = SimpleNamespace(watchers=[SimpleNamespace(name="web")])
+
+    quiet({"data": b"Listening\n"})
+    stop_notice(SimpleNamespace(name="web"), arbiter, "before_stop")
+    stop_notice(SimpleNamespace(name="web"), arbiter, "before_stop")  # each watcher calls it
+    quiet({"data": b"[INFO] Handling signal: term\nworker: Warm shutdown\n"})
+    quiet({"data": b"[ERROR] Worker (pid:7) was sent SIGKILL\n"})
+    verbose({"data": b"[INFO] Shutting down: Master\n"})
+
+    lines = [line.split(" ", 1)[1] for line in capsys.readouterr().out.splitlines()]
+    assert lines == [
+        "web    | Listening",
+        "system | stopping every process...",
+        "web    | [ERROR] Worker (pid:7) was sent SIGKILL",
+        "web    | [INFO] Shutting down: Master",
+    ]
 
 
 def test_output_is_prefixed_line_by_line_and_exits_are_named(capsys):
@@ -138,6 +175,10 @@ def test_killed_processes_come_back_the_web_answers_throughout_and_ctrl_c_stops_
     for name in (*WORKERS, "web"):
         assert f"system        | {name} killed by signal {int(signal.SIGKILL)}" in log, log
     assert seconds < 60 and not stack.descendants()
+    # Ctrl-C: one line, then nothing (no goodbyes, no errors), and a clean exit.
+    stopped = stack.log.read_text(errors="replace").split("| stopping every process...\n")
+    assert len(stopped) == 2 and stopped[1].strip() == "", stopped[-1][-3000:]
+    assert stack.manager is not None and stack.manager.returncode == 0
 
 
 def _host() -> str:
