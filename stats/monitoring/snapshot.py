@@ -153,10 +153,7 @@ class Snapshot:
             queues={name: QueueFigures(**raw) for name, raw in data["queues"].items()},
             batch_buffers=None
             if buffers is None
-            else [
-                BatchBuffer(**_buffer_fields(raw))
-                for raw in buffers
-            ],
+            else [BatchBuffer(**_buffer_fields(raw)) for raw in buffers],
             bulk_run=data.get("bulk_run"),
             stale_products=data["stale_products"],
             oldest_stale_seconds=data.get("oldest_stale_seconds"),
