@@ -6,6 +6,9 @@ from editors import views as editors_views
 from stats.admin.fresh import product_figures_view
 from stats.monitoring import views as stats_views
 
+#: The admin's look and the missing permission named, not Django's bare "403 Forbidden".
+handler403 = "editors.forbidden.permission_denied"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     # Browsers ask for /favicon.ico on pages that name no icon (the 403 page, JSON).

@@ -2,6 +2,7 @@
 
 ``services`` (accounts, groups, the admin theme), ``selectors`` (what each editor did, per
 day), ``admin`` (Editor activity), ``branding`` and ``views`` (our logo and favicon),
-``receivers`` (the admin theme loaded after every migrate), ``templatetags`` (``humanize_words``:
-durations in words on the admin's pages), ``models`` (the Editor activity page's permission).
+``forbidden`` (the 403 page, naming the missing permission), ``receivers`` (the admin
+theme loaded after every migrate), ``templatetags`` (``humanize_words``: durations in
+words on the admin's pages), ``models`` (the Editor activity page's permission).
 """
