@@ -53,3 +53,38 @@ def human_duration(value: timedelta | float | int | None) -> str:
         if len(parts) == 2:
             break
     return " ".join(parts)
+
+
+# --- Short durations, for operators: one style ("45s", "3m 30s", "2h 05m") everywhere ---
+
+
+def format_duration(seconds: float | None) -> str:
+    """``200`` -> ``"3m 20s"``, ``7500`` -> ``"2h 05m"``; ``None`` (no estimate) -> ``"-"``.
+
+    Two units at most: at 30 chunks an hour an ETA is hours or days away, and seconds
+    of precision there would only suggest an accuracy the rate limit cannot give.
+    """
+    if seconds is None:
+        return "-"
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes:02d}m"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours:02d}h"
+
+
+def format_task_duration(seconds: float | None) -> str:
+    """A task's duration: ``0.0123`` -> ``"12ms"``, ``4.25`` -> ``"4.2s"``, None -> ``"-"``."""
+    if seconds is None:
+        return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    return format_duration(seconds)

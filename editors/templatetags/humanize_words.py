@@ -1,4 +1,5 @@
-"""Template filters over ``config.humanize``: durations in words for the admin's pages.
+"""Template filters over ``config.humanize``: durations in words for the admin's pages,
+and short ones ("3m 30s") for the operators' pages.
 
 Here because template libraries live in an installed app and ``config`` is not one; any
 template may ``{% load humanize_words %}``.
@@ -8,6 +9,7 @@ from datetime import timedelta
 
 from django import template
 
+from config.humanize import format_duration
 from config.humanize import human_duration as _human_duration
 
 register = template.Library()
@@ -17,3 +19,9 @@ register = template.Library()
 def human_duration(value: timedelta | float | int | None) -> str:
     """``{{ cooloff_timedelta|human_duration }}`` -> ``"15 minutes"``."""
     return _human_duration(value)
+
+
+@register.filter
+def short_duration(value: float | int | None) -> str:
+    """``{{ seconds|short_duration }}`` -> ``"3m 30s"``: the operators' one style."""
+    return format_duration(value)

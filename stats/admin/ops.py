@@ -1,4 +1,5 @@
-"""Statistics > Queues & workers: the latest monitoring snapshot and a 24-hour chart."""
+"""Statistics > Queues & workers: the latest monitoring snapshot and a chart (last hour by
+default; 24 hours and 7 days on request)."""
 
 from datetime import timedelta
 from typing import Any
@@ -18,7 +19,8 @@ from stats.monitoring.services import monitoring_samples_series, monitoring_snap
 
 #: The chart's periods (the samples are kept ``STATS_MONITOR_SAMPLE_RETENTION_HOURS``).
 CHART_PERIODS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7)}
-DEFAULT_PERIOD = "24h"
+#: The last hour: what is happening now, where a day's scale would flatten it.
+DEFAULT_PERIOD = "1h"
 
 
 @admin.register(OpsDashboard)

@@ -14,7 +14,21 @@ from math import ceil
 from django.utils import timezone
 from django.utils.html import escape
 
-COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"]
+#: One colour per line (ten, told apart also by people with the common colour-vision
+#: deficiencies); beyond ten, lines repeat a colour with a dash pattern of their own.
+COLOURS = [
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#7f7f7f",
+    "#bcbd22",
+]
+DASHES = ["", "6 3", "2 2", "8 3 2 3"]
 MAX_POINTS = 240
 #: A value above SPIKE_FACTOR x the 95th percentile of the others is drawn as a spike.
 SPIKE_FACTOR = 3
@@ -90,6 +104,8 @@ def line_chart_svg(
     parts += _time_axis(start, end, x, top + plot_h, local)
     for index, (name, points) in enumerate(sorted(thinned.items())):
         colour = COLOURS[index % len(COLOURS)]
+        dash = DASHES[index // len(COLOURS) % len(DASHES)]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
         segment: list[str] = []
         segments = [segment]
         for when, value in points:
@@ -108,13 +124,14 @@ def line_chart_svg(
             )
         for points_attr in filter(None, segments):
             parts.append(
-                f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" '
+                f'<polyline fill="none" stroke="{colour}" stroke-width="1.5"{dashed} '
                 f'points="{" ".join(points_attr)}"/>'
             )
         legend_y = top + 14 * index + 10
         parts.append(
-            f'<rect x="{left + plot_w + 10}" y="{legend_y - 8}" width="10" height="10" '
-            f'fill="{colour}"/><text x="{left + plot_w + 25}" y="{legend_y + 1}" '
+            f'<line x1="{left + plot_w + 8}" y1="{legend_y - 3}" x2="{left + plot_w + 22}" '
+            f'y2="{legend_y - 3}" stroke="{colour}" stroke-width="3"{dashed}/>'
+            f'<text x="{left + plot_w + 25}" y="{legend_y + 1}" '
             f'font-size="11">{escape(name)}</text>'
         )
     if values and max(values) > peak:

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from config.humanize import quantity
+from config.humanize import format_duration, quantity
 from config.queues import (
     QUEUE_STATS_BATCH,
     QUEUE_STATS_BULK,
@@ -85,7 +85,7 @@ def batch_shards_check(shards: list[ShardFigures]) -> Check:
         return Check(
             name,
             CRITICAL,
-            f"no consumer on {', '.join(s.queue for s in lost)} for over {limit:.0f} s: "
+            f"no consumer on {', '.join(s.queue for s in lost)} for over {format_duration(limit)}: "
             "their saves wait for the sweep (is a batch worker stuck, or none left?)",
         )
     workers = {w for s in shards for w in s.workers}
@@ -175,7 +175,8 @@ def _batch_checks(
                 CRITICAL,
                 f"{buffer.worker} holds {quantity(buffer.buffered, 'request')}, the oldest "
                 "unflushed for "
-                f"{buffer.oldest_wait:.0f} s (> 2 x {buffer.flush_interval:.0f} s): "
+                f"{format_duration(buffer.oldest_wait)} "
+                f"(> 2 x {format_duration(buffer.flush_interval)}): "
                 "stuck flush timer?",
             )
         )
@@ -190,7 +191,7 @@ def _batch_checks(
 def _stale_check(oldest: float | None, count: int) -> Check:
     if oldest is None:
         return Check("stale statistics", OK, "no stale product")
-    message = f"{quantity(count, 'stale product')}, oldest {oldest:.0f} s"
+    message = f"{quantity(count, 'stale product')}, oldest {format_duration(oldest)}"
     if oldest > settings.STATS_MONITOR_STALE_CRITICAL:
         return Check("stale statistics", CRITICAL, message)
     if oldest > settings.STATS_MONITOR_STALE_WARNING:
@@ -206,6 +207,7 @@ def freshness_check(age: float | None, max_age: float) -> Check:
         return Check(
             FRESHNESS,
             CRITICAL,
-            f"latest snapshot is {age:.0f} s old (> {max_age:.0f} s): is beat running?",
+            f"latest snapshot is {format_duration(age)} old (> {format_duration(max_age)}): "
+            "is beat running?",
         )
-    return Check(FRESHNESS, OK, f"snapshot {age:.0f} s old")
+    return Check(FRESHNESS, OK, f"snapshot {format_duration(age)} old")

@@ -32,7 +32,9 @@ class BatchEta:
 def _buffer_eta(buffer: BatchBuffer, now: float) -> float:
     interval = float(buffer.flush_interval)
     if buffer.buffered and buffer.buffered_since is not None:
-        left = buffer.buffered_since + interval - now
+        # To the millisecond: the stored snapshot keeps times in ISO 8601 (microseconds),
+        # and a rounding crumb must not become a whole second once rounded up.
+        left = round(buffer.buffered_since + interval - now, 3)
         if left > 0:
             return left
     # An empty buffer (the request starts or meets a running timer), or one whose flush

@@ -79,7 +79,7 @@ def render_snapshot(snapshot: Snapshot) -> str:
 
 def _lag(snapshot: Snapshot) -> str:
     lag = snapshot.source_lag.get("broker", 0)
-    return f", up to {lag:.0f} s behind the broker" if lag else ""
+    return f", up to {format_duration(lag)} behind the broker" if lag else ""
 
 
 def render_tasks(snapshot: Snapshot) -> list[str]:

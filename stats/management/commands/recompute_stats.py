@@ -20,7 +20,7 @@ from config.outbox import unsent
 from stats.bulk.models import BulkRun
 from stats.bulk.selectors import bulk_run_progress
 from stats.bulk.services import BulkRunError, bulk_run_start
-from stats.formatting import format_duration, format_scope
+from stats.formatting import format_duration, format_scope, format_task_duration
 from stats.recompute.products import product_stats_recompute_all
 
 BAR_WIDTH = 30
@@ -136,7 +136,7 @@ class Command(ServiceCommand):
             started = time.monotonic()
             result = product_stats_recompute_all(chunk_size=chunk_size or 1000)
             self.stdout.write(
-                f"Statistics computed in {time.monotonic() - started:.1f} s: "
+                f"Statistics computed in {format_task_duration(time.monotonic() - started)}: "
                 f"{quantity(result.computed, 'product')} computed, "
                 f"{result.skipped_current:,} already current, {result.failed:,} failed, "
                 f"{quantity(result.categories, 'category', 'categories')}."

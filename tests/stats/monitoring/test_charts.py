@@ -3,6 +3,8 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from stats.monitoring.charts import MAX_POINTS, chart_scale, downsample, line_chart_svg
 
 START = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
@@ -56,3 +58,20 @@ def test_the_time_axis_has_round_ticks_for_each_period():
     week = line_chart_svg({"q": _minutes([1] * 60)}, start=START, end=START + timedelta(days=7))
     assert re.findall(r">(\d\d:\d0)</text>", one_hour)[:3] == ["00:00", "00:10", "00:20"]
     assert "Wed 25" in week and "Thu 26" in week
+
+
+def test_each_line_has_a_look_of_its_own_and_a_legend_entry():
+    names = [f"queue {n:02d}" for n in range(12)]  # more lines than colours
+    svg = line_chart_svg(
+        {name: _minutes([1, 2, 3]) for name in names}, start=START, end=START + timedelta(hours=1)
+    )
+    looks = re.findall(r'<polyline fill="none" stroke="([^"]+)" stroke-width="1.5"([^/]*)', svg)
+    assert len(looks) == len(names) and len(set(looks)) == len(names)
+    legend = re.findall(r'font-size="11">(queue \d\d)</text>', svg)
+    assert legend == names
+
+
+@pytest.mark.django_db
+def test_the_ops_page_charts_the_last_hour_by_default(admin_client):
+    page = admin_client.get("/admin/stats/opsdashboard/").content.decode()
+    assert "last 1h" in page and "<strong>[1h]</strong>" in page
