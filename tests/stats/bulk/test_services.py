@@ -1,6 +1,10 @@
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from stats.bulk import services as bulk
 from stats.bulk.selectors import bulk_run_progress, seconds_per_task
@@ -218,6 +222,39 @@ def test_eta_comes_from_the_chunks_left_and_the_rate(product_factory):
     run.refresh_from_db()
     progress = bulk_run_progress(run)
     assert (progress.percent, progress.chunks_left, progress.eta_seconds) == (25, 3, 360)
+
+
+def _running(*, total: int, finished: int, started_seconds_ago: float) -> tuple[BulkRun, Any]:
+    now = timezone.now()
+    run = BulkRun(
+        trigger=BulkRun.Trigger.OPS,
+        scope=BulkRun.Scope.ALL,
+        status=BulkRun.Status.RUNNING,
+        chunk_size=1,
+        rate_limit="30/h",
+        chunks_total=total,
+        chunks_done=finished,
+        started_at=now - timedelta(seconds=started_seconds_ago),
+    )
+    return run, now
+
+
+def test_the_eta_counts_down_between_chunks():
+    run, now = _running(total=3, finished=1, started_seconds_ago=10)
+    # The second chunk is due 120 s after the first started, the third 120 s later.
+    assert bulk_run_progress(run, now=now).eta_seconds == 110 + 120
+    later = now + timedelta(seconds=30)
+    assert bulk_run_progress(run, now=later).eta_seconds == 80 + 120
+
+
+def test_a_single_chunk_run_is_not_given_a_token_interval_it_will_not_wait():
+    run, now = _running(total=1, finished=0, started_seconds_ago=5)
+    assert bulk_run_progress(run, now=now).eta_seconds == 0
+
+
+def test_work_slower_than_the_rate_limit_sets_the_pace():
+    run, now = _running(total=4, finished=2, started_seconds_ago=600)  # 300 s a chunk
+    assert bulk_run_progress(run, now=now).eta_seconds == 0 + 1 * 300
 
 
 def test_a_zero_chunk_size_is_refused_not_replaced(product_factory):
