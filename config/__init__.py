@@ -4,7 +4,7 @@ Importing the package loads the settings first: a refusal is one line and an exi
 every process (``startup``; ``gunicorn.conf.py`` at the top runs it in gunicorn's master).
 
 - ``settings`` (the one place environment variables are read, through ``env``), ``urls``,
-  ``wsgi``.
+  ``wsgi``, ``formats`` (one way to write a date on every page).
 - ``celery`` (the Celery app), ``queues`` (the one table of queues and worker roles),
   ``queue_types`` (classic or quorum declaration arguments), ``workers`` (a starting worker
   takes its role's rules), ``consumer`` (the consumer class of every role but bulk).

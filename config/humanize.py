@@ -6,8 +6,9 @@ reads "1 product", never "1 products", and a duration "15 minutes", never "PT15M
 translatable, although the admin is English-only today.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.utils import formats, timezone
 from django.utils.translation import ngettext
 
 #: (seconds in the unit, singular, plural), largest first.
@@ -88,3 +89,11 @@ def format_task_duration(seconds: float | None) -> str:
     if seconds < 60:
         return f"{seconds:.1f}s"
     return format_duration(seconds)
+
+
+def format_moment(value: datetime | None) -> str:
+    """``"5 Dec 2026, 19:14"`` in the site's time zone: the one way a moment is written
+    on the admin's pages (``DATETIME_FORMAT``, config/formats); ``None`` -> ``"-"``."""
+    if value is None:
+        return "-"
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")

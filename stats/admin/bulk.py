@@ -7,12 +7,11 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
-from config.humanize import human_duration, quantity
+from config.humanize import format_moment, human_duration, quantity
 from stats.bulk.models import BulkChunk, BulkRun
 from stats.bulk.publish import bulk_chunks_owed
 from stats.bulk.selectors import bulk_run_progress
@@ -45,7 +44,7 @@ def _owed(run: BulkRun) -> int:
 
 
 def _when(value: datetime | None) -> str:
-    return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}" if value else "-"
+    return format_moment(value)
 
 
 @admin.register(BulkRun)

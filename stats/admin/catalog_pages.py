@@ -16,7 +16,7 @@ from django.utils.html import format_html
 
 from catalog.admin.hooks import AdminExtension, category_admin_extensions, product_admin_extensions
 from catalog.models import Category, Product
-from config.humanize import quantity
+from config.humanize import format_moment, quantity
 from config.outbox import unsent
 from stats.admin.bulk import run_not_sent_note
 from stats.admin.product_list import (
@@ -82,17 +82,18 @@ def stats_save_count(obj: Product) -> str:
 def stats_freshness_text(obj: Product) -> str:
     """When the figures were computed, and since when a recompute is pending."""
     stats = _stats(obj)
-    computed = (
-        f"computed {stats.computed_at:%Y-%m-%d %H:%M:%S} from version "
-        f"{stats.computed_version} (product is at version {obj.version})"
-        if stats
-        else "not computed yet"
-    )
+    if stats is None:
+        computed = "not computed yet"
+    elif stats.computed_version >= obj.version:
+        computed = f"computed {format_moment(stats.computed_at)}, from the latest save"
+    else:
+        saves = quantity(obj.version - stats.computed_version, "save")
+        computed = f"computed {format_moment(stats.computed_at)}, before the last {saves}"
     try:
         stale_since = obj.staleness.stale_since
     except ProductStaleness.DoesNotExist:
         return computed
-    return f"{computed}; recompute queued since {stale_since:%Y-%m-%d %H:%M:%S}"
+    return f"{computed}; an update is on its way (asked for {format_moment(stale_since)})"
 
 
 @admin.display(description="Freshness")

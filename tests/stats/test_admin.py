@@ -57,7 +57,24 @@ def test_product_changelist_has_statistics_columns(admin_client, variant_factory
 def test_a_queued_recompute_is_visible_on_the_change_page(admin_client, product_factory):
     product = product_factory()  # saved: marked stale, not computed yet
     page = admin_client.get(reverse("admin:catalog_product_change", args=[product.pk]))
-    assert "not computed yet; recompute queued since" in page.content.decode()
+    assert "not computed yet; an update is on its way (asked for " in page.content.decode()
+
+
+def test_the_freshness_line_speaks_of_saves_not_versions(product_factory):
+    from config.humanize import format_moment
+    from stats.admin.catalog_pages import stats_freshness_text
+
+    product = product_factory()
+    product_stats_recompute(product_ids=[product.pk])
+    product = Product.objects.get(pk=product.pk)
+    computed = format_moment(product.stats.computed_at)
+    assert stats_freshness_text(product) == f"computed {computed}, from the latest save"
+
+    Product.objects.filter(pk=product.pk).update(version=product.version + 2)  # two saves
+    product_stats_mark_stale(product_ids=[product.pk])
+    text = stats_freshness_text(Product.objects.get(pk=product.pk))
+    assert text.startswith(f"computed {computed}, before the last 2 saves; an update is on")
+    assert "version" not in text
 
 
 def test_a_superuser_deletes_a_product_with_its_statistics_and_stale_mark(
