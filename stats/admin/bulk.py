@@ -30,7 +30,7 @@ _PROGRESS_COLOURS: dict[str, str] = {
 def run_not_sent_note() -> str:
     """Why a run's chunks wait, and what follows (the start message and the run's page)."""
     return (
-        "The broker could not be reached, so its chunks are not on the queue yet: the bulk "
+        "The broker could not be reached, so its groups are not on the queue yet: the bulk "
         f"resume sends them within {human_duration(settings.STATS_BULK_RESUME_INTERVAL)} of "
         "its coming back. The run can be cancelled meanwhile."
     )
@@ -89,7 +89,7 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
                 ]
             },
         ),
-        ("Chunks", {"fields": ["chunk_table"]}),
+        ("Groups of products", {"fields": ["chunk_table"]}),
     ]
     readonly_fields = [
         "scope_text",
@@ -146,8 +146,8 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         else:
             self.message_user(
                 request,
-                f"Bulk run {run.pk} cancelled: {quantity(run.chunks_cancelled, 'chunk')} "
-                "will not be processed; a chunk already running finishes.",
+                f"Bulk run {run.pk} cancelled: {quantity(run.chunks_cancelled, 'group')} "
+                "of products will not be processed; a group already running finishes.",
                 messages.SUCCESS,
             )
         return self.change_page_redirect(run.pk)
@@ -172,7 +172,7 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             cancelled,
             progress.percent,
             f"{finished:,}",
-            quantity(obj.chunks_total, "chunk"),
+            quantity(obj.chunks_total, "group"),
         )
 
     @admin.display(description="ETA")
@@ -185,7 +185,7 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             f"{obj.products_done:,} done, {obj.products_failed:,} failed of {obj.products_total:,}"
         )
 
-    @admin.display(description="Chunks")
+    @admin.display(description="Groups")
     def chunk_counts(self, obj: BulkRun) -> str:
         """Counted by status in one query: the run's counters do not tell pending from running."""
         counts = dict(
@@ -203,9 +203,9 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
 
     @admin.display(description="Not queued")
     def not_queued(self, obj: BulkRun) -> str:
-        return f"{quantity(_owed(obj), 'chunk')} of {obj.chunks_total:,}. {run_not_sent_note()}"
+        return f"{quantity(_owed(obj), 'group')} of {obj.chunks_total:,}. {run_not_sent_note()}"
 
-    @admin.display(description="Chunks shown")
+    @admin.display(description="Groups shown")
     def chunk_table(self, obj: BulkRun) -> str:
         """A bounded table, one query: troubled chunks first, then the latest started.
 
@@ -245,11 +245,11 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             ),
         )
         if not rows:
-            return "No chunks: the run had nothing to recompute."
+            return "No groups: the run had nothing to recompute."
         shown = (
-            f"All {quantity(obj.chunks_total, 'chunk')}"
+            f"All {quantity(obj.chunks_total, 'group')}"
             if obj.chunks_total <= CHUNKS_SHOWN
-            else f"{CHUNKS_SHOWN} of {obj.chunks_total:,} chunks"
+            else f"{CHUNKS_SHOWN} of {obj.chunks_total:,} groups"
         )
         return format_html(
             "<p>{}: those with an error first, then the latest started.</p>"

@@ -137,7 +137,7 @@ def start_bulk_runs(
                 run.pk,
                 format_scope(run),
                 quantity(run.products_total, "product"),
-                quantity(run.chunks_total, "chunk"),
+                quantity(run.chunks_total, "group"),
                 format_duration(bulk_run_progress(run).eta_seconds),
             ),
             messages.SUCCESS,
@@ -172,7 +172,7 @@ product_admin_extensions.append(
         list_select_related=["stats", "staleness"],
         list_filters=[StockStatusFilter, CompletenessFilter],
         fieldset=(
-            "Statistics (computed by the workers)",
+            "Statistics",
             [
                 stats_stock_status,
                 stats_price_range,
@@ -195,7 +195,7 @@ def stats_category_price_ranges(obj: Category) -> str:
 
 category_admin_extensions.append(
     AdminExtension(
-        fieldset=("Statistics (computed by the workers)", [stats_category_price_ranges]),
+        fieldset=("Statistics", [stats_category_price_ranges]),
         actions=[start_bulk_run_for_categories],
         actions_permission=START_BULK_RUN,
     )

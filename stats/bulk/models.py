@@ -14,9 +14,9 @@ class BulkRun(models.Model):
     """
 
     class Trigger(models.TextChoices):
-        EDITOR = "editor", "Editor"
-        OPS = "ops", "Ops"
-        SCHEDULE = "schedule", "Schedule"
+        EDITOR = "editor", "The admin"
+        OPS = "ops", "The command line"
+        SCHEDULE = "schedule", "The nightly schedule"
 
     class Scope(models.TextChoices):
         ALL = "all", "Whole catalog"
@@ -32,7 +32,7 @@ class BulkRun(models.Model):
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
-    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    trigger = models.CharField("started from", max_length=16, choices=Trigger.choices)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,6 +1,7 @@
 """A category run covers several categories (the union of their subtrees).
 
 The single ``category`` becomes ``categories``; each existing run keeps its category.
+Editors' words for the scope and where a run was started from (labels only).
 """
 
 from django.db import migrations, models
@@ -49,6 +50,19 @@ class Migration(migrations.Migration):
                     ("products", "Selected products"),
                 ],
                 max_length=16,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="bulkrun",
+            name="trigger",
+            field=models.CharField(
+                choices=[
+                    ("editor", "The admin"),
+                    ("ops", "The command line"),
+                    ("schedule", "The nightly schedule"),
+                ],
+                max_length=16,
+                verbose_name="started from",
             ),
         ),
     ]

@@ -68,7 +68,7 @@ def test_changelist_shows_a_progress_bar_per_run(admin_client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "width:40%" in html
-    assert "4/10 chunks" in html
+    assert "4/10 groups" in html
     assert "10m 00s" in html  # 6 chunks left at 30/h: the next due now (no start recorded)
 
 
@@ -116,7 +116,7 @@ def test_change_page_queries_and_rows_do_not_grow_with_chunks(admin_client):
     assert len(many) == len(few)
     html = response.content.decode()
     assert html.count("<tr><td>") == 50
-    assert "50 of 2,000 chunks: those with an error first" in html
+    assert "50 of 2,000 groups: those with an error first" in html
 
 
 def test_chunks_with_an_error_are_listed_before_the_rest(admin_client):
@@ -169,8 +169,8 @@ def test_posting_cancel_cancels_the_run_and_returns_to_it(admin_client):
     run.refresh_from_db()
     assert (run.status, run.chunks_cancelled) == (BulkRun.Status.CANCELLED, 6)
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        f"Bulk run {run.pk} cancelled: 6 chunks will not be processed; "
-        "a chunk already running finishes."
+        f"Bulk run {run.pk} cancelled: 6 groups of products will not be processed; "
+        "a group already running finishes."
     ]
 
 
@@ -225,7 +225,7 @@ def test_editor_starts_a_run_for_selected_products_with_a_link_to_it(
     assert run.chunks.get().published_at is not None  # published once committed
     [message] = get_messages(response.wsgi_request)
     assert f'Bulk run <a href="{_change_url(run)}">{run.pk}</a> started' in str(message)
-    assert "selected products, 2 products in 1 chunk," in str(message)
+    assert "selected products, 2 products in 1 group," in str(message)
 
 
 def test_admin_starts_one_run_over_the_selected_categories(
@@ -308,7 +308,7 @@ def test_a_cancelled_run_shows_where_it_stopped_and_an_active_one_refreshes(admi
 
     admin_client.post(_cancel_url(active))
     page = admin_client.get(_change_url(active)).content.decode()
-    assert "cancelled at 38% &middot; 3/8 chunks" in page
+    assert "cancelled at 38% &middot; 3/8 groups" in page
     assert '<meta http-equiv="refresh"' not in page
 
 
