@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.forms.models import BaseInlineFormSet
 from django.http import (
     Http404,
     HttpRequest,
@@ -15,6 +16,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.urls import URLPattern, path, reverse
+from django.utils.text import capfirst
 
 if TYPE_CHECKING:
     # The mixins here are only ever mixed into a ModelAdmin: type-check them as one.
@@ -185,3 +187,19 @@ class ObjectActionsMixin(_ModelAdmin):
                 current_app=self.admin_site.name,
             )
         )
+
+
+class LabelledRowsFormSet(BaseInlineFormSet):
+    """A table of inline rows whose inputs a screen reader can name.
+
+    A tabular inline shows each field's label once, in the column heading, so its inputs
+    have no label of their own (axe-core's label and select-name rules). Each gets one:
+    the column's name and the row's number, "Price, row 2".
+    """
+
+    def add_fields(self, form: Any, index: int | None) -> None:
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for name, field in form.fields.items():
+            label = "Delete" if name == "DELETE" else capfirst(str(field.label or name))
+            field.widget.attrs.setdefault("aria-label", f"{label}, {row}")

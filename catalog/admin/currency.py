@@ -8,13 +8,13 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
 
 from catalog.models import Variant
 from catalog.rules import product_currency_check
+from config.admin import LabelledRowsFormSet
 
 
-class OneCurrencyFormSet(BaseInlineFormSet):
+class OneCurrencyFormSet(LabelledRowsFormSet):
     """The product page's variant rows: the rows kept after the save share one currency.
 
     Every variant of the product is a row here, so the rows are the whole product; a
