@@ -77,7 +77,7 @@ class CategoryAdmin(ControlCharacterFields, OptimisticAdmin, ExtensibleAdmin, ad
     list_display_links = None
     # The tree's order is the order: no column re-sorts it.
     sortable_by = ()
-    list_per_page = 250
+    list_per_page = 100
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["parent"]
