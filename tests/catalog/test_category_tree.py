@@ -20,6 +20,7 @@ LIST_URL = reverse("admin:catalog_category_changelist")
 @pytest.fixture
 def shop(category_factory, product_factory) -> dict[str, Category]:
     """Accessories; Clothing > (Jackets, Shirts > Oxford); products at every level."""
+
     def category(name: str, parent: Category | None = None) -> Category:
         return category_factory(name=name, slug=name.lower(), parent=parent)
 
