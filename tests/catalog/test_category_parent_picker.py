@@ -100,3 +100,12 @@ def test_not_under_only_narrows_the_parent_picker(editor_client, tree):
 def test_a_bad_not_under_is_ignored(editor_client, tree):
     assert len(_choices(editor_client, not_under="abc")) == 5
     assert len(_choices(editor_client, not_under="999999")) == 5
+
+
+def test_a_products_category_reads_as_its_path(editor_client, tree, product_factory):
+    product = product_factory(category=tree["Oxford"])
+    html = editor_client.get(
+        reverse("admin:catalog_product_change", args=[product.pk])
+    ).content.decode()
+    expected = f'<option value="{tree["Oxford"].pk}" selected>Clothing / Shirts / Oxford</option>'
+    assert expected in html
