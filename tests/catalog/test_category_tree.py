@@ -103,6 +103,16 @@ def test_a_page_that_starts_inside_a_branch_shows_the_path_above_its_first_rows(
     assert "quiet" not in _cell(html, "tree_name", "Oxford")
 
 
+def test_show_all_lists_every_category_in_tree_order(editor_client, shop, monkeypatch):
+    # Django hands "Show all" the queryset as it is, in no tree order.
+    monkeypatch.setattr(CategoryAdmin, "list_per_page", 3)
+
+    response = editor_client.get(LIST_URL, {"all": ""})
+
+    names = [r["name"] for r in _rows(response)]
+    assert names == ["Accessories", "Clothing", "Jackets", "Shirts", "Oxford"]
+
+
 def test_search_results_stay_in_tree_order_with_their_paths(editor_client, shop):
     response = editor_client.get(LIST_URL, {"q": "o"})  # in Clothing, Oxford, Accessories
 
