@@ -59,7 +59,7 @@ PAGES = [
 ]
 
 
-def _median_ms(client: Client, path: str, repeat: int) -> tuple[float, int]:
+def page_median_ms(client: Client, path: str, repeat: int) -> tuple[float, int]:
     client.get(path)
     times = []
     for _ in range(repeat):
@@ -126,11 +126,11 @@ def main() -> None:
     for page in PAGES:
         path = "/admin/catalog/product/" + page.format(clothing=clothing, **_columns(user))
         ProductAdmin.get_queryset, ProductAdmin.get_changelist = shipped
-        ours, queries = _median_ms(client, path, args.repeat)
+        ours, queries = page_median_ms(client, path, args.repeat)
         ProductAdmin.get_changelist = one_query
-        single, _ = _median_ms(client, path, max(1, args.repeat // 2))
+        single, _ = page_median_ms(client, path, max(1, args.repeat // 2))
         ProductAdmin.get_queryset, ProductAdmin.get_changelist = group_by_baseline, shipped[1]
-        baseline, _ = _median_ms(client, path, max(1, args.repeat // 2))
+        baseline, _ = page_median_ms(client, path, max(1, args.repeat // 2))
         ProductAdmin.get_queryset, ProductAdmin.get_changelist = shipped
         print(f"{path:58} {ours:10.0f} {queries:7} {single:12.0f} {baseline:11.0f}", flush=True)
 

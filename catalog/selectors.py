@@ -98,6 +98,26 @@ def category_outline(tree: Tree, names: Mapping[int, str]) -> list[OutlineEntry]
     return [entry for _, entry in keyed]
 
 
+#: Between the names of a category path, as editors read it: "Clothing / Shirts".
+PATH_SEPARATOR = " / "
+
+
+def category_path_names(category_id: int, tree: Tree, names: Mapping[int, str]) -> list[str]:
+    """The names from the top category down to ``category_id`` (itself last).
+
+    ``catalog.tree``'s walk up (bounded, each category once): a cycle in bad data gives
+    a partial path, never a loop.
+    """
+    chain = category_ancestry(category_id, tree.get, limit=max_depth()).chain
+    return [names.get(node, "") for node in reversed(chain)]
+
+
+def category_path(category_id: int) -> str:
+    """One category's path by names, "Clothing / Shirts", from the tree read in one query."""
+    tree, names = category_names()
+    return PATH_SEPARATOR.join(category_path_names(category_id, tree, names))
+
+
 def category_product_counts(products: QuerySet[Product]) -> dict[int | None, int]:
     """How many of ``products`` each category holds itself (None: no category), one query.
 

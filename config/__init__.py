@@ -12,7 +12,8 @@ every process (``startup``; ``gunicorn.conf.py`` at the top runs it in gunicorn'
   collects, handed on at commit).
 - ``embedded_broker`` (the embedded default's kombu transport on SQLite),
   ``process_manager`` (``make run`` under circus; deployment files from the Procfile).
-- ``admin`` (shared admin building blocks), ``commands`` (the base of every management
+- ``admin`` (shared admin building blocks), ``admin_site`` and ``apps`` (the admin site:
+  the home page's order, autocomplete labels), ``commands`` (the base of every management
   command: one-line errors, bounded arguments), ``humanize`` (counts and durations in
   words), ``logs`` and ``access_log`` (one readable line per event, a quiet access log).
 """

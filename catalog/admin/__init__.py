@@ -2,7 +2,8 @@
 
 Other apps add to these pages through ``hooks``, never by replacing them.
 
-- ``product``, ``variant``, ``category``: the three model admins; ``changelist`` (the
+- ``product``, ``variant``, ``category``: the three model admins; ``category_tree`` (the
+  category list as a tree with counts, the parent picker by paths); ``changelist`` (the
   product list reads a page's ids, then its rows), ``filters`` (a category filter that
   means the whole subtree).
 - ``concurrency`` and ``presence``: the version check, merge, conflict form and presence

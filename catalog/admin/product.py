@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from catalog.admin.category_tree import CategoryPathChoiceField
 from catalog.admin.changelist import IdsFirstChangeList
 from catalog.admin.concurrency import Inline, OptimisticAdmin
 from catalog.admin.currency import OneCurrencyFormSet
@@ -105,6 +106,14 @@ class ProductAdmin(
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[IdsFirstChangeList]:
         return IdsFirstChangeList
+
+    def formfield_for_foreignkey(
+        self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelChoiceField | None:
+        # The chosen category reads as its path, as the picker's choices do.
+        if db_field.name == "category":
+            kwargs["form_class"] = CategoryPathChoiceField
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
         # The list needs the width: at 1,366 px the admin's left menu (360 px) and the

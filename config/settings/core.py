@@ -75,7 +75,8 @@ INSTALLED_APPS = [
     # django-admin-interface must come before django.contrib.admin.
     "admin_interface",
     "colorfield",
-    "django.contrib.admin",
+    # django.contrib.admin with our site: the home page lists the catalog first.
+    "config.apps.CatalogAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
