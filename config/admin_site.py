@@ -51,6 +51,12 @@ class LabelledAutocompleteJsonView(AutocompleteJsonView):
 
 
 class CatalogAdminSite(admin.AdminSite):
+    # Our name in every browser tab and page the theme does not title itself (the
+    # theme's own pages use its title), never Django's "Django site admin".
+    site_title = "Catalog Editor"
+    site_header = "Catalog Editor"
+    index_title = "Catalog"
+
     def get_app_list(
         self, request: HttpRequest, app_label: str | None = None
     ) -> list[dict[str, Any]]:

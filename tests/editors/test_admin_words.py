@@ -89,3 +89,9 @@ def test_the_revert_page_never_says_historical(editor_client, product_factory):
     assert ">Products</a>" in breadcrumbs.group(1)
     text = re.sub(r"<[^>]+>", " ", html)  # what the page says, not its classes and ids
     assert "historical" not in text.lower()
+
+
+def test_every_page_is_titled_with_our_name_not_djangos(admin_client):
+    page = admin_client.get("/admin/stats/opsdashboard/").content.decode()
+    assert "<title>Queues & workers | Catalog Editor</title>" in page
+    assert "Django site admin" not in page
