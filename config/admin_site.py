@@ -56,6 +56,10 @@ class CatalogAdminSite(admin.AdminSite):
     site_title = "Catalog Editor"
     site_header = "Catalog Editor"
     index_title = "Catalog"
+    # No left menu: at 1,366 px its 360 px cut off the product list's statistics, the
+    # Variants table's last column, the History page's SKUs. Home, the breadcrumbs and
+    # the home page lead everywhere it did.
+    enable_nav_sidebar = False
 
     def get_app_list(
         self, request: HttpRequest, app_label: str | None = None

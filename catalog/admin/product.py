@@ -115,25 +115,6 @@ class ProductAdmin(
             kwargs["form_class"] = CategoryPathChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
-        # The list needs the width: at 1,366 px the admin's left menu (360 px) and the
-        # filters left 656 px for nine columns, and the statistics columns were cut off.
-        # Home and the breadcrumbs lead everywhere the menu does.
-        context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
-        return super().changelist_view(request, extra_context=context)
-
-    def changeform_view(
-        self,
-        request: HttpRequest,
-        object_id: str | None = None,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> Any:
-        # The same on the product page: with the menu, the Variants table's last column
-        # (Delete?) was cut off at 1,366 px.
-        context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
-        return super().changeform_view(request, object_id, form_url, extra_context=context)
-
     @admin.display(description="Updated", ordering="updated_at")
     def updated(self, obj: Product) -> str:
         # "2026-12-01 13:07" instead of "Dec. 1, 2026, 1:07 p.m.": a third narrower.

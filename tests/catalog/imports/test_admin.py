@@ -4,6 +4,7 @@ The import worker's task runs in-process here (eager): what is checked is the pa
 the services behind them; the worker itself is tested in test_worker.py.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,12 @@ def test_an_upload_is_checked_then_previewed_and_nothing_saved_before_confirm(
     assert "Dry run, nothing saved: 1 new" in page
     assert "NEW-1 (line 2)" in page
     assert "Confirm import" in page and 'id="catalogimport_confirm_form"' in page
+    # ... and again in the bar at the bottom, beside Close, where the preview ends.
+    bar = page[page.index('<div class="submit-row">') :]
+    assert re.search(
+        r'<input type="submit" form="catalogimport_confirm_form"\s+value="Confirm import"', bar
+    )
+    assert 'form="catalogimport_cancel_form"' in bar and 'class="closelink"' in bar
 
 
 def test_confirming_imports_with_the_editor_in_the_history_and_removes_the_file(
