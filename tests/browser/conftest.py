@@ -82,3 +82,39 @@ def screenshot(page: Page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def working_pages(editor, settings) -> list[str]:
+    """Every page an editor or operator works on, with something on each: a themed
+    admin, 30 products with figures, a bulk run; ``editor`` may see the ops page."""
+    from django.contrib.auth.models import Permission
+
+    from catalog.models import Product
+    from catalog.services import catalog_seed
+    from editors.services import admin_theme_ensure
+    from stats.bulk.services import bulk_run_start
+    from stats.models import BulkRun
+    from stats.recompute.products import product_stats_recompute
+
+    admin_theme_ensure(environment_name=settings.ADMIN_ENVIRONMENT_NAME)
+    catalog_seed(products=30)
+    product_stats_recompute(product_ids=list(Product.objects.values_list("id", flat=True)))
+    product = Product.objects.order_by("id").first()
+    assert product is not None
+    run = bulk_run_start(trigger=BulkRun.Trigger.OPS, scope=BulkRun.Scope.ALL, chunk_size=5)
+    editor.user_permissions.add(Permission.objects.get(codename="view_ops"))
+    return [
+        "/admin/",
+        "/admin/catalog/product/",
+        f"/admin/catalog/product/{product.pk}/change/",
+        f"/admin/catalog/product/{product.pk}/history/",
+        "/admin/catalog/category/",
+        "/admin/catalog/product/import/",
+        "/admin/catalog/catalogimport/",
+        "/admin/stats/bulkrun/",
+        f"/admin/stats/bulkrun/{run.pk}/change/",
+        "/admin/stats/productstats/",
+        "/admin/stats/categorystats/",
+        "/admin/stats/opsdashboard/",
+    ]

@@ -304,12 +304,12 @@ def test_an_editor_cancels_their_own_run(editor, editor_client):
 def test_a_cancelled_run_shows_where_it_stopped_and_an_active_one_refreshes(admin_client):
     active = _run(chunks=8, done=3)
     page = admin_client.get(_change_url(active)).content.decode()
-    assert '<meta http-equiv="refresh"' in page
+    assert '<div id="bulkrun-live" data-live-refresh="15">' in page
 
     admin_client.post(_cancel_url(active))
     page = admin_client.get(_change_url(active)).content.decode()
     assert "cancelled at 38% &middot; 3/8 groups" in page
-    assert '<meta http-equiv="refresh"' not in page
+    assert '<div id="bulkrun-live">' in page and "data-live-refresh" not in page
 
 
 def test_an_editor_starting_a_second_run_gets_an_error_message(editor_client, product_factory):
