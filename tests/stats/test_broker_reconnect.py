@@ -58,9 +58,7 @@ def test_after_a_reconnect_the_buffer_is_flushed_by_the_timer_and_nothing_stays_
     wait_for(lambda: _buffered(worker.hostname) == 20, timeout=INTERVAL / 2, message="buffered")
 
     assert close_worker_connections(broker_vhost(), worker.process.pid)
-    wait_for(
-        lambda: worker.log().count("Connected to amqp") == 2, timeout=30, message="reconnect"
-    )
+    wait_for(lambda: worker.log().count("Connected to amqp") == 2, timeout=30, message="reconnect")
     reconnected = time.monotonic()
     wait_for(
         lambda: not ProductStaleness.objects.filter(product__in=products).exists(),
