@@ -36,6 +36,7 @@ _CONSUMER = "tests/contracts/test_celery_consumer.py"
 _KOMBU = "tests/contracts/test_kombu.py"
 _HISTORY = "tests/contracts/test_simple_history.py"
 _DJANGO = "tests/contracts/test_django.py"
+_OPENPYXL = "tests/contracts/test_openpyxl.py"
 
 CELERY = "celery==5.6.3"
 CELERY_BATCHES = "celery-batches==0.11"
@@ -43,6 +44,7 @@ KOMBU = "kombu==5.6.2"
 AMQP = "amqp==5.4.2"
 SIMPLE_HISTORY = "django-simple-history==3.13.0"
 DJANGO = "Django==5.2.19"
+OPENPYXL = "openpyxl==3.1.5"
 
 OVERRIDES: tuple[Override, ...] = (
     Override(
@@ -82,7 +84,6 @@ OVERRIDES: tuple[Override, ...] = (
         name="celery-batches buffer and flush timer",
         ours=(
             "stats.batch.consumer:LeanBatches.start_consumer",
-            "stats.batch.consumer:LeanBatches._tref",
             "stats.batch.watchdog:BatchFlushWatchdog",
             "stats.batch.control:batch_buffer",
         ),
@@ -211,6 +212,7 @@ OVERRIDES: tuple[Override, ...] = (
         ours=(
             "config.embedded_broker.transport:Channel",
             "config.embedded_broker.transport:QoS",
+            "config.embedded_broker.transport:Transport",
             "config.embedded_broker:TRANSPORT_ALIASES",
         ),
         internals=(
@@ -269,7 +271,7 @@ OVERRIDES: tuple[Override, ...] = (
         ours=(
             "catalog.admin.history:_FullValues",
             "catalog.admin.history:_ChoiceLabels",
-            "catalog.admin.history:HistoryAdmin.history_form_view",
+            "catalog.admin.history:HistoryAdmin.get_historical_record_context_helper",
         ),
         internals=(
             "simple_history.template_utils:ObjDiffDisplay.common_shorten_repr",
@@ -281,6 +283,62 @@ OVERRIDES: tuple[Override, ...] = (
         "get_obj_diff_display returns.",
         checked=(SIMPLE_HISTORY,),
         contracts=(f"{_HISTORY}::test_the_context_helper_uses_our_value_and_shortening_hooks",),
+    ),
+    Override(
+        name="django-simple-history tracked objects",
+        ours=("catalog.history:history_rows",),
+        internals=(
+            "simple_history.manager:HistoricalQuerySet._select_related_history_tracked_objs",
+        ),
+        relied_on="_select_related_history_tracked_objs() returns the queryset with "
+        "select_related() on every tracked foreign key, so the History page reads each "
+        "record's category without a query per row.",
+        checked=(SIMPLE_HISTORY,),
+        contracts=(f"{_HISTORY}::test_tracked_foreign_keys_are_selected_with_the_records",),
+    ),
+    Override(
+        name="openpyxl read-only reader",
+        ours=(
+            "catalog.imports.xlsx_source:_Reader",
+            "catalog.imports.xlsx_source:_UnsizedSheet",
+        ),
+        internals=(
+            "openpyxl.reader.excel:ExcelReader.__init__ (archive, valid_files)",
+            "openpyxl.reader.excel:ExcelReader.read_strings",
+            "openpyxl.reader.excel:ExcelReader.read_worksheets",
+            "openpyxl.workbook.workbook:Workbook._sheets",
+            "openpyxl.worksheet._read_only:ReadOnlyWorksheet._get_size",
+        ),
+        relied_on="ExcelReader.__init__ opens the file as self.archive and lists "
+        "valid_files, read() reads through self.archive and calls read_strings and "
+        "read_worksheets as steps we replace, a sheet appended to wb._sheets is the "
+        "workbook's sheet, and ReadOnlyWorksheet only sizes itself through _get_size.",
+        checked=(OPENPYXL,),
+        contracts=(
+            f"{_OPENPYXL}::test_the_reader_reads_through_its_archive_in_steps_we_replace",
+            f"{_OPENPYXL}::test_a_read_only_sheet_sizes_itself_through_get_size_only",
+        ),
+    ),
+    Override(
+        name="openpyxl write-only sheet file",
+        ours=("catalog.imports.exports:_discard",),
+        internals=(
+            "openpyxl.worksheet._write_only:WriteOnlyWorksheet._writer",
+            "openpyxl.worksheet._writer:WorksheetWriter.cleanup",
+        ),
+        relied_on="A write-only sheet writes its rows to a temporary file held by its "
+        "_writer (None before the first row), which cleanup() removes.",
+        checked=(OPENPYXL,),
+        contracts=(f"{_OPENPYXL}::test_a_write_only_sheets_temporary_file_is_its_writers",),
+    ),
+    Override(
+        name="Django QueryDict _mutable",
+        ours=("catalog.admin.edit_form:post_replace",),
+        internals=("django.http.request:QueryDict._mutable",),
+        relied_on="A QueryDict refuses changes while _mutable is False, as request.POST "
+        "does, so the rewritten POST behaves as the one Django parsed.",
+        checked=(DJANGO,),
+        contracts=(f"{_DJANGO}::test_a_query_dict_refuses_changes_once_not_mutable",),
     ),
     Override(
         name="Django ModelForm _post_clean",

@@ -6,4 +6,5 @@ settings do before any connection is made. See ``transport`` for what it guarant
 
 from kombu.transport import TRANSPORT_ALIASES
 
+# Registry: config.upstream "kombu virtual transport" (a URL scheme through TRANSPORT_ALIASES).
 TRANSPORT_ALIASES.setdefault("sqlite", "config.embedded_broker.transport:Transport")

@@ -27,6 +27,8 @@ buffered_since: dict[str, float] = {}
 class BufferedRequest:
     """One message waiting in a batch buffer: what the batch needs, and how to ack it.
 
+    Registry: config.upstream "celery-batches Strategy" (Batches._do_flush reads ``eta``).
+
     celery-batches builds a full Celery ``Request`` per message (headers copied, time
     limits, events...) only to shrink it to a ``SimpleRequest`` at flush time; at 100
     messages per batch that was about a quarter of the worker's main process (bench/stats.py).
@@ -126,6 +128,7 @@ class LeanBatches(Batches):
                 dropped,
             )
 
+    # Registry: config.upstream "celery-batches flush" (replaces Batches.flush).
     def flush(self, requests: list[BufferedRequest]) -> Any:
         self.last_flush_at = time.time()
         errors = self._connection_errors

@@ -13,6 +13,8 @@ import threading
 from typing import Any
 
 from celery import bootsteps
+
+# Registry: config.upstream "Celery consumer queues and close state".
 from celery.bootsteps import CLOSE  # type: ignore[attr-defined]  # (not in the stubs)
 from django.conf import settings
 from django.db import connection
