@@ -3,9 +3,9 @@
 Only with ``STATS_BATCH_SHARDS`` > 1, on workers that consume ``stats.batch``. The rule
 and the lease table are ``stats.batch.leases``'; this step renews the lease (in a thread)
 and starts or cancels shard consumers to match (in the event loop). All of them share the
-task channel, so its QoS, the ack ledger (``stats.batch.acks``) and the flush watchdog
-see one channel as before; a cancelled shard's buffered requests stay unacked on that
-channel and are acked when their batch returns.
+task channel, so its QoS, the ack ledger (``stats.batch.acks``) and the reconnect repair
+(``LeanBatches.start_consumer``) see one channel as before; a cancelled shard's buffered
+requests stay unacked on that channel and are acked when their batch returns.
 """
 
 import logging
