@@ -12,7 +12,8 @@ import logging
 from types import SimpleNamespace
 
 import pytest
-from celery import Celery, bootsteps
+from celery import Celery, bootsteps, signals
+from celery.fixups.django import DjangoWorkerFixup
 from celery.signals import worker_init
 from celery.worker.consumer.consumer import Consumer
 from celery.worker.consumer.tasks import Tasks
@@ -98,11 +99,13 @@ def test_the_delayed_delivery_step_can_be_left_out():
 
 
 @pytest.fixture
-def worker_app():
-    """An app with our queues, built as ``celery -A config worker`` would see them, and
-    without the broker check (no broker needed)."""
+def worker_app(monkeypatch):
+    """An app with our queues, built as ``celery -A config worker`` would see them, without
+    the broker check (no broker needed) and without Celery's Django worker fixup, which
+    would connect task signals closing this test process's database connections."""
     from config.celery import app as main
 
+    monkeypatch.setattr(DjangoWorkerFixup, "install", lambda self: self)
     app = Celery("contracts", set_as_current=False)
     app.conf.update(task_queues=main.conf.task_queues, broker_url="memory://")
     worker_init.disconnect(_queues_match_broker)
@@ -123,6 +126,7 @@ def _work_controller(app: Celery, queues: list[str]):
 
 
 def test_worker_init_sets_the_consumer_class_and_steps_used(worker_app):
+    prerun = list(signals.task_prerun.receivers)
     bulk = _work_controller(worker_app, [QUEUE_STATS_BULK])
     assert bulk.consumer_cls == "stats.bulk.ratelimit:SteadyRateConsumer"  # set by our handler
     assert isinstance(bulk.consumer, SteadyRateConsumer)
@@ -133,6 +137,7 @@ def test_worker_init_sets_the_consumer_class_and_steps_used(worker_app):
     assert isinstance(batch.consumer, WorkerConsumer)
     steps = {f"{type(s).__module__}:{type(s).__name__}" for s in batch.consumer.steps}
     assert "stats.batch.watchdog:BatchFlushWatchdog" in steps  # app.steps read after the signal
+    assert list(signals.task_prerun.receivers) == prerun  # nothing left behind
 
 
 def test_schedule_bucket_request_moves_granted_heads_and_waits_for_others():
