@@ -221,6 +221,7 @@ def history_rows(
         r.history_id: r
         for r in records.filter(history_id__in=wanted)
         .select_related("history_user")
+        # Registry: config.upstream "django-simple-history tracked objects".
         ._select_related_history_tracked_objs()
     }
     variants = (

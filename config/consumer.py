@@ -10,9 +10,10 @@ class WorkerConsumer(Consumer):
     every queue to them, for ETA/countdown messages. Our exchanges are direct, which that
     scheme cannot route (kombu warns per queue), and no task publishes an ETA (bulk chunks
     re-publish instead): the step would only add idle replicated queues. The bulk role's
-    ``stats.bulk.ratelimit.SteadyRateConsumer`` leaves it out the same way.
+    ``stats.bulk.ratelimit.SteadyRateConsumer`` subclasses this one.
     """
 
+    # Registry: config.upstream "Celery consumer blueprint steps".
     class Blueprint(Consumer.Blueprint):  # type: ignore[valid-type,misc]
         default_steps = [
             step

@@ -131,7 +131,7 @@ ROLES: tuple[WorkerRole, ...] = (
         # Room for two full batches (stats.batch.worker says why).
         prefetch="stats.batch.worker:batch_prefetch_multiplier",
         consumer_steps=(
-            # Heals celery-batches' flush timer after a broker reconnect.
+            # The last resort if a batch buffer stops flushing (its docstring says when it goes).
             "stats.batch.watchdog:BatchFlushWatchdog",
             # Lets a batch be acked with one frame (stats.batch.acks.AckLedger).
             "stats.batch.acks:RecordOtherDeliveries",

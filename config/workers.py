@@ -57,7 +57,9 @@ def prefetch_multiplier(role: WorkerRole, concurrency: int) -> int | None:
 
 
 def apply_worker_role(sender: Any, **kwargs: Any) -> None:
-    """``worker_init``: refuse a misconfigured worker, else set its role's rules."""
+    """``worker_init``: refuse a misconfigured worker, else set its role's rules.
+
+    Registry: config.upstream "Celery worker_init sender" (the WorkController's attributes)."""
     try:
         role = worker_role(consumed_queues(sender.app), sender.concurrency)
     except WorkerMisconfigured as exc:

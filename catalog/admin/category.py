@@ -50,6 +50,7 @@ class CategoryForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # Django's hook after the model's own validation (absent from django-stubs): the
         # quick check without the lock has run, and its errors come first.
+        # Registry: config.upstream "Django ModelForm _post_clean".
         super()._post_clean()  # type: ignore[misc]
         if "parent" in self.errors:
             return

@@ -109,7 +109,7 @@ def post_replace(
                 data[f"{p}-{offset}-{name}"] = value
         data[f"{p}-INITIAL_FORMS"] = str(len(state.rows))
         data[f"{p}-TOTAL_FORMS"] = str(len(state.rows) + len(new_rows))
-    data._mutable = False
+    data._mutable = False  # Registry: config.upstream "Django QueryDict _mutable".
     request.POST = data  # type: ignore[assignment]
 
 

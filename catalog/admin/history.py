@@ -26,7 +26,9 @@ from config.humanize import human_duration
 
 
 class _FullValues(ObjDiffDisplay):
-    """Never shortens: simple-history cuts long values to "Essen[183 chars]rtable"."""
+    """Never shortens: simple-history cuts long values to "Essen[183 chars]rtable".
+
+    Registry: config.upstream "django-simple-history diff display"."""
 
     def common_shorten_repr(self, *args: Any) -> tuple[str, ...]:
         return tuple(str(arg) for arg in args)
@@ -34,7 +36,8 @@ class _FullValues(ObjDiffDisplay):
 
 class _ChoiceLabels(HistoricalRecordContextHelper):
     """Diffs show a choice's label ("Draft -> Published"), as the change form does, and
-    whole values (the template wraps them), never a shortened middle."""
+    whole values (the template wraps them), never a shortened middle.
+    Registry: config.upstream "django-simple-history diff display"."""
 
     def prepare_delta_change_value(self, change: ModelChange, value: object) -> object:
         field = self.model._meta.get_field(change.field)
@@ -89,6 +92,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         """Runs in the revert's transaction before its save: an admin that checks the
         version a form was opened at (``OptimisticAdmin``) does it here."""
 
+    # Registry: config.upstream "django-simple-history diff display".
     def get_historical_record_context_helper(
         self, request: HttpRequest, historical_record: object
     ) -> HistoricalRecordContextHelper:
@@ -97,6 +101,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
         # One time for the whole request: the product's record and its inline variants'
         # records share it, which is how the product's history finds its variant changes.
+        # Registry: config.upstream "django-simple-history record attributes".
         obj._history_date = timezone.now()  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
 

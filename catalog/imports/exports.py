@@ -174,7 +174,8 @@ class _XlsxRow:
 
 def _discard(sheet: Any) -> None:
     """Remove a failed export's sheet file now: openpyxl removes it when the workbook is
-    saved, else only when the process exits, and a web process lives for days."""
+    saved, else only when the process exits, and a web process lives for days.
+    Registry: config.upstream "openpyxl write-only sheet file"."""
     writer = sheet._writer
     if writer is None:
         return

@@ -57,7 +57,9 @@ def _history(
     reason: str,
     when: datetime,
 ) -> None:
-    """History records as django-simple-history writes them on save (``kind``: + ~ -)."""
+    """History records as django-simple-history writes them on save (``kind``: + ~ -).
+
+    Registry: config.upstream "django-simple-history record rows"."""
     if not objs or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
     history = model.history.model
@@ -167,6 +169,7 @@ def write_updates(
     # deletion with the user and reason (simple_history reads them from the instance).
     removed = Variant.objects.filter(pk__in=[pk for u in updates for pk in u.removed_variant_ids])
     for variant in removed:
+        # Registry: config.upstream "django-simple-history record attributes".
         variant._history_user = user  # type: ignore[attr-defined]
         variant._change_reason = reason  # type: ignore[attr-defined]
         variant.delete()

@@ -80,7 +80,9 @@ def _own_error(exc: BaseException) -> ImportFileError | None:
 class _Reader(ExcelReader):
     """openpyxl's reader in read-only mode, on a ``GuardedZip`` and a shared-string table
     on disk. Its own ``__init__`` opens the path with a plain ``ZipFile``: that one is
-    swapped for the guarded one before anything is read."""
+    swapped for the guarded one before anything is read.
+
+    Registry: config.upstream "openpyxl read-only reader"."""
 
     def __init__(self, path: Path, name: str, limits: ImportLimits) -> None:
         archive = GuardedZip(path, name=name, limits=limits)
@@ -122,7 +124,8 @@ class _Reader(ExcelReader):
 
 class _UnsizedSheet(ReadOnlyWorksheet):
     """A read-only worksheet that does not look for its ``<dimension>`` (the import ignores
-    it: ``reset_dimensions``), which openpyxl does by parsing the sheet up to it."""
+    it: ``reset_dimensions``), which openpyxl does by parsing the sheet up to it.
+    Registry: config.upstream "openpyxl read-only reader"."""
 
     def _get_size(self) -> None:
         return None

@@ -9,4 +9,5 @@ the filesystem transport of older checkouts.
 
 from kombu.transport import TRANSPORT_ALIASES
 
+# Registry: config.upstream "kombu virtual transport" (a URL scheme through TRANSPORT_ALIASES).
 TRANSPORT_ALIASES.setdefault("sqlite", "config.embedded_broker.transport:Transport")

@@ -44,7 +44,9 @@ def _message_id(delivery_tag: str) -> int:
 
 
 class QoS(virtual.QoS):
-    """Acks delete the row; a reject with requeue releases it; anything else as kombu's."""
+    """Acks delete the row; a reject with requeue releases it; anything else as kombu's.
+
+    Registry: config.upstream "kombu virtual transport" (``_quick_ack``)."""
 
     channel: "Channel"
 
@@ -58,6 +60,8 @@ class QoS(virtual.QoS):
 
 
 class Channel(virtual.Channel):
+    # Registry: config.upstream "kombu virtual transport" (the store hooks, ``_restore``,
+    # ``_tag_to_queue`` and ``_active_queues``).
     QoS = QoS
     supports_fanout = True
     from_transport_options = (
@@ -233,6 +237,7 @@ class Channel(virtual.Channel):
 
 
 class Transport(virtual.Transport):
+    # Registry: config.upstream "kombu virtual transport".
     Channel = Channel
     polling_interval = 0.1
     default_port = 0

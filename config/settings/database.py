@@ -24,9 +24,14 @@ except (ValueError, KeyError) as exc:  # an unknown scheme, a port that is not a
 if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
     # Seconds a statement waits for a row lock before failing (MariaDB's default is 50).
     DATABASE_LOCK_WAIT_TIMEOUT = env_int("DATABASE_LOCK_WAIT_TIMEOUT", 50)
+    # Seconds a new connection may take (TCP connect and the server's greeting). Without
+    # it a host that accepts and never answers holds a connect for minutes: a worker's
+    # shutdown, releasing its batch shard lease, would wait as long (stats.batch.shards).
+    DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "charset": "utf8mb4",
+            "connect_timeout": DATABASE_CONNECT_TIMEOUT,
             "init_command": (
                 "SET SESSION sql_mode='STRICT_TRANS_TABLES', "
                 f"innodb_lock_wait_timeout={DATABASE_LOCK_WAIT_TIMEOUT}"

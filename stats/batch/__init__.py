@@ -6,7 +6,8 @@ celery-batches on the batch worker, recomputed 100 requests or 5 minutes at a ti
 - ``tasks``: publishing a request and the batch, sweep and category-refresh tasks.
 - ``services``: what one flushed batch does (``product_stats_batch_process``).
 - ``consumer``, ``acks``, ``watchdog``, ``control``, ``worker``: how the batch worker
-  buffers, acks, keeps flushing, reports its buffer, and its prefetch (the batch role's
+  buffers (and repairs the flush timer after a reconnect), acks, flushes as a last resort,
+  reports its buffer, and its prefetch (the batch role's
   rules, its queues and consumer steps are its row in ``config.queues``).
 - ``leases``, ``shards``, ``models``: with several shards, which worker consumes which
   shard queue (the rule and its table; the consumer step applying it).

@@ -56,7 +56,9 @@ _ledger: AckLedger | None = None
 
 
 def ack_ledger(channel: Any) -> AckLedger | None:
-    """The ledger of ``channel``, a new one after a reconnect; None where AMQP is not spoken."""
+    """The ledger of ``channel``, a new one after a reconnect; None where AMQP is not spoken.
+
+    Registry: config.upstream "Celery ack promise" (py-amqp's Channel)."""
     global _ledger
     if not isinstance(channel, AMQPChannel):
         return None  # the embedded broker's virtual channel ignores ``multiple``
@@ -66,7 +68,9 @@ def ack_ledger(channel: Any) -> AckLedger | None:
 
 
 def ack_batch(requests: list["BufferedRequest"], errors: tuple[type[BaseException], ...]) -> None:
-    """Ack a returned batch: one multiple ack when the ledger allows it, else one by one."""
+    """Ack a returned batch: one multiple ack when the ledger allows it, else one by one.
+
+    Registry: config.upstream "Celery ack promise" (the promise passes ``multiple`` on)."""
     last = max(requests, key=lambda r: r.message.delivery_tag)
     ledger = ack_ledger(last.message.channel)
     tags = {r.message.delivery_tag for r in requests if r.message.channel is last.message.channel}
@@ -83,6 +87,7 @@ class RecordOtherDeliveries(bootsteps.StartStopStep):
     """Record every other task's message in the ack ledger (see ``AckLedger``).
 
     Runs after the Tasks step on every consumer (re)start, which rebuilds the strategies.
+    Registry: config.upstream "Celery ack promise" (wraps ``Consumer.strategies``).
     """
 
     requires = ("celery.worker.consumer.tasks:Tasks",)

@@ -8,9 +8,10 @@ with one frame where ``stats.batch.acks`` shows it is safe.
 import logging
 import time
 from collections.abc import Callable
+from itertools import count
 from typing import Any
 
-from celery_batches import Batches, SimpleRequest
+from celery_batches import Batches, SimpleRequest, consume_queue
 from celery_batches.trace import apply_batches_task
 
 from stats.batch.acks import ack_batch, ack_ledger
@@ -25,6 +26,8 @@ buffered_since: dict[str, float] = {}
 
 class BufferedRequest:
     """One message waiting in a batch buffer: what the batch needs, and how to ack it.
+
+    Registry: config.upstream "celery-batches Strategy" (Batches._do_flush reads ``eta``).
 
     celery-batches builds a full Celery ``Request`` per message (headers copied, time
     limits, events...) only to shrink it to a ``SimpleRequest`` at flush time; at 100
@@ -46,10 +49,16 @@ class LeanBatches(Batches):
     Only for tasks with ``acks_late``: every request is acked, through the promise the
     consumer hands the strategy (which also restores a prefetch count reduced after a
     reconnect), once the batch has returned, whatever it did.
+
+    A new consumer (after a broker reconnect) gets a flush timer of its own: celery-batches
+    0.11 keeps the old consumer's timer entry in ``_tref``, so nothing re-arms the timer and
+    fewer than ``flush_every`` requests are never flushed (its issues #99/#107; fixed upstream
+    by #108, unreleased). ``Strategy`` runs on every consumer start, as #108's fix does.
     """
 
     abstract = True
     #: celery-batches' flush timer entry, None while nothing is buffered (set by Batches).
+    #: Registry: config.upstream "celery-batches buffer and flush timer".
     _tref: Any
 
     def __init__(self) -> None:
@@ -57,7 +66,9 @@ class LeanBatches(Batches):
         self.started_at = time.time()
         self.last_flush_at: float | None = None
 
+    # Registry: config.upstream "celery-batches Strategy" (replaces Batches.Strategy).
     def Strategy(self, task: Batches, app: Any, consumer: Any) -> Callable[..., None]:
+        self.start_consumer()
         self._pool = consumer.pool
         self._connection_errors = consumer.connection_errors
         hostname = consumer.hostname
@@ -92,6 +103,32 @@ class LeanBatches(Batches):
 
         return task_message_handler
 
+    def start_consumer(self) -> None:
+        """A consumer (re)starts: forget the previous connection's requests and its timer.
+
+        Celery calls ``Strategy`` on every consumer start, so whatever is buffered then came
+        over a previous connection: its messages are unacked on a closed channel, RabbitMQ
+        redelivers them, and acking them would fail, so they are dropped (not recomputed
+        twice). The old timer entry belongs to the previous consumer's timer, cleared by
+        Celery on the reconnect: it is cancelled, and the next request arms a new one on the
+        new consumer's timer (upstream #108 re-arms it in ``Strategy`` the same way). Registry:
+        config.upstream "celery-batches buffer and flush timer".
+        """
+        dropped = len(list(consume_queue(self._buffer))) + len(list(consume_queue(self._pending)))
+        if self._tref is not None:
+            self._tref.cancel()
+            self._tref = None
+        self._count = count(1)
+        buffered_since.pop(self.name, None)
+        if dropped:
+            logger.warning(
+                "Batch task %s: dropped %d buffered requests of the previous broker "
+                "connection; RabbitMQ redelivers them.",
+                self.name,
+                dropped,
+            )
+
+    # Registry: config.upstream "celery-batches flush" (replaces Batches.flush).
     def flush(self, requests: list[BufferedRequest]) -> Any:
         self.last_flush_at = time.time()
         errors = self._connection_errors

@@ -29,6 +29,7 @@ def batch_buffer(state: Any, **kwargs: Any) -> dict[str, dict[str, Any]]:
         if queue not in consumed:
             continue
         if isinstance(task, Batches):
+            # Registry: config.upstream "celery-batches buffer and flush timer".
             buffered = task._buffer.qsize() + task._pending.qsize()
             answer[name] = {
                 "buffered": buffered,

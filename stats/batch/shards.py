@@ -3,9 +3,9 @@
 Only with ``STATS_BATCH_SHARDS`` > 1, on workers that consume ``stats.batch``. The rule
 and the lease table are ``stats.batch.leases``'; this step renews the lease (in a thread)
 and starts or cancels shard consumers to match (in the event loop). All of them share the
-task channel, so its QoS, the ack ledger (``stats.batch.acks``) and the flush watchdog
-see one channel as before; a cancelled shard's buffered requests stay unacked on that
-channel and are acked when their batch returns.
+task channel, so its QoS, the ack ledger (``stats.batch.acks``) and the reconnect repair
+(``LeanBatches.start_consumer``) see one channel as before; a cancelled shard's buffered
+requests stay unacked on that channel and are acked when their batch returns.
 """
 
 import logging
@@ -13,6 +13,8 @@ import threading
 from typing import Any
 
 from celery import bootsteps
+
+# Registry: config.upstream "Celery consumer queues and close state".
 from celery.bootsteps import CLOSE  # type: ignore[attr-defined]  # (not in the stubs)
 from django.conf import settings
 from django.db import connection
@@ -26,6 +28,11 @@ from config.queues import (
 from config.workers import consumed_queues
 
 logger = logging.getLogger(__name__)
+
+#: Seconds a stopping worker waits for its lease thread to release the lease. With the
+#: database unreachable the thread may be inside a connect (``DATABASE_CONNECT_TIMEOUT``
+#: each, a renewal's then the release's): the worker stops anyway and the lease expires.
+STOP_WAIT = 10.0
 
 
 def _consumes_batch_queue(parent: Any) -> bool:
@@ -44,6 +51,10 @@ class BatchShardLeases(bootsteps.StartStopStep):
     worker keeps its shards (logged once): a worker cut off from the database cannot
     recompute anything anyway, and its lease expiring lets the others claim its shards,
     which RabbitMQ hands over when this one is gone.
+
+    On shutdown the lease thread releases the lease itself, and the worker waits for it at
+    most ``STOP_WAIT`` seconds: a release never runs on the worker's own thread, where an
+    unreachable database would hold the shutdown.
     """
 
     requires = ("celery.worker.consumer.tasks:Tasks",)
@@ -56,6 +67,8 @@ class BatchShardLeases(bootsteps.StartStopStep):
         #: The shards the last renewal gave this worker; None until the first one.
         self.wanted: list[int] | None = None
         self.database_down = False
+        #: Set when a stopping worker gave up waiting for the release (logged once).
+        self.abandoned = False
 
     def start(self, parent: Any) -> None:
         if not batch_shard_queue_names() or not _consumes_batch_queue(parent):
@@ -72,15 +85,25 @@ class BatchShardLeases(bootsteps.StartStopStep):
             self.tref.cancel()
             self.tref = None
         if self.thread is not None and parent.blueprint.state == CLOSE:  # not a reconnect
-            self.stopping.set()
-            self.thread.join(timeout=10)
+            self.stopping.set()  # the thread releases the lease and ends
+            self.thread.join(timeout=STOP_WAIT)
+            if self.thread.is_alive():
+                from stats.batch.leases import LEASE_HEARTBEATS
+
+                self.abandoned = True
+                logger.warning(
+                    "Batch shard lease not released within %.0f s (database unreachable?); "
+                    "it expires by itself within %s s.",
+                    STOP_WAIT,
+                    LEASE_HEARTBEATS * settings.STATS_BATCH_SHARD_HEARTBEAT,
+                )
             self.thread = None
-            self.release(parent.hostname)
 
     def run(self, worker: str) -> None:
         while not self.stopping.is_set():
             self.renew(worker)
             self.stopping.wait(settings.STATS_BATCH_SHARD_HEARTBEAT)
+        self.release(worker)
 
     def renew(self, worker: str) -> None:
         from stats.batch.leases import batch_lease_renew
@@ -135,6 +158,7 @@ class BatchShardLeases(bootsteps.StartStopStep):
         try:
             batch_lease_release(worker=worker)
         except Exception:
-            logger.warning("Could not release the batch shard lease; it expires instead.")
+            if not self.abandoned:  # else the stop said it already
+                logger.warning("Could not release the batch shard lease; it expires instead.")
         finally:
             connection.close()

@@ -1,12 +1,25 @@
-"""Keeps celery-batches flushing across broker reconnects (a consumer step)."""
+"""The last resort if a batch buffer stops flushing: flush it and say so (a consumer step).
+
+The failure it was written for, celery-batches' flush timer left dead by a broker
+reconnect (its issues #99/#107), is now repaired where it happens:
+``stats.batch.consumer.LeanBatches.start_consumer`` runs on every consumer start, as
+upstream's fix #108 does. What this step still guards: a buffer whose timer stops firing
+while the consumer carries on, for a cause nobody has seen (none is known with
+celery-batches 0.11 and the repair). It then flushes the buffer, re-arms the timer and logs
+an error, which is the only sign an operator would get.
+
+When to delete it: once a celery-batches release carrying #108 (the first after 0.11) is
+pinned in constraints.txt, its contract test in ``tests/contracts/test_celery_batches.py``
+passes, and this step's error ("holds N unflushed") has never been logged since the repair.
+Registry: config.upstream "celery-batches buffer and flush timer".
+"""
 
 import logging
 import time
-from itertools import count
 from typing import Any
 
 from celery import bootsteps
-from celery_batches import Batches, consume_queue
+from celery_batches import Batches
 
 from config.humanize import quantity
 from stats.batch.consumer import buffered_since
@@ -15,20 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 class BatchFlushWatchdog(bootsteps.StartStopStep):
-    """Keep celery-batches flushing across broker reconnects.
-
-    Known upstream failure (fixed upstream, not released; reproduced by
-    ``tests/stats/test_broker_restart.py``): a reconnect clears the consumer's timer, but
-    the task still holds the dead timer entry in ``_tref``, so no new request re-arms it
-    and a worker holding fewer than ``flush_every`` requests never flushes them. Two
-    remedies, because the second also covers causes we have not seen:
-
-    - on every (re)start of the consumer, the requests that came over the previous
-      connection are dropped (they are unacked on a closed channel, so RabbitMQ
-      redelivers them, and acking them would fail) and the timer entry is reset;
-    - every flush interval, a buffer whose oldest request has waited more than twice the
-      interval is flushed at once and its timer re-armed, with an error in the log.
-    """
+    """Every flush interval, a buffer whose oldest request has waited more than twice the
+    interval is flushed at once and its timer re-armed, with an error in the log."""
 
     requires = ("celery.worker.consumer.tasks:Tasks",)
 
@@ -40,36 +41,8 @@ class BatchFlushWatchdog(bootsteps.StartStopStep):
         tasks = [t for t in parent.app.tasks.values() if isinstance(t, Batches)]
         if not tasks:
             return
-        for task in tasks:
-            self.forget_previous_connection(parent, task)
         every = max(1.0, min(float(t.flush_interval) for t in tasks))
         self.tref = parent.timer.call_repeatedly(every, self.check, (parent, tasks))
-
-    def forget_previous_connection(self, parent: Any, task: Batches) -> None:
-        channel = parent.task_consumer.channel if parent.task_consumer else None
-        dropped = 0
-        for queue in (task._buffer, task._pending):
-            for request in list(consume_queue(queue)):
-                if getattr(request.message, "channel", None) is channel:
-                    queue.put(request)
-                else:
-                    dropped += 1
-        if task._tref is not None:
-            task._tref.cancel()
-            task._tref = None
-        left = task._buffer.qsize() + task._pending.qsize()
-        task._count = count(left + 1)
-        if left:
-            task._tref = parent.timer.call_repeatedly(task.flush_interval, task._do_flush)
-        else:
-            buffered_since.pop(task.name, None)
-        if dropped:
-            logger.warning(
-                "Batch task %s: dropped %d buffered requests of the previous broker "
-                "connection; RabbitMQ redelivers them.",
-                task.name,
-                dropped,
-            )
 
     def stop(self, parent: Any) -> None:
         if self.tref is not None:

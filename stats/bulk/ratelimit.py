@@ -18,15 +18,16 @@ import logging
 from time import monotonic
 from typing import Any
 
-from celery.worker.consumer import Consumer
 from kombu.utils.limits import TokenBucket
 
+from config.consumer import WorkerConsumer
 from config.queues import TASK_BULK_CHUNK
 
 logger = logging.getLogger(__name__)
 
 
 class SteadyTokenBucket(TokenBucket):
+    # Registry: config.upstream "kombu TokenBucket refill".
     # Set by TokenBucket.__init__; its stubs leave out the private count and type the
     # rate and clock as their None class defaults.
     _tokens: float
@@ -67,12 +68,16 @@ def _needs_no_token(request: Any) -> bool:
         connection.close()
 
 
-class SteadyRateConsumer(Consumer):
+class SteadyRateConsumer(WorkerConsumer):
+    """The bulk role's consumer: every worker's (``WorkerConsumer``), its buckets steady."""
+
+    # Registry: config.upstream "Celery consumer rate-limit buckets".
     def bucket_for_task(self, type: Any, *args: Any, **kwargs: Any) -> SteadyTokenBucket | None:
         limit = super().bucket_for_task(type, *args, **kwargs)
         return SteadyTokenBucket(limit.fill_rate, capacity=limit.capacity) if limit else None
 
     # celery-types leaves the consumer's private rate-limit methods out of its stubs.
+    # Registry: config.upstream "Celery consumer rate-limit buckets".
     def _schedule_bucket_request(self, bucket: Any) -> None:
         # Requests at the head of the bucket that will do no work go to the pool at once,
         # without a token; Celery's own loop then handles the first one that needs one.
@@ -80,14 +85,3 @@ class SteadyRateConsumer(Consumer):
             request, _tokens = bucket.contents.popleft()
             self._limit_move_to_pool(request)  # type: ignore[attr-defined]
         super()._schedule_bucket_request(bucket)  # type: ignore[misc]
-
-    class Blueprint(Consumer.Blueprint):  # type: ignore[valid-type,misc]
-        # With quorum queues Celery declares 28 "native delayed delivery" queues and binds
-        # every queue to them, for ETA/countdown messages. Our exchanges are direct, which
-        # that scheme cannot route (kombu warns per queue), and no task publishes an ETA
-        # (bulk chunks re-publish instead): the step would only add idle replicated queues.
-        default_steps = [
-            step
-            for step in Consumer.Blueprint.default_steps
-            if not step.endswith(":DelayedDelivery")
-        ]

@@ -3,7 +3,8 @@
 A batch worker holds buffered requests and a bulk run is in flight when the broker goes
 away; editors keep saving meanwhile. Afterwards the same worker processes must be
 consuming again, the batch worker flushing (the celery-batches stuck-timer failure must
-not happen, or be healed by ``BatchFlushWatchdog``), and the bulk run must finish.
+not happen: ``LeanBatches.start_consumer`` repairs it, ``BatchFlushWatchdog`` is the
+last resort), and the bulk run must finish.
 """
 
 import subprocess

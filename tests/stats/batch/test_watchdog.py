@@ -1,10 +1,12 @@
-"""BatchFlushWatchdog: a batch buffer whose flush timer died is flushed and re-armed.
+"""BatchFlushWatchdog: a batch buffer whose flush timer died is flushed and re-armed; and
+LeanBatches' repair on a new consumer (upstream #108), which makes the watchdog a last resort.
 
 The stuck timer follows a broker reconnect that cannot be timed reliably in a test, so
 the state it leaves behind is built here on the real batch task: requests buffered long
 ago and a ``_tref`` that will never fire (cancelled, as the old consumer's timer was).
 """
 
+import json
 import time
 from types import SimpleNamespace
 
@@ -22,6 +24,10 @@ def task(monkeypatch):
     flushed: list[list] = []
     monkeypatch.setattr(product_stats_batch, "flush", lambda requests: flushed.append(requests))
     monkeypatch.setattr(product_stats_batch, "_tref", None)
+    for name in ("_pool", "_connection_errors", "_count"):  # Strategy sets them
+        monkeypatch.setattr(
+            product_stats_batch, name, getattr(product_stats_batch, name, None), raising=False
+        )
     monkeypatch.setattr(consumer, "buffered_since", {})
     monkeypatch.setattr(watchdog, "buffered_since", consumer.buffered_since)
     product_stats_batch.flushed = flushed
@@ -75,34 +81,44 @@ def test_an_empty_buffer_is_left_alone(task):
     assert task.flushed == []
 
 
-def test_after_a_reconnect_requests_of_the_old_connection_are_dropped_and_the_timer_reset(
-    task, caplog
-):
-    old_channel, new_channel = object(), object()
+def test_a_new_consumer_drops_the_previous_connections_requests_and_its_timer(task, caplog):
+    """LeanBatches.start_consumer (upstream #108's re-arm): the old timer entry cancelled."""
     dead = Timer().call_repeatedly(task.flush_interval, task._do_flush)
     task._tref = dead
-    _buffer(task, 5, waited=1, channel=old_channel)
-    _buffer(task, 2, waited=1, channel=new_channel)
-    timer = Timer()
-    consumer = SimpleNamespace(timer=timer, task_consumer=SimpleNamespace(channel=new_channel))
+    _buffer(task, 5, waited=1, channel=object())
 
-    BatchFlushWatchdog.forget_previous_connection(None, consumer, task)
-
-    assert task._buffer.qsize() == 2
-    assert "dropped 5 buffered requests" in caplog.text
-    assert dead.canceled
-    assert task._tref is not dead and timer.queue  # the 2 left flush on the new timer
-
-
-def test_after_a_reconnect_with_nothing_left_the_next_request_re_arms_the_timer(task):
-    task._tref = Timer().call_repeatedly(task.flush_interval, task._do_flush)
-    _buffer(task, 3, waited=1, channel=object())
-    consumer = SimpleNamespace(timer=Timer(), task_consumer=SimpleNamespace(channel=object()))
-
-    BatchFlushWatchdog.forget_previous_connection(None, consumer, task)
+    task.start_consumer()
 
     assert task._buffer.empty()
-    assert task._tref is None  # celery-batches arms a new timer on the next request
+    assert "dropped 5 buffered requests" in caplog.text
+    assert dead.canceled
+    assert task._tref is None  # the next request arms a timer on the new consumer's timer
+    assert task.name not in consumer.buffered_since
+
+
+def test_after_a_new_consumer_the_next_request_arms_the_new_consumers_timer(task):
+    task._tref = Timer().call_repeatedly(task.flush_interval, task._do_flush)
+    _buffer(task, 3, waited=1, channel=object())
+    timer = Timer()
+    worker = SimpleNamespace(pool=None, connection_errors=(), hostname="test@host", timer=timer)
+
+    handler = task.Strategy(task, task.app, worker)
+    handler(_message(), None, lambda *a, **k: None, lambda *a, **k: None, set())
+
+    assert task._buffer.qsize() == 1
+    assert task._tref is not None and not task._tref.canceled
+    assert timer.queue  # armed on the new consumer's timer
+
+
+def _message() -> SimpleNamespace:
+    body = json.dumps([[1], {"v": 1}, {}])
+    return SimpleNamespace(
+        channel=object(),
+        delivery_tag=1,
+        headers={"id": "r-1"},
+        content_type="application/json",
+        body=body,
+    )
 
 
 # --- One ack per batch (AckLedger) ----------------------------------------------------------
