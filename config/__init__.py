@@ -10,6 +10,8 @@ every process (``startup``; ``gunicorn.conf.py`` at the top runs it in gunicorn'
   takes its role's rules), ``consumer`` (the consumer class of every role but bulk).
 - ``outbox`` (write now, publish after commit), ``transactions`` (what one transaction
   collects, handed on at commit).
+- ``upstream`` (every place the code relies on a library's internals: what, which
+  versions, and the contract test in ``tests/contracts/`` that fails when it changes).
 - ``embedded_broker`` (the embedded default's kombu transport on SQLite),
   ``process_manager`` (``make run`` under circus; deployment files from the Procfile).
 - ``admin`` (shared admin building blocks), ``admin_site`` and ``apps`` (the admin site:

@@ -15,6 +15,7 @@
 - ``backlog`` and ``broker_steps``: the embedded broker's backlog and one transport step
   in a process of its own (its benchmark and kill tests).
 - ``hostile_files``: import files built to hurt.
+- ``broker_cut``: one worker's RabbitMQ connections closed, as a network cut would.
 
 Never imported by the apps.
 """
