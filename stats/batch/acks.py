@@ -6,14 +6,11 @@
 """
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from amqp import Channel as AMQPChannel
 from celery import bootsteps
-
-if TYPE_CHECKING:
-    from stats.batch.consumer import BufferedRequest
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +49,19 @@ class AckLedger:
         return all(m.acknowledged for t, m in self.others.items() if t <= tag)
 
 
+class AckedRequest(Protocol):
+    """What a batch's request offers to be acked (``stats.batch.consumer.BufferedRequest``:
+    named here by its shape, so this low module imports nothing of the consumer's)."""
+
+    message: Any
+
+    def ack(self, logger: logging.Logger, errors: Any, multiple: bool = False) -> None: ...
+
+
+#: Tasks whose strategy settles its own deliveries a batch at a time say so with this
+#: class attribute (``LeanBatches``); every other task's deliveries are recorded.
+ACKS_BY_BATCH = "acks_by_batch"
+
 _ledger: AckLedger | None = None
 
 
@@ -67,7 +77,7 @@ def ack_ledger(channel: Any) -> AckLedger | None:
     return _ledger
 
 
-def ack_batch(requests: list["BufferedRequest"], errors: tuple[type[BaseException], ...]) -> None:
+def ack_batch(requests: Sequence[AckedRequest], errors: tuple[type[BaseException], ...]) -> None:
     """Ack a returned batch: one multiple ack when the ledger allows it, else one by one.
 
     Registry: config.upstream "Celery ack promise" (the promise passes ``multiple`` on)."""
@@ -93,10 +103,8 @@ class RecordOtherDeliveries(bootsteps.StartStopStep):
     requires = ("celery.worker.consumer.tasks:Tasks",)
 
     def start(self, parent: Any) -> None:
-        from stats.batch.consumer import LeanBatches
-
         for name, strategy in list(parent.strategies.items()):
-            if not isinstance(parent.app.tasks.get(name), LeanBatches):
+            if not getattr(parent.app.tasks.get(name), ACKS_BY_BATCH, False):
                 parent.strategies[name] = _recording(strategy)
 
 

@@ -57,6 +57,8 @@ class LeanBatches(Batches):
     """
 
     abstract = True
+    #: Its deliveries are settled a batch at a time (``stats.batch.acks``).
+    acks_by_batch = True
     #: celery-batches' flush timer entry, None while nothing is buffered (set by Batches).
     #: Registry: config.upstream "celery-batches buffer and flush timer".
     _tref: Any

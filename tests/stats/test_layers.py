@@ -32,11 +32,7 @@ PATHS = ("stats.batch", "stats.bulk", "stats.now", "stats.recompute", "stats.rec
 
 #: Cycles there are, each with whose work removes it; ``test_no_other_cycle`` fails on any
 #: other, and ``test_each_known_cycle_is_still_there`` once one is gone (then delete it).
-KNOWN_CYCLES = {
-    # The ack ledger finds the batch task's class, which acks its batches through it
-    # (celery-batches' internals, #23's "contracts" part).
-    frozenset({"stats.batch.acks", "stats.batch.consumer"}),
-}
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _module_name(path: Path) -> str:
