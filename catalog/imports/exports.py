@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import IO, Any
 
 from catalog.imports.export_slots import ExportPermit, export_slot_take
@@ -138,8 +139,14 @@ def _write_xlsx(
         raise
 
 
+#: Prices read as money in a spreadsheet (thousands separated, two decimals); the cell
+#: keeps the number, so it sorts, sums and imports back as it was.
+MONEY_FORMAT = "#,##0.00"
+
+
 class _XlsxRow:
-    """One row's cells: text made safe; the header bold, text with line breaks wrapped."""
+    """One row's cells: text made safe; the header bold, text with line breaks wrapped,
+    prices in a money format."""
 
     def __init__(self, sheet: Any) -> None:
         from openpyxl.styles import Alignment, Font
@@ -168,6 +175,9 @@ class _XlsxRow:
                 if "\n" in value:
                     value = WriteOnlyCell(self.sheet, value=value)
                     value.alignment = self.wrap
+            elif isinstance(value, Decimal):
+                value = WriteOnlyCell(self.sheet, value=value)
+                value.number_format = MONEY_FORMAT
             cells.append(value)
         return cells
 

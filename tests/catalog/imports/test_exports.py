@@ -109,6 +109,10 @@ def test_the_xlsx_export_round_trips_numbers_formulas_and_line_breaks(variant_fa
     values = dict(zip(header, row, strict=True))
     assert values["name"] == "'=1+1"  # written as text, never as a formula
     assert (values["price"], values["stock"]) == (1234.5, 7)
+    sheet = load_workbook(path).active
+    assert sheet.title == "Catalog"
+    price = sheet.cell(row=2, column=header.index("price") + 1)
+    assert price.number_format == "#,##0.00"  # money to the eye, a number to a formula
 
     report = catalog_import(path=path, dry_run=True)
     assert report.ok and (report.changed, report.unchanged) == (0, 1), report.summary()
