@@ -30,6 +30,7 @@ LAYERS = {
 }
 PATHS = ("stats.batch", "stats.bulk", "stats.now", "stats.recompute", "stats.records")
 
+
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
