@@ -80,9 +80,13 @@ from django.db import connection
 from django.db.models import F, Q
 
 from bench.stats import _machine, _rabbitmq_version
+from catalog.imports.errors import ErrorLog
+from catalog.imports.files import read_rows
 from catalog.imports.jobs import catalog_import_confirm, catalog_import_upload
 from catalog.imports.layout import COLUMNS
+from catalog.imports.limits import ImportLimits
 from catalog.imports.resources import CatalogRowResource
+from catalog.imports.rows import products_from_rows
 from catalog.imports.services import catalog_import
 from catalog.models import CatalogImport, Category, CategoryTreeLock, Product, Variant
 from catalog.selectors import category_slug_paths
@@ -191,6 +195,39 @@ def bench_baseline(path: Path, rows: int) -> dict[str, float]:
     }
 
 
+def bench_check(products: int, repeat: int = 5) -> int:
+    """Time reading and checking every row of the file (``products_from_rows``), in-process.
+
+    The part of an import where each cell meets the models' rules; the median of
+    ``repeat`` runs, the catalog untouched (only the demo category tree is written).
+    """
+    call_command("migrate", verbosity=0)
+    path = OUT_DIR / f"catalog-{products}.csv"
+    rows = write_file(path, products)
+    limits = ImportLimits.from_settings()
+    category_ids = {p: pk for pk, p in category_slug_paths().items()}
+    times = []
+    for _ in range(repeat):
+        errors = ErrorLog(keep_per_kind=20, stop_after=1000)
+        started = time.monotonic()
+        read = products_from_rows(
+            read_rows(path, name=path.name, limits=limits),
+            category_ids=category_ids,
+            name=path.name,
+            errors=errors,
+        )
+        times.append(time.monotonic() - started)
+        if errors.total or len(read.products) != products:
+            raise RuntimeError(f"the demo file has errors: {errors.sorted()[:3]}")
+    median = sorted(times)[len(times) // 2]
+    print(f"machine: {_machine()}; {datetime.now().astimezone():%Y-%m-%d %H:%M %z}")
+    print(
+        f"read and check {rows:,} rows ({products:,} products): median of {repeat} "
+        f"{median:.3f} s, {rows / median:,.0f} rows/s"
+    )
+    return 0
+
+
 def _wait_status(job: CatalogImport, leaving: str, timeout: float) -> float:
     """Seconds until the import leaves ``leaving``; prints the progress as it goes."""
     started = time.monotonic()
@@ -222,8 +259,15 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--baseline-rows", type=int, default=3_000)
     parser.add_argument("--stats-timeout", type=float, default=900, help="seconds")
+    parser.add_argument(
+        "--check-only",
+        action="store_true",
+        help="only time reading and checking the file's rows in-process (no write, no worker)",
+    )
     args = parser.parse_args()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    if args.check_only:
+        return bench_check(args.products)
 
     call_command("migrate", verbosity=0)
     _empty_catalog()
