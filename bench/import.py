@@ -22,8 +22,9 @@ What it does, in one run:
    ``--products`` demo products (the seed's names, descriptions, categories, 1-5
    variants each) as the export's CSV layout, in ``var/bench-import/``.
 2. **Baseline**: the file's first ``--baseline-rows`` rows through django-import-export's
-   default row-by-row import (``CatalogRowResource().import_data``: one ``save()`` per
-   row, each with its version bump, history record and statistics request), in this
+   default row-by-row import (``testkit.import_baseline.RowByRowResource().import_data``:
+   one ``save()`` per row, each with its version bump, history record and statistics
+   request), in this
    process, into the empty catalog, with no worker running (so nothing slows it down).
    The same rows then go through our import (``catalog_import``, in-process) into an
    emptied catalog: the same work, row for row. The catalog is emptied again.
@@ -85,7 +86,6 @@ from catalog.imports.files import read_rows
 from catalog.imports.jobs import catalog_import_confirm, catalog_import_upload
 from catalog.imports.layout import COLUMNS
 from catalog.imports.limits import ImportLimits
-from catalog.imports.resources import CatalogRowResource
 from catalog.imports.rows import products_from_rows
 from catalog.imports.services import catalog_import
 from catalog.models import CatalogImport, Category, CategoryTreeLock, Product, Variant
@@ -94,6 +94,7 @@ from catalog.services import _demo_product, _demo_variants, catalog_seed
 from config.queues import QUEUE_CATALOG_IMPORTS, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.models import CategoryStaleness, ProductStaleness
 from testkit.checks import statistics_errors
+from testkit.import_baseline import RowByRowResource
 from testkit.workers import LOG_DIR, WorkerProcess, purge_queue
 
 OUT_DIR = ROOT / "var" / "bench-import"
@@ -173,7 +174,7 @@ def bench_baseline(path: Path, rows: int) -> dict[str, float]:
     subset = _head(path, OUT_DIR / f"baseline-{rows}.csv", rows)
     dataset = tablib.Dataset().load(subset.read_text(encoding="utf-8"), format="csv")
     started = time.monotonic()
-    result = CatalogRowResource().import_data(dataset, dry_run=False, raise_errors=True)
+    result = RowByRowResource().import_data(dataset, dry_run=False, raise_errors=True)
     baseline_s = time.monotonic() - started
     if result.has_errors() or Variant.objects.count() != len(dataset):
         raise RuntimeError(f"baseline import went wrong: {Variant.objects.count()} variants")
