@@ -81,6 +81,7 @@ from django.db import connection
 from django.db.models import F, Q
 
 from bench.stats import _machine, _rabbitmq_version
+from catalog.demo import catalog_seed, demo_product, demo_variants
 from catalog.imports.errors import ErrorLog
 from catalog.imports.files import read_rows
 from catalog.imports.jobs import catalog_import_confirm, catalog_import_upload
@@ -90,7 +91,6 @@ from catalog.imports.rows import products_from_rows
 from catalog.imports.services import catalog_import
 from catalog.models import CatalogImport, Category, CategoryTreeLock, Product, Variant
 from catalog.selectors import category_slug_paths
-from catalog.services import _demo_product, _demo_variants, catalog_seed
 from config.queues import QUEUE_CATALOG_IMPORTS, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.models import CategoryStaleness, ProductStaleness
 from testkit.checks import statistics_errors
@@ -128,7 +128,7 @@ def write_file(path: Path, products: int) -> int:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for number in range(1, products + 1):
-            product = _demo_product(number, leaves)
+            product = demo_product(number, leaves)
             category = paths[product.category_id] if product.category_id else ""
             head = [
                 product.sku,
@@ -139,7 +139,7 @@ def write_file(path: Path, products: int) -> int:
                 product.description,
                 "",
             ]
-            for variant in _demo_variants(number, 0):
+            for variant in demo_variants(number, 0):
                 writer.writerow(
                     [
                         *head,
