@@ -7,6 +7,8 @@
 - ``admin_forms``: the product change form's POST data, as the admin sends it.
 - ``workers``: real Celery worker processes, queue purges and counts.
 - ``netproxy``: a TCP proxy that can cut a worker off its database.
+- ``import_baseline``: django-import-export's row-by-row import of the catalog file, the
+  import benchmark's baseline (the export's resource with its import half).
 
 Never imported by the apps.
 """
