@@ -48,8 +48,8 @@ django.setup()
 from django.core.management import call_command
 from django.db.models import Sum
 
+from catalog.demo import catalog_seed
 from catalog.models import Product
-from catalog.services import catalog_seed
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_NOW
 from stats.models import BatchFlush, BatchWorkerLease, ProductStaleness
 from stats.recompute.products import product_stats_recompute

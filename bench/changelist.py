@@ -34,8 +34,8 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from catalog.admin import ProductAdmin
+from catalog.demo import catalog_seed
 from catalog.models import Category, Product
-from catalog.services import catalog_seed
 from editors.services import demo_admin_ensure
 from stats.models import ProductStats
 from stats.recompute.products import product_stats_recompute

@@ -22,8 +22,9 @@ What it does, in one run:
    ``--products`` demo products (the seed's names, descriptions, categories, 1-5
    variants each) as the export's CSV layout, in ``var/bench-import/``.
 2. **Baseline**: the file's first ``--baseline-rows`` rows through django-import-export's
-   default row-by-row import (``CatalogRowResource().import_data``: one ``save()`` per
-   row, each with its version bump, history record and statistics request), in this
+   default row-by-row import (``testkit.import_baseline.RowByRowResource().import_data``:
+   one ``save()`` per row, each with its version bump, history record and statistics
+   request), in this
    process, into the empty catalog, with no worker running (so nothing slows it down).
    The same rows then go through our import (``catalog_import``, in-process) into an
    emptied catalog: the same work, row for row. The catalog is emptied again.
@@ -80,16 +81,20 @@ from django.db import connection
 from django.db.models import F, Q
 
 from bench.stats import _machine, _rabbitmq_version
+from catalog.demo import catalog_seed, demo_product, demo_variants
+from catalog.imports.errors import ErrorLog
+from catalog.imports.files import read_rows
 from catalog.imports.jobs import catalog_import_confirm, catalog_import_upload
 from catalog.imports.layout import COLUMNS
-from catalog.imports.resources import CatalogRowResource
+from catalog.imports.limits import ImportLimits
+from catalog.imports.rows import products_from_rows
 from catalog.imports.services import catalog_import
 from catalog.models import CatalogImport, Category, CategoryTreeLock, Product, Variant
 from catalog.selectors import category_slug_paths
-from catalog.services import _demo_product, _demo_variants, catalog_seed
 from config.queues import QUEUE_CATALOG_IMPORTS, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.models import CategoryStaleness, ProductStaleness
 from testkit.checks import statistics_errors
+from testkit.import_baseline import RowByRowResource
 from testkit.workers import LOG_DIR, WorkerProcess, purge_queue
 
 OUT_DIR = ROOT / "var" / "bench-import"
@@ -123,7 +128,7 @@ def write_file(path: Path, products: int) -> int:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for number in range(1, products + 1):
-            product = _demo_product(number, leaves)
+            product = demo_product(number, leaves)
             category = paths[product.category_id] if product.category_id else ""
             head = [
                 product.sku,
@@ -134,7 +139,7 @@ def write_file(path: Path, products: int) -> int:
                 product.description,
                 "",
             ]
-            for variant in _demo_variants(number, 0):
+            for variant in demo_variants(number, 0):
                 writer.writerow(
                     [
                         *head,
@@ -169,7 +174,7 @@ def bench_baseline(path: Path, rows: int) -> dict[str, float]:
     subset = _head(path, OUT_DIR / f"baseline-{rows}.csv", rows)
     dataset = tablib.Dataset().load(subset.read_text(encoding="utf-8"), format="csv")
     started = time.monotonic()
-    result = CatalogRowResource().import_data(dataset, dry_run=False, raise_errors=True)
+    result = RowByRowResource().import_data(dataset, dry_run=False, raise_errors=True)
     baseline_s = time.monotonic() - started
     if result.has_errors() or Variant.objects.count() != len(dataset):
         raise RuntimeError(f"baseline import went wrong: {Variant.objects.count()} variants")
@@ -189,6 +194,39 @@ def bench_baseline(path: Path, rows: int) -> dict[str, float]:
         "baseline_rows_s": len(dataset) / baseline_s,
         "ours_rows_s": len(dataset) / ours_s,
     }
+
+
+def bench_check(products: int, repeat: int = 5) -> int:
+    """Time reading and checking every row of the file (``products_from_rows``), in-process.
+
+    The part of an import where each cell meets the models' rules; the median of
+    ``repeat`` runs, the catalog untouched (only the demo category tree is written).
+    """
+    call_command("migrate", verbosity=0)
+    path = OUT_DIR / f"catalog-{products}.csv"
+    rows = write_file(path, products)
+    limits = ImportLimits.from_settings()
+    category_ids = {p: pk for pk, p in category_slug_paths().items()}
+    times = []
+    for _ in range(repeat):
+        errors = ErrorLog(keep_per_kind=20, stop_after=1000)
+        started = time.monotonic()
+        read = products_from_rows(
+            read_rows(path, name=path.name, limits=limits),
+            category_ids=category_ids,
+            name=path.name,
+            errors=errors,
+        )
+        times.append(time.monotonic() - started)
+        if errors.total or len(read.products) != products:
+            raise RuntimeError(f"the demo file has errors: {errors.sorted()[:3]}")
+    median = sorted(times)[len(times) // 2]
+    print(f"machine: {_machine()}; {datetime.now().astimezone():%Y-%m-%d %H:%M %z}")
+    print(
+        f"read and check {rows:,} rows ({products:,} products): median of {repeat} "
+        f"{median:.3f} s, {rows / median:,.0f} rows/s"
+    )
+    return 0
 
 
 def _wait_status(job: CatalogImport, leaving: str, timeout: float) -> float:
@@ -222,8 +260,15 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--baseline-rows", type=int, default=3_000)
     parser.add_argument("--stats-timeout", type=float, default=900, help="seconds")
+    parser.add_argument(
+        "--check-only",
+        action="store_true",
+        help="only time reading and checking the file's rows in-process (no write, no worker)",
+    )
     args = parser.parse_args()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    if args.check_only:
+        return bench_check(args.products)
 
     call_command("migrate", verbosity=0)
     _empty_catalog()

@@ -79,8 +79,8 @@ from django.db import connection, transaction
 
 from bench.browser import CSRF_INPUT, Browser
 from bench.server import REQUEST_TIMEOUT, Gunicorn, collectstatic, server_env
+from catalog.demo import catalog_seed
 from catalog.models import Category, Product, Variant
-from catalog.services import catalog_seed
 from config.queues import QUEUE_STATS_BATCH
 from editors.services import editor_create
 from stats.models import BatchFlush

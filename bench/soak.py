@@ -112,8 +112,8 @@ from bench.save_latency import (
     _run_level,
     _server_env,
 )
+from catalog.demo import catalog_seed
 from catalog.models import Product
-from catalog.services import catalog_seed
 from config.queues import QUEUE_STATS_BATCH, QUEUE_STATS_BULK
 from stats.batch.tasks import stale_sweep
 from stats.bulk.selectors import seconds_per_task

@@ -47,8 +47,9 @@ from django.db.models.signals import post_delete
 from django.test import Client
 
 from bench.amqp_ceiling import drain
+from catalog.demo import catalog_seed
 from catalog.models import Product, Variant
-from catalog.services import catalog_seed, product_versions_bump
+from catalog.services import product_versions_bump
 from catalog.signals import product_changed
 from config.celery import app
 from config.queues import QUEUE_DEFAULT, QUEUE_STATS_BATCH

@@ -5,9 +5,10 @@
 - ``files``: reading a CSV or XLSX upload into rows, refusing bad files up front, in
   memory bounded by the limits: ``csv_source``, ``xlsx_source`` (openpyxl on a
   ``zipguard.GuardedZip``, shared strings on disk: ``sharedstrings``).
-- ``resources``: django-import-export's resource, used for the export (and as the
-  row-by-row baseline the benchmark compares the import with).
-- ``rows``: each row checked, its problems logged within bounds (``errors``).
+- ``resources``: django-import-export's resource, used for the export (the benchmark's
+  row-by-row baseline extends it in ``testkit.import_baseline``).
+- ``rows``: each row checked, its problems logged within bounds (``errors``), each cell
+  by its model field's own rules in the admin form's words (``fields``).
 - ``plan``: the file against the database: new, changed, unchanged, errors, conflicts.
 - ``report``: what an import found and did, bounded whatever the file.
 - ``services``: the import itself (all or nothing, in bulk, through the same

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from catalog.imports import layout
-from catalog.imports.errors import ErrorLog
+from catalog.imports.errors import ErrorLog, quoted
+from catalog.imports.fields import unique_message
 from catalog.imports.rows import ProductSpec, VariantSpec
 from catalog.models import Product, Variant
 
@@ -160,14 +161,19 @@ def _plan_chunk(chunk: list[ProductSpec], plan: Plan, *, lock: bool, paths: dict
         for v in spec.variants:
             if owners.get(v.sku, spec.sku) != spec.sku:
                 plan.errors.add(
-                    v.line, layout.VARIANT_SKU, "taken", f"{v.sku} is a variant of {owners[v.sku]}."
+                    v.line,
+                    layout.VARIANT_SKU,
+                    "unique",
+                    f"{quoted(v.sku)}: {unique_message(Variant, 'sku').rstrip('.')} "
+                    f"(a variant of {owners[v.sku]}).",
                 )
         if slug_owners.get(spec.slug, spec.sku) != spec.sku:
             plan.errors.add(
                 spec.line,
                 layout.SLUG,
-                "taken",
-                f"{spec.slug!r} is {slug_owners[spec.slug]}'s slug.",
+                "unique",
+                f"{quoted(spec.slug)}: {unique_message(Product, 'slug').rstrip('.')} "
+                f"({slug_owners[spec.slug]}'s).",
             )
         if plan.errors.total > before:
             continue

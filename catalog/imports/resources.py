@@ -3,9 +3,9 @@
 The export goes through it (``CatalogRowResource().export(...)``). The import does not:
 the library imports row by row, each row its own ``save()`` with its own version bump,
 history record and statistics request, which is what an import of 300,000 rows must not
-do (``catalog.imports.services`` checks the whole file, then writes in bulk). The same
-resource still imports row by row through the library (``import_data``): the benchmark
-measures that as the baseline, and it is a second, independent reader of the format.
+do (``catalog.imports.services`` checks the whole file, then writes in bulk). The
+benchmark's row-by-row baseline imports through a subclass of it in
+``testkit.import_baseline``.
 """
 
 from collections.abc import Iterator
@@ -35,9 +35,6 @@ class CatalogRowResource(resources.ModelResource):
         model = Variant
         fields = layout.COLUMNS
         export_order = layout.COLUMNS
-        import_id_fields = (layout.VARIANT_SKU,)
-        skip_unchanged = True
-        report_skipped = False
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -48,8 +45,6 @@ class CatalogRowResource(resources.ModelResource):
         if self._paths is None:
             self._paths = category_slug_paths()
         return self._paths
-
-    # --- export -----------------------------------------------------------------------
 
     def export_field(self, field: fields.Field, instance: Variant, **kwargs: Any) -> Any:
         return layout.cell_out(super().export_field(field, instance, **kwargs))
@@ -75,28 +70,6 @@ class CatalogRowResource(resources.ModelResource):
 
     def dehydrate_version(self, variant: Variant) -> int:
         return variant.product.version
-
-    # --- row-by-row import (the benchmark's baseline) ---------------------------------
-
-    def before_save_instance(self, instance: Variant, row: Any, **kwargs: Any) -> None:
-        """Find or create the row's product, as a plain ``save()`` would (the library's way)."""
-        path = str(row.get(layout.CATEGORY) or "")
-        category = Category.objects.get(slug=path.rsplit("/", 1)[-1]) if path else None
-        values = {
-            "name": row[layout.NAME],
-            "slug": row[layout.SLUG],
-            "status": row[layout.STATUS],
-            "description": row.get(layout.DESCRIPTION) or "",
-            "category": category,
-        }
-        product, created = Product.objects.get_or_create(
-            sku=row[layout.PRODUCT_SKU], defaults=values
-        )
-        if not created and any(getattr(product, k) != v for k, v in values.items()):
-            for key, value in values.items():
-                setattr(product, key, value)
-            product.save()
-        instance.product = product
 
 
 def export_queryset(*, category: Category | None = None) -> QuerySet[Variant]:

@@ -7,32 +7,38 @@ first few of each kind, every one counted); reading stops once the log is full, 
 file of junk is refused after a few hundred rows instead of listing a million errors.
 A cell holding a control character (NUL...) is an error too: stored, it would break
 every XLSX export and the product's admin form.
+
+No rule of the catalog is written here: each cell goes through its model field's own
+checks as the admin form runs them (``fields.FieldRule``), one currency per product
+through ``catalog.rules``, an unknown category and a taken SKU or slug in the product
+form's and the model's words. An import and a form refuse the same values with the same
+message. What only a file can say wrong (a product's columns differing between its
+rows, the version column) keeps the import's words.
 """
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from catalog.imports import layout
 from catalog.imports.errors import ErrorLog, RowError, quoted
+from catalog.imports.fields import CellError, FieldRule, field_rule, unique_message
 from catalog.imports.files import ImportFileError, Row
-from catalog.models import DESCRIPTION_MAX_LENGTH, Product, Variant
-from catalog.validators import CONTROL_CHARACTERS, SKU_PATTERN, control_character_problem
+from catalog.models import Product, Variant
+from catalog.rules import product_currency_check
+from catalog.validators import CONTROL_CHARACTERS, control_character_problem
 
 __all__ = ["ErrorLog", "ProductSpec", "RowError", "RowsRead", "VariantSpec", "products_from_rows"]
 
-_SKU = re.compile(SKU_PATTERN)
-_SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+#: A status by its value or its label, any case ("Published"), to its value.
 _STATUSES = {value: value for value in Product.Status.values} | {
     str(label).lower(): value for value, label in Product.Status.choices
 }
-_CURRENCIES = set(Variant.Currency.values)
-#: MariaDB's INT UNSIGNED bound is larger; this is what every backend accepts.
-_STOCK_MAX = 2_147_483_647
-_PRICE_MAX = Decimal("9999999999.99")  # max_digits=12, decimal_places=2
+_CENTS = Decimal("0.01")
 
 
 @dataclass(slots=True)
@@ -95,15 +101,10 @@ def products_from_rows(
             stopped_at = row.line
             break
     for spec in products.values():
-        currencies = sorted({v.currency for v in spec.variants})
-        if len(currencies) > 1:
-            errors.add(
-                spec.line,
-                layout.CURRENCY,
-                "mixed",
-                f"all variants of {spec.sku} must have the same currency, not "
-                f"{' and '.join(currencies)} (prices are not converted).",
-            )
+        try:
+            product_currency_check(currencies=[v.currency for v in spec.variants])
+        except ValidationError as error:
+            errors.add(spec.line, layout.CURRENCY, error.code or "mixed", error.messages[0])
     _refuse_duplicate_slugs(products.values(), errors)
     return RowsRead(list(products.values()), count, stopped_at)
 
@@ -177,8 +178,9 @@ def _refuse_duplicate_slugs(products: Iterable[ProductSpec], errors: ErrorLog) -
             errors.add(
                 spec.line,
                 layout.SLUG,
-                "duplicate",
-                f"{spec.slug!r} is also {other.sku}'s slug (line {other.line}).",
+                "unique",
+                f"{quoted(spec.slug)}: {unique_message(Product, 'slug').rstrip('.')} "
+                f"({other.sku}'s, line {other.line}).",
             )
 
 
@@ -186,34 +188,36 @@ def _product(row: Row, category_ids: dict[str, int], errors: ErrorLog) -> Produc
     values, line = row.values, row.line
     before = errors.total
 
-    def error(column: str, rule: str, message: str) -> None:
-        errors.add(line, column, rule, message)
+    def check(column: str, name: str, text: str) -> Any:
+        return _checked(errors, line, column, field_rule(Product, name), text)
 
     sku = values[layout.PRODUCT_SKU]
-    if not _SKU.match(sku):
-        error(layout.PRODUCT_SKU, *_sku_problem(sku))
+    check(layout.PRODUCT_SKU, "sku", sku)
     name = values[layout.NAME]
-    if not name:
-        error(layout.NAME, "required", "a product needs a name.")
-    elif len(name) > 200:
-        error(layout.NAME, "too_long", f"at most 200 characters ({len(name):,}).")
+    check(layout.NAME, "name", name)
     slug = values[layout.SLUG] or slugify(name)
-    if not _SLUG.match(slug) or len(slug) > 220:
-        error(layout.SLUG, "slug", "letters, digits, dashes and underscores only, at most 220.")
-    status = _STATUSES.get(values[layout.STATUS].lower() or Product.Status.DRAFT.value)
-    if status is None:
-        error(layout.STATUS, "choice", f"{quoted(values[layout.STATUS])}: draft or published.")
+    check(layout.SLUG, "slug", slug)
+    # A status by its value or its label, any case; empty is a draft, as on a new product.
+    status_text = values[layout.STATUS]
+    status = check(
+        layout.STATUS,
+        "status",
+        _STATUSES.get(status_text.lower() or Product.Status.DRAFT.value, status_text),
+    )
     path = values[layout.CATEGORY].strip("/")
     category_id = category_ids.get(path) if path else None
     if path and category_id is None:
-        error(
+        # The product form's words for a category that is not there; a path is how a
+        # file names one (``clothing/clothing-shirts``).
+        category = field_rule(Product, "category")
+        errors.add(
+            line,
             layout.CATEGORY,
-            "unknown",
-            f"no category {quoted(path, 80)} (a slug path such as clothing/shirts).",
+            "invalid_choice",
+            f"{quoted(path, 80)}: {category.message('invalid_choice')}",
         )
     description = values[layout.DESCRIPTION]
-    if len(description) > DESCRIPTION_MAX_LENGTH:
-        error(layout.DESCRIPTION, "too_long", f"at most {DESCRIPTION_MAX_LENGTH:,} characters.")
+    check(layout.DESCRIPTION, "description", description)
     version: int | None = None
     if values[layout.VERSION]:
         try:
@@ -221,7 +225,9 @@ def _product(row: Row, category_ids: dict[str, int], errors: ErrorLog) -> Produc
         except ValueError:
             version = 0
         if version < 1:
-            error(
+            # The file's own column (no form has it): the import's words.
+            errors.add(
+                line,
                 layout.VERSION,
                 "number",
                 "the version the file was exported at: a whole number, or empty.",
@@ -233,7 +239,7 @@ def _product(row: Row, category_ids: dict[str, int], errors: ErrorLog) -> Produc
         sku=sku,
         name=name,
         slug=slug,
-        status=status or "",
+        status=status,
         category_id=category_id,
         category=path,
         description=description,
@@ -245,73 +251,30 @@ def _variant(row: Row, errors: ErrorLog) -> VariantSpec | None:
     values, line = row.values, row.line
     before = errors.total
 
-    def error(column: str, rule: str, message: str) -> None:
-        errors.add(line, column, rule, message)
+    def check(column: str, name: str, text: str) -> Any:
+        return _checked(errors, line, column, field_rule(Variant, name), text)
 
     sku = values[layout.VARIANT_SKU]
-    if not _SKU.match(sku):
-        error(layout.VARIANT_SKU, *_sku_problem(sku))
-    for column in (layout.SIZE, layout.COLOUR):
-        if len(values[column]) > 32:
-            error(column, "too_long", "at most 32 characters.")
-    price = _price(values[layout.PRICE], lambda message: error(layout.PRICE, "price", message))
-    currency = values[layout.CURRENCY].upper() or Variant.Currency.EUR.value
-    if currency not in _CURRENCIES:
-        error(
-            layout.CURRENCY,
-            "choice",
-            f"{quoted(values[layout.CURRENCY])}: one of {', '.join(sorted(_CURRENCIES))}.",
-        )
-    stock = 0
-    if values[layout.STOCK]:
-        try:
-            stock = int(values[layout.STOCK])
-        except ValueError:
-            stock = -1
-        if not 0 <= stock <= _STOCK_MAX:
-            error(
-                layout.STOCK,
-                "number",
-                f"{quoted(values[layout.STOCK])}: a whole number, 0 or more.",
-            )
-    if errors.total > before or price is None:
-        return None
-    return VariantSpec(
-        line, sku, values[layout.SIZE], values[layout.COLOUR], price, currency, stock
+    check(layout.VARIANT_SKU, "sku", sku)
+    size = values[layout.SIZE]
+    check(layout.SIZE, "size", size)
+    colour = values[layout.COLOUR]
+    check(layout.COLOUR, "colour", colour)
+    price = check(layout.PRICE, "price", values[layout.PRICE])
+    # Empty: EUR and 0 (a file's shorthand, documented for editors); else the form's rules.
+    currency = check(
+        layout.CURRENCY, "currency", values[layout.CURRENCY].upper() or Variant.Currency.EUR.value
     )
-
-
-def _price(text: str, report: Callable[[str], None]) -> Decimal | None:
-    if len(text) > 40:  # Decimal() of a long digit string costs; no price is this long
-        report(f"{quoted(text)} is not a price (digits, a dot, two decimals at most).")
+    stock = check(layout.STOCK, "stock", values[layout.STOCK] or "0")
+    if errors.total > before:
         return None
+    return VariantSpec(line, sku, size, colour, price.quantize(_CENTS), currency, stock)
+
+
+def _checked(errors: ErrorLog, line: int, column: str, rule: FieldRule, text: str) -> Any:
+    """The cell cleaned by its field's rule; None (and the error logged) if refused."""
     try:
-        price = Decimal(text)
-    except InvalidOperation:
-        report(f"{text!r} is not a price (digits, a dot, two decimals at most).")
+        return rule.clean(text)
+    except CellError as error:
+        errors.add(line, column, error.code, error.message)
         return None
-    if not price.is_finite():
-        report(f"{text!r} is not a price.")
-        return None
-    if price < 0:
-        report(f"{text}: a price cannot be negative.")
-        return None
-    try:
-        exact = price == price.quantize(Decimal("0.01"))
-    except InvalidOperation:  # an exponent beyond the context's precision
-        exact = False
-    if price > _PRICE_MAX or not exact:
-        report(f"{text}: at most two decimals and 10 digits before the dot.")
-        return None
-    return price.quantize(Decimal("0.01"))
-
-
-def _sku_problem(sku: str) -> tuple[str, str]:
-    """(rule, message) for a value that is not a SKU."""
-    if not sku:
-        return "required", "a SKU is required."
-    return (
-        "sku",
-        f"{quoted(sku)} is not a SKU: 3 to 32 upper-case letters, digits and dashes, "
-        "starting with a letter or digit.",
-    )

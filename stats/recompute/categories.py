@@ -20,11 +20,11 @@ from django.utils import timezone
 from catalog.models import Product, Variant
 from catalog.selectors import (
     Tree,
-    category_children,
     category_subtrees,
     category_tree,
     category_with_ancestors,
 )
+from catalog.tree import category_ancestry, max_depth
 from stats.figures import CATEGORY_FIGURES
 from stats.recompute.models import CategoryPriceRange, CategoryStaleness, CategoryStats
 from stats.recompute.sql import db_datetime, placeholders, table, upsert_rows
@@ -85,9 +85,8 @@ def category_stats_write(*, category_ids: set[int] | None, now: datetime) -> int
             [CategoryStats(category_id=cid, computed_at=now) for cid in sorted(targets - existing)],
             ignore_conflicts=True,
         )
-    children = category_children(tree)
     scope = category_subtrees(targets, tree)
-    totals = _subtree_totals(targets, children, _direct_category_figures(scope, tree))
+    totals = _subtree_totals(targets, tree, _direct_category_figures(scope, tree))
     computed_at = db_datetime(now, CategoryStats)
     upsert_rows(
         CategoryStats,
@@ -152,31 +151,28 @@ def _direct_category_figures(scope: set[int], tree: Tree) -> dict[int, dict[str,
 
 
 def _subtree_totals(
-    targets: set[int], children: dict[int, list[int]], direct: dict[int, dict[str, Any]]
+    targets: set[int], tree: Tree, direct: dict[int, dict[str, Any]]
 ) -> dict[int, dict[str, Any]]:
-    """Roll the direct figures up the tree: a node's total is its own plus its children's.
+    """Roll the direct figures up the tree: a node's total is its own plus its subtree's.
 
-    One post-order pass over the targets' subtrees (each node visited once); counts, sums,
-    minima and maxima combine exactly, so nothing is ever an average of averages.
+    Each category's own figures are added to it and to every target above it, found by
+    ``catalog.tree``'s walk up: at most ``CATALOG_CATEGORY_MAX_DEPTH`` categories, each
+    once, like every walk of the tree. So bad data written past the save's checks (a
+    cycle, a chain deeper than the bound) ends the roll-up: a cycle's categories count
+    each other's products once, and a category more levels below than the bound counts
+    towards those nearest it only. Counts, sums, minima and maxima combine exactly, so
+    nothing is ever an average of averages.
     """
+    limit = max_depth()
     totals: dict[int, dict[str, Any]] = {}
-    entered: set[int] = set()
-    stack = [(node, False) for node in targets]
-    while stack:
-        node, children_done = stack.pop()
-        if node in totals:
-            continue
-        if children_done:
-            result: dict[str, Any] = {name: None for name in CATEGORY_FIGURES} | {"prices": {}}
-            _combine(result, direct.get(node, {}))
-            for child in children.get(node, ()):
-                _combine(result, totals.get(child, {}))  # absent only inside a cycle
-            totals[node] = result
-        elif node not in entered:  # a cycle in bad data must not loop forever
-            entered.add(node)
-            stack.append((node, True))
-            stack.extend((child, False) for child in children.get(node, ()))
-    return {node: totals[node] for node in targets}
+    for node in targets:
+        totals[node] = {name: None for name in CATEGORY_FIGURES} | {"prices": {}}
+        _combine(totals[node], {})  # counts and sums start at 0
+    for category_id, figures in direct.items():
+        for node in category_ancestry(category_id, tree.get, limit=limit).chain:
+            if node in totals:
+                _combine(totals[node], figures)
+    return totals
 
 
 def _combine(into: dict[str, Any], part: dict[str, Any]) -> None:

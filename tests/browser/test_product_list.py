@@ -13,9 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from catalog.demo import catalog_seed
 from catalog.models import Category, Product, Variant
 from catalog.selectors import category_subtrees, category_tree
-from catalog.services import catalog_seed
 from editors.services import admin_theme_ensure
 from stats.models import ProductStats
 from stats.recompute.products import product_stats_recompute

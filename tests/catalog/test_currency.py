@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from catalog.demo import catalog_seed
 from catalog.models import Product, Variant
 from catalog.rules import product_currency_check, products_with_mixed_currencies
-from catalog.services import catalog_seed
 from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
 
 pytestmark = pytest.mark.django_db

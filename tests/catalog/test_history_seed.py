@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
+from catalog.demo import DEMO_SKU_PREFIX, catalog_seed
 from catalog.models import Product, Variant
-from catalog.services import DEMO_SKU_PREFIX, catalog_seed
 from tests.catalog.test_history_admin import _admin_save, _history_page, _row_changes
 
 pytestmark = pytest.mark.django_db

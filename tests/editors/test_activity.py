@@ -180,7 +180,7 @@ def test_superusers_see_the_activity_page_for_any_period(admin_client, days):
 def test_the_demo_seed_and_its_history_baseline_are_no_ones_activity(editor, product_factory):
     from django.core.management import call_command
 
-    from catalog.services import catalog_seed
+    from catalog.demo import catalog_seed
 
     catalog_seed(products=10)
     call_command("history_baseline")  # the `make run` baseline

@@ -120,14 +120,14 @@ def test_a_save_succeeds_when_the_broker_is_unreachable(
 
 
 def test_seeded_products_are_marked_for_the_sweep():
-    from catalog.services import catalog_seed
+    from catalog.demo import catalog_seed
 
     catalog_seed(products=7)
     assert ProductStaleness.objects.count() == 7
 
 
 def test_seeded_products_count_no_editor_save():
-    from catalog.services import catalog_seed
+    from catalog.demo import catalog_seed
     from stats.models import ProductStats
     from stats.recompute.products import product_stats_recompute
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from catalog.services import SEED_MAX_PRODUCTS, catalog_seed
+from catalog.demo import SEED_MAX_PRODUCTS, catalog_seed
 from config.commands import ServiceCommand, whole_number
 from config.humanize import quantity
 

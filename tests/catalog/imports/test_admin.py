@@ -128,7 +128,7 @@ def test_a_file_with_errors_is_refused_with_line_and_column_and_its_file_removed
     job = _job()
     assert job.status == CatalogImport.Status.REFUSED and job.stored_path == ""
     page = _page(editor_client, job).content.decode()
-    assert "line 2, column price: -2: a price cannot be negative." in page
+    assert "line 2, column price: &#x27;-2&#x27;: A price cannot be negative." in page
     assert "Confirm import" not in page
 
 

@@ -52,7 +52,7 @@ def test_import_row_errors_are_listed_then_refused(csv_file, capsys):
     with pytest.raises(CommandError, match="Nothing imported: 1 row error, 0 conflicts"):
         call_command("import_catalog", str(path))
 
-    assert "line 2, column price: -3: a price cannot be negative." in capsys.readouterr().err
+    assert "line 2, column price: '-3': A price cannot be negative." in capsys.readouterr().err
 
 
 def test_import_dry_run_saves_nothing(csv_file, capsys):

@@ -30,7 +30,7 @@ def test_a_file_of_junk_rows_is_refused_after_the_error_limit(tmp_path, settings
     assert (report.stopped_at, report.error_count, report.rows) == (11, 30, 10)
     assert report.summary().startswith(
         "Nothing imported: stopped at line 11 after 30 row errors (the first: line 2, "
-        "column product_sku: 'x' is not a SKU"
+        "column product_sku: 'x': A SKU is 3 to 32 characters"
     )
     assert "\n" not in report.summary()
 
@@ -55,8 +55,8 @@ def test_the_report_keeps_the_first_errors_of_each_kind_and_counts_them_all(csv_
         (44, "stock"),
     ]
     assert [(k.column, k.rule, k.count) for k in report.error_kinds] == [
-        ("price", "price", 40),
-        ("stock", "number", 10),
+        ("price", "min_value", 40),
+        ("stock", "invalid", 10),
     ]
     assert report.summary() == "Nothing imported: 50 row errors, 0 conflicts."
 
@@ -77,7 +77,9 @@ def test_messages_quote_the_start_of_a_long_cell_only(csv_file):
     report = catalog_import(path=csv_file([row(status=long_status)]))
 
     [error] = report.errors
-    assert error.message.startswith(f"{'s' * 40!r}... (5,000 characters): draft or published.")
+    assert error.message.startswith(
+        f"Select a valid choice. {'s' * 40!r}... (5,000 characters) is not one of the available"
+    )
 
 
 @pytest.mark.parametrize("character", ["\x00", "\x07", "\x1b", "\x7f", "\ufffe"])

@@ -99,7 +99,7 @@ def test_one_bad_row_saves_nothing_and_names_line_and_column(shop, csv_file):
 
     assert not report.applied
     assert [str(e) for e in report.errors] == [
-        "line 3, column price: -1: a price cannot be negative."
+        "line 3, column price: '-1': A price cannot be negative."
     ]
     assert not Product.objects.filter(sku__startswith="NEW").exists()
 
@@ -152,7 +152,8 @@ def test_a_variant_sku_of_another_product_is_refused(shop, csv_file):
     report = catalog_import(path=csv_file([row(variant_sku="SHIRT-2-M")]))
 
     assert [str(e) for e in report.errors] == [
-        "line 2, column variant_sku: SHIRT-2-M is a variant of SHIRT-2."
+        "line 2, column variant_sku: 'SHIRT-2-M': Variant with this SKU already exists "
+        "(a variant of SHIRT-2)."
     ]
 
 

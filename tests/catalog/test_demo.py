@@ -1,8 +1,8 @@
 import pytest
 from django.db.models import Count
 
+from catalog.demo import catalog_seed
 from catalog.models import Category, Product, Variant
-from catalog.services import catalog_seed
 
 pytestmark = pytest.mark.django_db
 
