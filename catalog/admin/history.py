@@ -19,8 +19,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
+from catalog.admin.history_diff import changes_context
 from catalog.admin.ids import url_pk
-from catalog.history import SYSTEM_AUTHOR, BurstRow, VariantDelta, history_rows
+from catalog.history import SYSTEM_AUTHOR, BurstRow, SaveEntry, VariantDelta, history_rows
 from catalog.models import Product, Variant
 from config.humanize import human_duration
 
@@ -162,9 +163,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return self.render_history_view(request, self.object_history_template, context)
 
     def _format(self, model: type[Model], changes: list[ModelChange]) -> list[dict[str, Any]]:
-        helper = _ChoiceLabels(model, None)
-        formatted = (helper.format_delta_change(c) for c in changes)
-        return [{"field": c.field, "old": c.old, "new": c.new} for c in formatted]
+        return changes_context(_ChoiceLabels(model, None), model, changes)
 
     def _variants(self, deltas: list[VariantDelta]) -> list[dict[str, Any]]:
         return [
@@ -172,19 +171,29 @@ class HistoryAdmin(SimpleHistoryAdmin):
             for d in deltas
         ]
 
+    def _save_context(self, save: SaveEntry) -> dict[str, Any]:
+        kinds = {"+": "Created", "~": "Changed", "-": "Deleted"}
+        return {
+            "record": save.record,
+            "date": save.date,
+            "user": save.user,
+            "reason": save.reason or "",
+            "kind": save.kind,
+            "kind_label": "First recorded version" if save.first_recorded else kinds[save.kind],
+            "first_recorded": save.first_recorded,
+            "variant_skus": save.variant_skus,
+            "changes": self._format(self.model, save.changes),
+            "variants": self._variants(save.variants),
+        }
+
     def _row_context(self, request: HttpRequest, row: BurstRow) -> dict[str, Any]:
         return {
+            "last": self._save_context(row.last),
             "record": row.record,
             "first_date": row.first_date,
             "is_burst": row.is_burst,
+            "first_recorded": row.first_recorded,
             "changes": self._format(self.model, row.changes),
             "variants": self._variants(row.variants),
-            "saves": [
-                {
-                    "record": save.record,
-                    "changes": self._format(self.model, save.changes),
-                    "variants": self._variants(save.variants),
-                }
-                for save in row.saves
-            ],
+            "saves": [self._save_context(save) for save in row.saves],
         }
