@@ -4,6 +4,7 @@ from typing import Any
 
 from django import http
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.db import router, transaction
 from django.db.models import Model
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.text import capfirst
@@ -21,8 +23,16 @@ from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiff
 
 from catalog.admin.history_diff import changes_context
 from catalog.admin.ids import url_pk
+from catalog.admin.restore import (
+    VARIANTS_CHANGED,
+    product_restore_plan,
+    restore_context,
+    restored_message,
+    variants_changed_since_page,
+)
 from catalog.history import SYSTEM_AUTHOR, BurstRow, SaveEntry, VariantDelta, history_rows
 from catalog.models import Product, Variant
+from catalog.restore import RestorePlan, product_variants_restore, restore_reason
 from config.humanize import human_duration
 
 
@@ -67,24 +77,42 @@ class HistoryAdmin(SimpleHistoryAdmin):
         version_id: str,
         extra_context: dict | None = None,
     ) -> HttpResponse:
-        """One version's page (its values, the Revert button); a POST reverts to it.
+        """One version's page (what restoring it changes, the button); a POST restores it.
 
         Checked before anything is read or locked: ids that name nothing are a 404, a
-        deleted object's version page too (reverting cannot bring an object back: its
+        deleted object's version page too (restoring cannot bring an object back: its
         variants and statistics are gone; its History page still shows every version),
-        and a POST needs change permission.
+        and a POST needs change permission. A product's restore also restores its
+        variants (``catalog.restore``), in the same transaction, under the same lock.
         """
         pk = url_pk(self.model, unquote(object_id))
         version_pk = url_pk(self.model.history.model, version_id)
         if not self.model._default_manager.filter(pk=pk).exists():
             raise http.Http404(f"No {self.opts.verbose_name} with ID {pk}: it was deleted.")
+        record = get_object_or_404(
+            self.model.history.model, history_id=version_pk, **{self.opts.pk.attname: pk}
+        )
+        request._restore_page = True  # type: ignore[attr-defined]  # today's figures hidden
+        is_product = self.model is Product
         if request.method != "POST":
-            return super().history_form_view(request, str(pk), str(version_pk), extra_context)
+            plan = product_restore_plan(record=record) if is_product else None
+            context = {**restore_context(record=record, plan=plan), **(extra_context or {})}
+            return super().history_form_view(request, str(pk), str(version_pk), context)
         if not self.has_change_permission(request):
             raise PermissionDenied
         with transaction.atomic(using=router.db_for_write(self.model)):
             self.history_revert_check(request, pk)
-            return super().history_form_view(request, str(pk), str(version_pk), extra_context)
+            plan = product_restore_plan(record=record) if is_product else None
+            if plan is not None and variants_changed_since_page(request, product_id=pk):
+                messages.warning(request, VARIANTS_CHANGED)
+                return http.HttpResponseRedirect(request.get_full_path())
+            if plan is not None and plan.problems:
+                for problem in plan.problems:
+                    messages.error(request, f"Nothing was restored: {problem}")
+                return http.HttpResponseRedirect(request.get_full_path())
+            request._restoring = (restore_reason(record), plan)  # type: ignore[attr-defined]
+            context = {**restore_context(record=record, plan=plan), **(extra_context or {})}
+            return super().history_form_view(request, str(pk), str(version_pk), context)
 
     def history_revert_check(self, request: HttpRequest, pk: Any) -> None:
         """Runs in the revert's transaction before its save: an admin that checks the
@@ -99,7 +127,18 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # One time for the whole request: the product's record and its inline variants'
         # records share it, which is how the product's history finds its variant changes.
         obj._history_date = timezone.now()  # type: ignore[attr-defined]
+        restoring: tuple[str, RestorePlan | None] | None = getattr(request, "_restoring", None)
+        if restoring is not None:
+            obj._change_reason = restoring[0]  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
+        if restoring is not None and isinstance(obj, Product) and restoring[1] is not None:
+            product_variants_restore(
+                product=obj,
+                plan=restoring[1],
+                user=request.user,  # type: ignore[arg-type]
+                when=obj._history_date,  # type: ignore[attr-defined]
+            )
+            messages.success(request, restored_message(restoring[1]))
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseFormSet, change: bool

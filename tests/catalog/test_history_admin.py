@@ -105,7 +105,7 @@ def test_revert_restores_the_old_values_and_records_the_revert(
     url = reverse("admin:catalog_product_simple_history", args=[product.pk, first.history_id])
     page = editor_client.get(url)
     assert page.status_code == 200
-    assert 'value="Revert"' in page.content.decode()
+    assert 'value="Restore this version"' in page.content.decode()
     response = post_loaded(editor_client, url, _product_form(first.instance))
 
     assert response.status_code == 302
@@ -137,7 +137,7 @@ def test_revert_is_refused_to_users_who_may_only_view_products(
     response = client.post(url, _product_form(first.instance))
 
     assert page.status_code == 200
-    assert 'value="Revert"' not in page.content.decode()
+    assert 'value="Restore this version"' not in page.content.decode()
     assert response.status_code == 403
     product.refresh_from_db()
     assert product.name == "Trail Runner Max"
