@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Case, CharField, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Cast, Concat, TruncDate
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate
 
 from catalog.models import Product, Variant
 
@@ -44,8 +44,10 @@ def _touches(history: QuerySet, *, product: str, counts_saves: bool) -> QuerySet
     """One row per historical record: who, which day, which product, and what it counts as.
 
     ``import_key`` tells one import from another: an import writes all its records with
-    one date, so its reason and date together name it (deletions, written one by one,
-    are left out of the key but still count toward products touched).
+    one date (to the microsecond), so the date names it (deletions, written one by one,
+    are left out of the key but still count toward products touched). A date rather
+    than reason and date: MariaDB refuses a text built from both in the UNION (mixed
+    collations).
     """
     is_import = Q(history_change_reason__startswith=IMPORT_REASON_PREFIX)
     one, zero = Value(1, output_field=IntegerField()), Value(0, output_field=IntegerField())
@@ -59,12 +61,8 @@ def _touches(history: QuerySet, *, product: str, counts_saves: bool) -> QuerySet
         is_variant_change=zero if counts_saves else Case(When(~is_import, then=one), default=zero),
         imported_product=Case(When(is_import, then=F(product)), default=None),
         import_key=Case(
-            When(
-                is_import & Q(history_type__in=_SAVE_TYPES),
-                then=Concat("history_change_reason", Value("|"), Cast("history_date", CharField())),
-            ),
+            When(is_import & Q(history_type__in=_SAVE_TYPES), then=F("history_date")),
             default=None,
-            output_field=CharField(),
         ),
     )
 
