@@ -35,6 +35,9 @@ from catalog.models import Product, Variant
 from catalog.restore import RestorePlan, product_variants_restore, restore_reason
 from config.humanize import human_duration
 
+#: The History page, in the editor's words (simple-history's says "revert ... this object").
+HISTORY_TEMPLATE = "admin/catalog/object_history.html"
+
 
 class _FullValues(ObjDiffDisplay):
     """Never shortens: simple-history cuts long values to "Essen[183 chars]rtable"."""
@@ -97,6 +100,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if request.method != "POST":
             plan = product_restore_plan(record=record) if is_product else None
             context = {**restore_context(record=record, plan=plan), **(extra_context or {})}
+            if self.revert_disabled(request):  # may only look: no "Restore" in the title
+                context["title"] = f"The version of {context['restore_version']}"
             return super().history_form_view(request, str(pk), str(version_pk), context)
         if not self.has_change_permission(request):
             raise PermissionDenied
@@ -199,7 +204,7 @@ class HistoryAdmin(SimpleHistoryAdmin):
             **self.admin_site.each_context(request),
             **(extra_context or {}),
         }
-        return self.render_history_view(request, self.object_history_template, context)
+        return self.render_history_view(request, HISTORY_TEMPLATE, context)
 
     def _format(self, model: type[Model], changes: list[ModelChange]) -> list[dict[str, Any]]:
         return changes_context(_ChoiceLabels(model, None), model, changes)

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from catalog.admin.version_token import TOKEN_FIELD
 from catalog.models import Product, Variant
 from catalog.restore import restore_plan
 from testkit.admin_forms import product_fields, product_form, version_token
@@ -57,14 +58,10 @@ def _url(product: Product, version) -> str:
 
 def _restore(client, product: Product, version, **extra: str):
     page = client.get(_url(product, version))
-    html = page.content.decode()
     data = product_form(product_fields(version.instance)) | {
-        "_occ_token": version_token(html),
+        TOKEN_FIELD: version_token(page.content.decode()),
         "_restore_variants_seen": page.context["restore_plan"]["seen"],
     }
-    from catalog.admin.version_token import TOKEN_FIELD
-
-    data[TOKEN_FIELD] = data.pop("_occ_token")
     return client.post(_url(product, version), data | extra)
 
 
@@ -155,8 +152,6 @@ def test_a_restore_whose_variants_changed_meanwhile_restores_nothing(
     page = editor_client.get(_url(product, version))
     seen = page.context["restore_plan"]["seen"]
     _save_as(extra, editor_factory(), timezone.now(), price=Decimal("99.00"))  # meanwhile
-    from catalog.admin.version_token import TOKEN_FIELD
-
     data = product_form(product_fields(version.instance)) | {
         TOKEN_FIELD: version_token(page.content.decode()),
         "_restore_variants_seen": seen,
@@ -185,3 +180,43 @@ def test_a_variant_whose_sku_was_taken_since_blocks_the_restore(
     assert Variant.objects.get(sku="TEE-L").pk == other.pk
     follow = editor_client.get(_url(product, version)).content.decode()
     assert "TEE-L cannot come back" in follow
+
+
+def test_a_variants_own_restore_is_recorded_with_the_versions_date_and_author(
+    editor, editor_client, variant_factory
+):
+    variant = variant_factory(sku="CUP-1", price=Decimal("19.99"))
+    first = variant.history.latest()
+    _save_as(variant, editor, timezone.now(), price=Decimal("99.00"))
+    url = reverse("admin:catalog_variant_simple_history", args=[variant.pk, first.history_id])
+    old = first.instance
+    data = {
+        "product": str(old.product_id),
+        "sku": old.sku,
+        "size": old.size,
+        "colour": old.colour,
+        "price": str(old.price),
+        "currency": old.currency,
+        "stock": str(old.stock),
+    }
+    page = editor_client.get(url)
+    assert "Restore the version of" in page.content.decode()
+    data[TOKEN_FIELD] = version_token(page.content.decode())
+
+    assert editor_client.post(url, data).status_code == 302
+
+    latest = variant.history.latest()
+    assert latest.price == Decimal("19.99")
+    assert latest.history_change_reason.startswith("Restored the version of ")
+    assert latest.history_change_reason.endswith(", by system")  # the factory's record
+
+
+def test_the_history_page_speaks_of_restoring_versions(editor_client, product_factory):
+    product = product_factory()
+
+    content = editor_client.get(
+        reverse("admin:catalog_product_history", args=[product.pk])
+    ).content.decode()
+
+    assert "to see what restoring it would change" in content
+    assert "revert to a previous version of this object" not in content
