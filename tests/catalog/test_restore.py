@@ -10,7 +10,7 @@ from django.utils import timezone
 from catalog.admin.version_token import TOKEN_FIELD
 from catalog.models import Product, Variant
 from catalog.restore import restore_plan
-from testkit.admin_forms import product_fields, product_form, version_token
+from testkit.admin_forms import product_fields, product_form, variant_row, version_token
 from tests.catalog.test_history import _save_as
 
 pytestmark = pytest.mark.django_db
@@ -189,16 +189,8 @@ def test_a_variants_own_restore_is_recorded_with_the_versions_date_and_author(
     first = variant.history.latest()
     _save_as(variant, editor, timezone.now(), price=Decimal("99.00"))
     url = reverse("admin:catalog_variant_simple_history", args=[variant.pk, first.history_id])
-    old = first.instance
-    data = {
-        "product": str(old.product_id),
-        "sku": old.sku,
-        "size": old.size,
-        "colour": old.colour,
-        "price": str(old.price),
-        "currency": old.currency,
-        "stock": str(old.stock),
-    }
+    # The variant's own form: the inline row's fields without its id.
+    data = {k: v for k, v in variant_row(first.instance).items() if k != "id"}
     page = editor_client.get(url)
     assert "Restore the version of" in page.content.decode()
     data[TOKEN_FIELD] = version_token(page.content.decode())
