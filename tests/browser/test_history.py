@@ -116,3 +116,40 @@ def test_editor_sees_a_changed_word_highlighted_and_restores_a_variants_old_pric
     taken = screenshot(page, "product-history")
     if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
         shutil.copyfile(taken, DOCS_SCREENSHOT)
+
+
+def test_a_variant_change_made_by_an_import_is_on_its_products_history(
+    page: Page, editor_factory, variant_factory, tmp_path
+):
+    from catalog.imports.services import catalog_import
+
+    variant = variant_factory(
+        sku="CAP-1-M",
+        size="M",
+        colour="",
+        price=Decimal("12.00"),
+        stock=4,
+        product__sku="CAP-1",
+        product__category=None,
+    )
+    product = variant.product
+    editor = editor_factory(username="bob")
+    header = (
+        "product_sku,name,slug,status,category,description,version,"
+        "variant_sku,size,colour,price,currency,stock"
+    )
+    row = [product.sku, product.name, product.slug, product.status, "", product.description]
+    row += ["", "CAP-1-M", "M", "", "14.00", "EUR", "4"]
+    path = tmp_path / "supplier prices.csv"
+    path.write_text(f"{header}\n{','.join(row)}\n", encoding="utf-8")
+    assert catalog_import(path=path, user=editor).applied  # only the variant's price changes
+
+    _log_in(page, editor.username)
+    page.goto(f"/admin/catalog/product/{product.pk}/history/")
+
+    newest = page.locator("#change-history tbody tr").first
+    cells = newest.locator("td")
+    expect(cells.nth(0)).to_have_text("Variant CAP-1-M")
+    expect(cells.nth(3)).to_have_text("bob")
+    expect(cells.nth(4)).to_have_text("Import of supplier prices.csv")
+    expect(cells.last).to_contain_text("CAP-1-M price 12.00 → 14.00")
