@@ -99,6 +99,7 @@ def test_editor_sees_a_changed_word_highlighted_and_restores_a_variants_old_pric
     price = preview.locator("tr.restore-variant[data-sku='TRAIL-RUNNER-42']")
     expect(price.locator("td")).to_have_text(["139.00", "129.00"])  # now, after restore
     expect(page.locator("#id_name")).to_have_value("Trail Runner Pro")
+    screenshot(page, "product-restore")
     page.click("input[type=submit][value='Restore this version']")
 
     expect(page.locator(".messagelist")).to_contain_text("Restored the version of")

@@ -104,6 +104,7 @@ def test_the_restore_page_shows_now_and_after_restore_and_the_versions_own_date(
     # Today's figures are not the version's: not shown on its page.
     assert "field-version" not in content and "field-updated_at" not in content
     assert 'value="Restore this version"' in content
+    assert "Historical products" not in content and "Revert product" not in content
     seen = response.context["restore_plan"]["seen"]
     form = content[content.index('id="historicalproduct_form"') :]
     assert f'name="_restore_variants_seen" value="{seen}"' in form  # posted with the form
