@@ -6,7 +6,8 @@ to ``signals`` and extend the admin through ``admin.hooks``.
 - ``models``; ``rules`` and ``validators`` (each field's rule, shared by forms, models and
   the import); ``tree`` (walks of the category tree: cycle-safe, depth-bounded).
 - ``services`` (writes that are more than one save), ``selectors`` (named reads),
-  ``history`` (the History pages' bursts).
+  ``history`` (the History pages' bursts), ``textdiff`` (word-by-word diffs of text),
+  ``restore`` (a product's version restored with its variants).
 - ``signals`` (what the catalog sends), ``receivers`` (every change counts one version).
 - ``concurrency`` (merge or conflict, pure), ``edit_targets`` (each form's version under a
   row lock), ``presence`` (who else has a change form open).

@@ -9,7 +9,9 @@ Other apps add to these pages through ``hooks``, never by replacing them.
 - ``concurrency`` and ``presence``: the version check, merge, conflict form and presence
   poll (logic in ``catalog.concurrency`` / ``catalog.presence``), with ``version_token``
   (the signed token, bound to its object) and ``edit_form`` (the POST read and rewritten).
-- ``history``: the History pages (bursts, field diffs, a guarded revert).
+- ``history``: the History pages (bursts, field diffs, a guarded revert), with
+  ``history_diff`` (text changes word by word, as HTML) and ``restore`` (the restore page:
+  now -> after restore, for the product and its variants).
 - ``imports``, ``import_jobs``, ``import_report``: import and export from the product
   list, Catalog > Imports (Confirm, Cancel) and an import's report.
 - ``currency`` (one currency per product on both pages that set one), ``text`` (control

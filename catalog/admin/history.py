@@ -4,6 +4,7 @@ from typing import Any
 
 from django import http
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import PAGE_VAR
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django.db import router, transaction
 from django.db.models import Model
 from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.text import capfirst
@@ -19,10 +21,22 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper, ObjDiffDisplay
 
+from catalog.admin.history_diff import changes_context
 from catalog.admin.ids import url_pk
-from catalog.history import SYSTEM_AUTHOR, BurstRow, VariantDelta, history_rows
+from catalog.admin.restore import (
+    VARIANTS_CHANGED,
+    product_restore_plan,
+    restore_context,
+    restored_message,
+    variants_changed_since_page,
+)
+from catalog.history import SYSTEM_AUTHOR, BurstRow, SaveEntry, VariantDelta, history_rows
 from catalog.models import Product, Variant
+from catalog.restore import RestorePlan, product_variants_restore, restore_reason
 from config.humanize import human_duration
+
+#: The History page, in the editor's words (simple-history's says "revert ... this object").
+HISTORY_TEMPLATE = "admin/catalog/object_history.html"
 
 
 class _FullValues(ObjDiffDisplay):
@@ -69,24 +83,44 @@ class HistoryAdmin(SimpleHistoryAdmin):
         version_id: str,
         extra_context: dict | None = None,
     ) -> HttpResponse:
-        """One version's page (its values, the Revert button); a POST reverts to it.
+        """One version's page (what restoring it changes, the button); a POST restores it.
 
         Checked before anything is read or locked: ids that name nothing are a 404, a
-        deleted object's version page too (reverting cannot bring an object back: its
+        deleted object's version page too (restoring cannot bring an object back: its
         variants and statistics are gone; its History page still shows every version),
-        and a POST needs change permission.
+        and a POST needs change permission. A product's restore also restores its
+        variants (``catalog.restore``), in the same transaction, under the same lock.
         """
         pk = url_pk(self.model, unquote(object_id))
         version_pk = url_pk(self.model.history.model, version_id)
         if not self.model._default_manager.filter(pk=pk).exists():
             raise http.Http404(f"No {self.opts.verbose_name} with ID {pk}: it was deleted.")
+        record = get_object_or_404(
+            self.model.history.model, history_id=version_pk, **{self.opts.pk.attname: pk}
+        )
+        request._restore_page = True  # type: ignore[attr-defined]  # today's figures hidden
+        is_product = self.model is Product
         if request.method != "POST":
-            return super().history_form_view(request, str(pk), str(version_pk), extra_context)
+            plan = product_restore_plan(record=record) if is_product else None
+            context = {**restore_context(record=record, plan=plan), **(extra_context or {})}
+            if self.revert_disabled(request):  # may only look: no "Restore" in the title
+                context["title"] = f"The version of {context['restore_version']}"
+            return super().history_form_view(request, str(pk), str(version_pk), context)
         if not self.has_change_permission(request):
             raise PermissionDenied
         with transaction.atomic(using=router.db_for_write(self.model)):
             self.history_revert_check(request, pk)
-            return super().history_form_view(request, str(pk), str(version_pk), extra_context)
+            plan = product_restore_plan(record=record) if is_product else None
+            if plan is not None and variants_changed_since_page(request, product_id=pk):
+                messages.warning(request, VARIANTS_CHANGED)
+                return http.HttpResponseRedirect(request.get_full_path())
+            if plan is not None and plan.problems:
+                for problem in plan.problems:
+                    messages.error(request, f"Nothing was restored: {problem}")
+                return http.HttpResponseRedirect(request.get_full_path())
+            request._restoring = (restore_reason(record), plan)  # type: ignore[attr-defined]
+            context = {**restore_context(record=record, plan=plan), **(extra_context or {})}
+            return super().history_form_view(request, str(pk), str(version_pk), context)
 
     def history_revert_check(self, request: HttpRequest, pk: Any) -> None:
         """Runs in the revert's transaction before its save: an admin that checks the
@@ -103,7 +137,18 @@ class HistoryAdmin(SimpleHistoryAdmin):
         # records share it, which is how the product's history finds its variant changes.
         # Registry: config.upstream "django-simple-history record attributes".
         obj._history_date = timezone.now()  # type: ignore[attr-defined]
+        restoring: tuple[str, RestorePlan | None] | None = getattr(request, "_restoring", None)
+        if restoring is not None:
+            obj._change_reason = restoring[0]  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
+        if restoring is not None and isinstance(obj, Product) and restoring[1] is not None:
+            product_variants_restore(
+                product=obj,
+                plan=restoring[1],
+                user=request.user,  # type: ignore[arg-type]
+                when=obj._history_date,  # type: ignore[attr-defined]
+            )
+            messages.success(request, restored_message(restoring[1]))
 
     def save_formset(
         self, request: HttpRequest, form: ModelForm, formset: BaseFormSet, change: bool
@@ -164,12 +209,10 @@ class HistoryAdmin(SimpleHistoryAdmin):
             **self.admin_site.each_context(request),
             **(extra_context or {}),
         }
-        return self.render_history_view(request, self.object_history_template, context)
+        return self.render_history_view(request, HISTORY_TEMPLATE, context)
 
     def _format(self, model: type[Model], changes: list[ModelChange]) -> list[dict[str, Any]]:
-        helper = _ChoiceLabels(model, None)
-        formatted = (helper.format_delta_change(c) for c in changes)
-        return [{"field": c.field, "old": c.old, "new": c.new} for c in formatted]
+        return changes_context(_ChoiceLabels(model, None), model, changes)
 
     def _variants(self, deltas: list[VariantDelta]) -> list[dict[str, Any]]:
         return [
@@ -177,19 +220,29 @@ class HistoryAdmin(SimpleHistoryAdmin):
             for d in deltas
         ]
 
+    def _save_context(self, save: SaveEntry) -> dict[str, Any]:
+        kinds = {"+": "Created", "~": "Changed", "-": "Deleted"}
+        return {
+            "record": save.record,
+            "date": save.date,
+            "user": save.user,
+            "reason": save.reason or "",
+            "kind": save.kind,
+            "kind_label": "First recorded version" if save.first_recorded else kinds[save.kind],
+            "first_recorded": save.first_recorded,
+            "variant_skus": save.variant_skus,
+            "changes": self._format(self.model, save.changes),
+            "variants": self._variants(save.variants),
+        }
+
     def _row_context(self, request: HttpRequest, row: BurstRow) -> dict[str, Any]:
         return {
+            "last": self._save_context(row.last),
             "record": row.record,
             "first_date": row.first_date,
             "is_burst": row.is_burst,
+            "first_recorded": row.first_recorded,
             "changes": self._format(self.model, row.changes),
             "variants": self._variants(row.variants),
-            "saves": [
-                {
-                    "record": save.record,
-                    "changes": self._format(self.model, save.changes),
-                    "variants": self._variants(save.variants),
-                }
-                for save in row.saves
-            ],
+            "saves": [self._save_context(save) for save in row.saves],
         }

@@ -115,6 +115,19 @@ class ProductAdmin(
             kwargs["form_class"] = CategoryPathChoiceField
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if not getattr(request, "_restore_page", False):
+            return fieldsets
+        # The restore page shows a past version: today's version number, dates, editors
+        # and statistics would read as that version's. The page says the version's date.
+        readonly = set(self.get_readonly_fields(request, obj))
+        return [
+            (title, {**options, "fields": [f for f in options["fields"] if f not in readonly]})
+            for title, options in fieldsets
+            if any(f not in readonly for f in options["fields"])
+        ]
+
     @admin.display(description="Updated", ordering="updated_at")
     def updated(self, obj: Product) -> str:
         # "2026-12-01 13:07" instead of "Dec. 1, 2026, 1:07 p.m.": a third narrower.

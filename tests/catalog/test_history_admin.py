@@ -105,7 +105,7 @@ def test_revert_restores_the_old_values_and_records_the_revert(
     url = reverse("admin:catalog_product_simple_history", args=[product.pk, first.history_id])
     page = editor_client.get(url)
     assert page.status_code == 200
-    assert 'value="Revert"' in page.content.decode()
+    assert 'value="Restore this version"' in page.content.decode()
     response = post_loaded(editor_client, url, _product_form(first.instance))
 
     assert response.status_code == 302
@@ -137,7 +137,7 @@ def test_revert_is_refused_to_users_who_may_only_view_products(
     response = client.post(url, _product_form(first.instance))
 
     assert page.status_code == 200
-    assert 'value="Revert"' not in page.content.decode()
+    assert 'value="Restore this version"' not in page.content.decode()
     assert response.status_code == 403
     product.refresh_from_db()
     assert product.name == "Trail Runner Max"
@@ -245,7 +245,8 @@ def test_a_price_of_001_and_a_free_name_put_back_within_minutes_stay_in_the_hist
     ]
     assert _row_changes(put_back) == [("Name", "FREE Lamp", "Lamp")]
     content = response.content.decode()
-    assert "FREE Lamp" in content
+    assert '<ins class="diff-added">FREE </ins>Lamp' in content  # the name, word by word
+    assert '<del class="diff-removed">FREE </del>Lamp' in content
     assert "No net change" in content
 
 
@@ -270,7 +271,9 @@ def test_a_variant_only_save_shows_its_variant_changes_on_the_product_history(
     assert "SKU-1 price" in content
 
 
-def test_long_values_show_whole_never_cut(editor_client, product_factory):
+def test_one_word_changed_in_a_long_description_is_highlighted_and_the_rest_folded(
+    editor_client, product_factory
+):
     old = "Essential comfort. " * 15 + "Old ending."
     new = "Essential comfort. " * 15 + "New ending."
     product = product_factory(description=old)
@@ -278,10 +281,17 @@ def test_long_values_show_whole_never_cut(editor_client, product_factory):
     _admin_save(editor_client, product, description=new)
 
     response = _history_page(editor_client, product)
-    assert _row_changes(response.context["rows"][0]) == [("Description", old, new)]
-    content = response.content.decode()
-    assert "chars]" not in content
-    assert old in content and new in content
+    (change,) = response.context["rows"][0]["changes"]
+    assert (change["field"], change["old"], change["new"]) == ("Description", old, new)
+    diff = str(change["diff"])
+    assert '<del class="diff-removed">Old </del><ins class="diff-added">New </ins>ending.' in diff
+    # The 30 unchanged words before it: the 6 nearest shown, 24 behind a button that
+    # holds them (nothing cut), in the page's HTML.
+    assert "… 24 unchanged words …</button>" in diff
+    assert 'aria-expanded="false"' in diff
+    assert diff.count("Essential comfort.") == 15
+    assert "chars]" not in response.content.decode()
+    assert str(change["diff"]) in response.content.decode()
 
 
 def test_the_history_page_runs_the_same_queries_however_long_the_history(

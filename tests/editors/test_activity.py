@@ -192,3 +192,64 @@ def test_the_demo_seed_and_its_history_baseline_are_no_ones_activity(editor, pro
     assert [(r.username, r.product_saves, r.products_touched) for r in rows] == [
         (editor.username, 1, 1)
     ]
+
+
+def _import(tmp_path, user, name: str, rows: list[list[str]]) -> None:
+    from catalog.imports.services import catalog_import
+
+    header = (
+        "product_sku,name,slug,status,category,description,version,"
+        "variant_sku,size,colour,price,currency,stock\n"
+    )
+    path = tmp_path / name
+    path.write_text(header + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    report = catalog_import(path=path, user=user)
+    assert report.applied, report
+
+
+def _product_row(sku: str, price: str) -> list[str]:
+    return [
+        sku,
+        f"Name {sku}",
+        sku.lower(),
+        "draft",
+        "",
+        "",
+        "",
+        f"{sku}-M",
+        "M",
+        "",
+        price,
+        "EUR",
+        "1",
+    ]
+
+
+def test_imports_count_in_their_own_column_not_as_saves(editor, product_factory, tmp_path):
+    lamp = product_factory()
+    _save_as(lamp, editor, timezone.now(), name="Lamp by hand")  # one save of her own
+    _import(
+        tmp_path, editor, "new.csv", [_product_row("IMP-1", "5.00"), _product_row("IMP-2", "6.00")]
+    )
+    _import(tmp_path, editor, "again.csv", [_product_row("IMP-1", "7.00")])
+
+    (today,) = [r for r in editor_activity(since=SINCE) if r.user_id == editor.pk]
+
+    assert (today.product_saves, today.variant_changes) == (1, 0)
+    assert (today.imports, today.products_imported) == (2, 2)
+    assert today.products_touched == 3  # the lamp and the two imported products
+
+
+def test_the_activity_page_shows_imports_and_no_longer_says_they_are_left_out(
+    client, user_factory, editor, tmp_path
+):
+    lead = user_factory(is_staff=True)
+    lead.user_permissions.add(Permission.objects.get(codename="view_activity"))
+    client.force_login(lead)
+    _import(tmp_path, editor, "new.csv", [_product_row("IMP-3", "5.00")])
+
+    content = " ".join(client.get(ACTIVITY_URL).content.decode().split())
+
+    assert '<th scope="col">Imports</th>' in content
+    assert "<td>1 (1 product)</td>" in content
+    assert "imports) are left out" not in content

@@ -145,7 +145,9 @@ def test_editor_activity_counts_an_import_for_whoever_confirmed_it(
 
     rows = {r.username: r for r in editor_activity(since=job.created_at)}
     assert "alice" not in rows
-    assert (rows["lead"].product_saves, rows["lead"].products_touched) == (1, 1)
+    lead_row = rows["lead"]
+    assert (lead_row.imports, lead_row.products_imported, lead_row.products_touched) == (1, 1, 1)
+    assert lead_row.product_saves == 0  # an import is counted as one, not as its saves
 
 
 def test_a_manager_can_cancel_another_editors_import(
