@@ -157,7 +157,9 @@ def test_bring_their_changes_keeps_my_field_and_takes_theirs(
 
     notice = bob.locator("#edit-presence-saved")
     expect(notice).to_contain_text(re.compile(r"Saved by alice at \d\d:\d\d"), timeout=POLL_WAIT_MS)
-    bob.locator(".submit-row").scroll_into_view_if_needed()  # the foot of the long form
+    # The foot of the long form (below Statistics and Variants), then the notice again.
+    bob.locator("#variants-group .add-row").scroll_into_view_if_needed()
+    expect(bob.locator("#id_sku")).not_to_be_in_viewport()
     expect(notice).to_be_in_viewport()  # the notice stays in view
     expect(bob.locator("#edit-presence")).to_have_attribute("role", "status")
     _docs_screenshot(bob, "editor-presence")
