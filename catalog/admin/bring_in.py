@@ -12,7 +12,7 @@ editor's input kept in the form until then. Rows they added or deleted are left 
 save's merge (they are counted in the answer, not drawn into the form).
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -22,9 +22,6 @@ from catalog.admin.edit_form import conflict_row, value_display
 from catalog.admin.presence import saves_by_text
 from catalog.admin.version_token import TOKEN_FIELD, Token
 from catalog.concurrency import DELETE, MergeResult, edit_merge
-
-if TYPE_CHECKING:
-    from catalog.admin.concurrency import OptimisticAdmin
 
 
 def _row_indexes(data: Any, prefix: str) -> dict[str, int]:
@@ -61,11 +58,11 @@ def form_changes(
     return changes
 
 
-def bring_in_view(
-    model_admin: "OptimisticAdmin", request: HttpRequest, object_id: str
-) -> JsonResponse:
+def bring_in_view(model_admin: Any, request: HttpRequest, object_id: str) -> JsonResponse:
     """POST the change form as it is: answer the inputs that take the other saves' values.
 
+    ``model_admin`` is an ``OptimisticAdmin`` (its state readers), which serves this
+    view: not imported here, so the two modules do not import each other.
     Change permission only (as a save); CSRF-checked by the admin. Never writes.
     """
     if request.method != "POST":
