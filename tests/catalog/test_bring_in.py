@@ -96,3 +96,20 @@ def test_bring_in_is_post_only_and_for_those_who_may_change(client, bob, user_fa
     assert bob.get(url).status_code == 405
     client.force_login(user_factory(is_staff=True))
     assert client.post(url, {}).status_code == 403
+
+
+@pytest.mark.parametrize("model", ["product", "variant", "category"])
+def test_every_change_form_keeps_input_with_static_scripts_only(
+    editor_client, variant_factory, model
+):
+    """Drafts, the question before leaving and the notices on each change form, from
+    static files only: no inline script or handler (a strict CSP is to come)."""
+    variant = variant_factory()
+    obj = {"product": variant.product, "variant": variant, "category": variant.product.category}
+    page = editor_client.get(reverse(f"admin:catalog_{model}_change", args=[obj[model].pk]))
+    html = page.content.decode()
+
+    assert "catalog/drafts.js" in html and "catalog/presence.js" in html
+    assert f'data-draft="catalog.{model}:{obj[model].pk}"' in html
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
+    assert re.findall(r"\son[a-z]+=", html) == []
