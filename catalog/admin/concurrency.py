@@ -346,7 +346,11 @@ class OptimisticAdmin(PresenceAdmin):
             )
             if inline
             else "",
-            "occ_draft_key": f"{self.opts.label_lower}:{obj.pk}" if inline else "",
+            # Per user too: two editors taking turns on one browser never see each
+            # other's drafts.
+            "occ_draft_key": f"{self.opts.label_lower}:{obj.pk}:u{request.user.pk}"
+            if inline
+            else "",
         }
 
     def render_change_form(

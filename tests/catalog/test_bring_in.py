@@ -110,6 +110,7 @@ def test_every_change_form_keeps_input_with_static_scripts_only(
     html = page.content.decode()
 
     assert "catalog/drafts.js" in html and "catalog/presence.js" in html
-    assert f'data-draft="catalog.{model}:{obj[model].pk}"' in html
+    user = page.wsgi_request.user.pk
+    assert f'data-draft="catalog.{model}:{obj[model].pk}:u{user}"' in html
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
     assert re.findall(r"\son[a-z]+=", html) == []
