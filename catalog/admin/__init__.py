@@ -8,7 +8,10 @@ Other apps add to these pages through ``hooks``, never by replacing them.
   means the whole subtree).
 - ``concurrency`` and ``presence``: the version check, merge, conflict form and presence
   poll (logic in ``catalog.concurrency`` / ``catalog.presence``), with ``version_token``
-  (the signed token, bound to its object) and ``edit_form`` (the POST read and rewritten).
+  (the signed token, bound to its object), ``edit_form`` (the POST read and rewritten) and
+  ``bring_in`` ("Bring their changes into my form": the merge applied to the form on
+  screen, nothing saved). Their scripts (notices, drafts kept in the browser, the
+  question before leaving) are static files in ``catalog/static/catalog/``.
 - ``history``: the History pages (bursts, field diffs, a guarded revert), with
   ``history_diff`` (text changes word by word, as HTML) and ``restore`` (the restore page:
   now -> after restore, for the product and its variants).

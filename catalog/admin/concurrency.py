@@ -19,17 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
+from catalog.admin.bring_in import bring_in_view
 from catalog.admin.edit_form import Inline, conflict_row, post_replace, posted_state
 from catalog.admin.ids import url_pk
-from catalog.admin.presence import PresenceAdmin
+from catalog.admin.presence import PresenceAdmin, saves_by_text
 from catalog.admin.version_token import CHOICE_PREFIX, TOKEN_FIELD, Binding, Token
 from catalog.concurrency import (
     DELETE,
@@ -54,6 +56,19 @@ UNKNOWN_BASE_ERROR = (
     "before an update of the site), or it was changed on its way here. Nothing was "
     "saved: each field below differs from what is saved now; choose which value to keep."
 )
+
+
+def conflict_error(saves: Sequence[Save]) -> str:
+    """The conflict's message, naming who saved meanwhile and when, where known."""
+    by = saves_by_text(list(saves))
+    if not by:
+        return CONFLICT_ERROR
+    return (
+        f"Saved by {by} since you opened this form, with changes to some of the fields "
+        "you changed. Nothing was saved: choose, for each field below, which value to keep."
+    )
+
+
 MISSING_CHOICE_ERROR = "Choose which value to keep for each field below, then save again."
 
 
@@ -68,6 +83,8 @@ class Outcome:
     #: Never with an unknown base: nothing is merged then, only compared.
     merged: bool = False
     merged_with: list[Save] = field(default_factory=list)
+    #: Whose saves met this one in a conflict, when known ("alice at 14:03").
+    conflict_with: list[Save] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
 
 
@@ -169,12 +186,14 @@ class OptimisticAdmin(PresenceAdmin):
         merged = EditState(fields=result.fields, rows=result.rows)
         post_replace(request, object_id, merged, new_rows, inline_form)
         changed = theirs.fields != token.base.fields or theirs.rows != token.base.rows
+        saves = self.edit_target.saves_since(obj=obj, since=token.at) if changed else []
         request._occ = Outcome(  # type: ignore[attr-defined]
             token=Token(version, timezone.now(), theirs, [c.key for c in result.conflicts]),
             conflicts=result.conflicts,
-            error=CONFLICT_ERROR if result.conflicts else "",
+            error=conflict_error(saves) if result.conflicts else "",
             merged=changed and not result.conflicts,
-            merged_with=self.edit_target.saves_since(obj=obj, since=token.at) if changed else [],
+            merged_with=saves,
+            conflict_with=saves if result.conflicts else [],
             dropped=[token.base.rows[pk].get("sku", pk) for pk in result.dropped],
         )
 
@@ -217,6 +236,24 @@ class OptimisticAdmin(PresenceAdmin):
         return Conflict(key, None, key, base.fields.get(key, ""), mine.fields.get(key, ""))
 
     # ---- Django's hooks ---------------------------------------------------------------
+    @property
+    def media(self) -> forms.Media:
+        # Static files, no inline script: the notices, "bring their changes in", drafts
+        # and the question before leaving (catalog/static/catalog/).
+        return super().media + forms.Media(
+            js=["catalog/presence.js", "catalog/drafts.js"],
+            css={"all": ["catalog/edit_form.css"]},
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        name = f"{self.opts.app_label}_{self.opts.model_name}_bring_in"
+        view = self.admin_site.admin_view(self.bring_in_view)
+        return [path("<path:object_id>/bring-in/", view, name=name), *super().get_urls()]
+
+    def bring_in_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """ "Bring their changes into my form" (``catalog.admin.bring_in``)."""
+        return bring_in_view(self, request, object_id)
+
     def _changeform_view(
         self, request: HttpRequest, object_id: str | None, form_url: str, extra_context: Any
     ) -> HttpResponse:
@@ -299,6 +336,21 @@ class OptimisticAdmin(PresenceAdmin):
                 current_app=self.admin_site.name,
             ),
             "occ_poll_ms": PRESENCE_POLL_SECONDS * 1000,
+            "occ_conflict_by": saves_by_text(outcome.conflict_with) if outcome else "",
+            # The change form only: its input is kept in the browser (drafts) and can take
+            # the other saves' changes; a revert form restores a version, nothing typed.
+            "occ_bring_in_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_bring_in",
+                args=[obj.pk],
+                current_app=self.admin_site.name,
+            )
+            if inline
+            else "",
+            # Per user too: two editors taking turns on one browser never see each
+            # other's drafts.
+            "occ_draft_key": f"{self.opts.label_lower}:{obj.pk}:u{request.user.pk}"
+            if inline
+            else "",
         }
 
     def render_change_form(

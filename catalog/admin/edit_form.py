@@ -138,6 +138,11 @@ def conflict_row(
     return {"key": conflict.key, "label": label, "theirs": theirs, "mine": mine}
 
 
+def value_display(model: type[models.Model], name: str, value: str) -> str:
+    """A field's posted value as an editor reads it (see ``_display``)."""
+    return _display(model._meta.get_field(name), value)
+
+
 def _display(model_field: Any, value: str) -> str:
     """A posted value as an editor reads it: a choice's label, a related object's name."""
     if value == "":

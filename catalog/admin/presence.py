@@ -3,8 +3,9 @@
 The page's script GETs it on load and every ``PRESENCE_POLL_SECONDS``: the GET records
 this editor's presence (only for a user who may change the object: someone who may only
 look is not "editing") and answers who else has the form open and the latest version
-with who saved it, so the page can say "saved by alice 30 s ago: reload to see the
-changes" when the version is newer than the one it was loaded at.
+with who saved it and when, so the page can say "Saved by alice at 14:03" and offer to
+bring their changes into the form (``catalog.admin.bring_in``) when the version is newer
+than the one it was loaded at.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -15,13 +16,27 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
 
-from catalog.edit_targets import EditTarget
+from catalog.edit_targets import EditTarget, Save
 from catalog.presence import presence_others, presence_ping
 
 if TYPE_CHECKING:
     _ModelAdmin = Any
 else:
     _ModelAdmin = object
+
+
+def saved_at_text(at: Any) -> str:
+    """ "14:03" today, "5 Dec 2026, 14:03" another day (local time): what a notice says."""
+    local = timezone.localtime(at)
+    if local.date() == timezone.localdate():
+        return f"{local:%H:%M}"
+    return f"{local.day} {local:%b %Y, %H:%M}"
+
+
+def saves_by_text(saves: list[Save]) -> str:
+    """ "alice at 14:03" or "alice at 14:03 and bob at 14:05", oldest first."""
+    parts = [f"{s.username or 'someone'} at {saved_at_text(s.at)}" for s in reversed(saves)]
+    return " and ".join(parts)
 
 
 def _ago(seconds: float) -> str:
@@ -77,12 +92,11 @@ class PresenceAdmin(_ModelAdmin):
                 "saved": (
                     {
                         "user": latest[0].username,
-                        "text": f"saved by {latest[0].username or 'someone'} "
-                        f"{_ago((now - latest[0].at).total_seconds())} ago: "
-                        "reload to see the changes",
+                        "text": f"Saved by {latest[0].username or 'someone'} "
+                        f"at {saved_at_text(latest[0].at)}",
                     }
                     if latest
-                    else {"user": None, "text": "saved by someone: reload to see the changes"}
+                    else {"user": None, "text": "Saved by someone else"}
                 ),
             }
         )

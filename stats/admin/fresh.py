@@ -2,9 +2,11 @@
 the line after a save that says when the batched path will update the figures.
 
 The button asks the batch worker to recompute the product now (``stats.now``): nothing
-is computed in the request. The page then polls ``product_figures_view`` (a small JSON
-endpoint; ``stats/static/stats/fresh_figures.js``) while a recompute is pending and shows
-the new figures when they arrive.
+is computed in the request. The page's script posts it with fetch (an ``Accept:
+application/json`` POST answers JSON, not a redirect), so nothing typed in the form is
+lost; without JS it is an ordinary POST and redirect. The page then polls
+``product_figures_view`` (a small JSON endpoint; ``stats/static/stats/fresh_figures.js``)
+while a recompute is pending and puts the new figures in place when they arrive.
 """
 
 import math
@@ -59,13 +61,23 @@ def recompute_now_view(model_admin: Any, request: HttpRequest, product: Product)
     """
     with transaction.atomic():
         product_stats_request_now(product_id=product.pk)
-    model_admin.message_user(
-        request,
+    text = (
         f"Recomputing the statistics of {product.sku} now: the figures below update by "
-        "themselves within seconds.",
-        messages.SUCCESS,
+        "themselves within seconds."
     )
+    if _wants_json(request):
+        # The page's script (fresh_figures.js) stays on the page: the editor's input in
+        # the form is kept, and the poll puts the figures in place.
+        fresh = product_stats_current(product_id=product.pk)
+        return JsonResponse(
+            {"message": text, "freshness": stats_freshness_text(fresh) if fresh else ""}
+        )
+    model_admin.message_user(request, text, messages.SUCCESS)
     return model_admin.change_page_redirect(product.pk)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
 
 
 def batch_eta_message(model_admin: Any, request: HttpRequest, product: Product) -> None:
@@ -150,6 +162,6 @@ product_admin_extensions.append(
             )
         ],
         after_save=[batch_eta_message],
-        media=forms.Media(js=["stats/fresh_figures.js"]),
+        media=forms.Media(js=["stats/fresh_figures.js"], css={"all": ["stats/fresh_figures.css"]}),
     )
 )

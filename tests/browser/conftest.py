@@ -91,7 +91,7 @@ def working_pages(editor, settings) -> list[str]:
     from django.contrib.auth.models import Permission
 
     from catalog.models import Product
-    from catalog.services import catalog_seed
+    from catalog.demo import catalog_seed
     from editors.services import admin_theme_ensure
     from stats.bulk.services import bulk_run_start
     from stats.models import BulkRun
