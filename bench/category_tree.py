@@ -30,8 +30,8 @@ from django.test import Client
 
 from bench.changelist import page_median_ms
 from catalog.admin import CategoryAdmin
-from catalog.models import Category, Product
 from catalog.demo import catalog_seed
+from catalog.models import Category, Product
 from editors.services import demo_admin_ensure
 
 LIST = "/admin/catalog/category/"

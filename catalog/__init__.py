@@ -5,7 +5,8 @@ to ``signals`` and extend the admin through ``admin.hooks``.
 
 - ``models``; ``rules`` and ``validators`` (each field's rule, shared by forms, models and
   the import); ``tree`` (walks of the category tree: cycle-safe, depth-bounded).
-- ``services`` (writes that are more than one save), ``selectors`` (named reads),
+- ``services`` (writes that are more than one save), ``demo`` (the demo catalog that
+  ``seed_catalog`` and the benchmarks write), ``selectors`` (named reads),
   ``history`` (the History pages' bursts), ``textdiff`` (word-by-word diffs of text),
   ``restore`` (a product's version restored with its variants).
 - ``signals`` (what the catalog sends), ``receivers`` (every change counts one version).

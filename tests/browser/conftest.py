@@ -90,8 +90,8 @@ def working_pages(editor, settings) -> list[str]:
     admin, 30 products with figures, a bulk run; ``editor`` may see the ops page."""
     from django.contrib.auth.models import Permission
 
-    from catalog.models import Product
     from catalog.demo import catalog_seed
+    from catalog.models import Product
     from editors.services import admin_theme_ensure
     from stats.bulk.services import bulk_run_start
     from stats.models import BulkRun

@@ -24,8 +24,9 @@ APPS = ("config", "stats", "catalog", "editors")
 WATCHED = ("celery_batches", "celery.worker", "kombu", "amqp", "simple_history", "openpyxl")
 #: Underscored names Django documents as public API.
 DJANGO_PUBLIC = {"_meta", "_default_manager", "_base_manager", "_state"}
-#: Attributes of ours set on a library's objects (catalog.admin.concurrency's on the request).
-OURS_ON_THEIRS = {"_occ"}
+#: Attributes of ours set on a library's objects: on the request, catalog.admin.concurrency's
+#: version check and catalog.admin.history's restore page.
+OURS_ON_THEIRS = {"_occ", "_restore_page", "_restoring"}
 COMMENT = re.compile(r'Registry: config\.upstream "([^"]+)"')
 
 
