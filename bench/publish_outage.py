@@ -21,13 +21,11 @@ The baseline's messages are purged from ``stats.batch`` at the end.
 """
 
 import argparse
-import contextlib
 import os
 import socket
 import statistics
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -37,25 +35,10 @@ import django
 
 django.setup()
 
-from config.celery import app
 from config.outbox import unsent
 from config.queues import QUEUE_STATS_BATCH
 from stats.batch.requests import recompute_requests
-from testkit.workers import purge_queue
-
-
-@contextlib.contextmanager
-def broker(url: str | None) -> Iterator[None]:
-    """Publish to ``url`` (None: the configured broker), with fresh connection pools."""
-    app.conf.broker_write_url = url
-    app._pool = None
-    app.amqp._producer_pool = None
-    try:
-        yield
-    finally:
-        app.conf.broker_write_url = None
-        app._pool = None
-        app.amqp._producer_pool = None
+from testkit.workers import publishing_to, purge_queue
 
 
 def free_port() -> int:
@@ -91,7 +74,7 @@ def main() -> None:
     try:
         for products in (1, 1000):
             for state, url in states.items():
-                with broker(url):
+                with publishing_to(url):
                     times, failed = publish_times(products, args.repeat)
                 median = statistics.median(times)
                 baseline.setdefault(products, median)

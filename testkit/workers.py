@@ -158,13 +158,14 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.2, message: str =
 
 
 @contextlib.contextmanager
-def unreachable_broker() -> Iterator[None]:
-    """Point this process's publisher at a closed port: real connection refusals, no mock.
+def publishing_to(url: str | None) -> Iterator[None]:
+    """Publish from this process to ``url`` (None: the configured broker), with fresh
+    connection pools.
 
     ``broker_write_url`` governs publishing only (``broker_url`` itself would lose to the
     ``CELERY_BROKER_URL`` environment variable, which Celery reads directly).
     """
-    app.conf.broker_write_url = "amqp://guest:guest@127.0.0.1:1//"
+    app.conf.broker_write_url = url
     app._pool = None
     app.amqp._producer_pool = None
     try:
@@ -173,6 +174,11 @@ def unreachable_broker() -> Iterator[None]:
         app.conf.broker_write_url = None
         app._pool = None
         app.amqp._producer_pool = None
+
+
+def unreachable_broker() -> contextlib.AbstractContextManager[None]:
+    """Point this process's publisher at a closed port: real connection refusals, no mock."""
+    return publishing_to("amqp://guest:guest@127.0.0.1:1//")
 
 
 def rabbitmqctl_queues() -> dict[str, dict[str, int]]:

@@ -1,6 +1,5 @@
 """Statistics > Bulk recompute runs: watch a run's progress and chunks, cancel it."""
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -41,10 +40,6 @@ def _owed(run: BulkRun) -> int:
     if "_owed" not in run.__dict__:
         run.__dict__["_owed"] = bulk_chunks_owed(run_id=run.pk) if run.is_active else 0
     return run.__dict__["_owed"]
-
-
-def _when(value: datetime | None) -> str:
-    return format_moment(value)
 
 
 @admin.register(BulkRun)
@@ -240,8 +235,8 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
                     chunk.get_status_display(),
                     chunk.attempts,
                     chunk.worker or "-",
-                    _when(chunk.started_at),
-                    _when(chunk.finished_at),
+                    format_moment(chunk.started_at),
+                    format_moment(chunk.finished_at),
                     chunk.products_done,
                     chunk.products_failed,
                     chunk.last_error or "-",
