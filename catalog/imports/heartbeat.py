@@ -98,6 +98,8 @@ class RunMonitor:
         self.cancelled = threading.Event()
         self._figures: tuple[str, int, int] = (job.stage, job.done, job.total)
         self._done = threading.Event()
+        # Set when the stage changes, so the bar says "writing" at once, not up to a beat later.
+        self._wake = threading.Event()
         # The run's own connection, read (never used) by the beat: is the run inside its
         # transaction, holding SQLite's one write lock?
         self._main = connections[DEFAULT_DB_ALIAS]
@@ -106,6 +108,8 @@ class RunMonitor:
         )
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self._figures[0]:
+            self._wake.set()
         self._figures = (stage, done, total)
         if done >= total and not self.cancelled.is_set():
             # The stage's last step (for an import, the last before its commit): ask now
@@ -126,6 +130,7 @@ class RunMonitor:
         traceback: TracebackType | None,
     ) -> None:
         self._done.set()
+        self._wake.set()
         self._thread.join()
 
     def _beat_until_done(self) -> None:
@@ -139,7 +144,8 @@ class RunMonitor:
                 else:
                     connection = connection or _own_connection()
                     self._beat(connection)
-                self._done.wait(BEAT_SECONDS)
+                self._wake.wait(BEAT_SECONDS)
+                self._wake.clear()
         finally:
             if connection is not None:
                 connection.close()
