@@ -50,8 +50,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Debian's chromium for the browser tests, promtool (Debian's prometheus package, the tool
+# only: no server is started) for tests/ops/test_promtool.py; each only if missing.
 test: $(STAMP) lint typecheck
-	scripts/system-deps.sh browser
+	scripts/system-deps.sh browser promtool
 	RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) scripts/rabbitmq-management.sh
 	DJANGO_ENV=test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
@@ -98,12 +100,12 @@ test-sqlite: $(STAMP)
 	DJANGO_ENV=test CATALOG_VAR_DIR=$(CURDIR)/var/test DATABASE_URL= CELERY_BROKER_URL= \
 		RABBITMQ_MANAGEMENT_URL= $(VENV)/bin/pytest -m "not ($(NEEDS_SERVICES))" $(PYTEST_ARGS)
 
-# Unit tests in under a minute: no MariaDB, RabbitMQ, worker processes, browser or slow
-# test (SQLite and the embedded broker, in a var directory of its own).
+# Unit tests in under a minute: no MariaDB, RabbitMQ, worker processes, browser, promtool
+# or slow test (SQLite and the embedded broker, in a var directory of its own).
 test-fast: $(STAMP)
 	DJANGO_ENV=test CATALOG_VAR_DIR=$(CURDIR)/var/test-fast DATABASE_URL= CELERY_BROKER_URL= \
 		RABBITMQ_MANAGEMENT_URL= \
-		$(VENV)/bin/pytest -m "not ($(NEEDS_SERVICES) or browser or slow)" $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -m "not ($(NEEDS_SERVICES) or browser or promtool or slow)" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache *.egg-info
