@@ -27,6 +27,7 @@ def test_an_editor_mixing_currencies_sees_the_error_then_moves_every_variant(
     variant_factory(product=product, sku="TRAIL-RUNNER-44", price=Decimal("92.00"))
     _log_in(page, editor_factory(username="alice").username)
 
+    page.set_viewport_size({"width": 1366, "height": 900})  # the editors' laptops
     page.goto(f"/admin/catalog/product/{product.pk}/change/")
     page.select_option("#id_variants-0-currency", "USD")
     page.click("input[name=_continue]")
@@ -40,6 +41,11 @@ def test_an_editor_mixing_currencies_sees_the_error_then_moves_every_variant(
     expect(page.get_by_text("Please correct the error")).to_have_count(0)
     group = page.locator("#variants-group")
     expect(group.locator(".errorlist.nonform")).to_contain_text("would mix EUR and USD")
+    table, box = page.evaluate(
+        "[document.querySelector('#variants-group table').scrollWidth,"
+        " document.querySelector('#variants-group').clientWidth]"
+    )
+    assert table <= box, f"with its messages, the Variants table is {table} px in {box} px"
     _docs_screenshot_of(page, summary, group)
 
     row_link = summary.get_by_role("link", name="row 1 (TRAIL-RUNNER-42)")
