@@ -1,4 +1,6 @@
-"""A refused save's problems named at the top of the change page, each linked to its place.
+"""A refused save's problems named at the top of a change page, each linked to its place.
+
+Used by the product, variant and category pages (their templates include the summary).
 
 Django's own note ("Please correct the error below.") names nothing, and on the product
 page the variants' errors sit a screen and a half lower. The summary lists every

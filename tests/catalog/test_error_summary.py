@@ -74,3 +74,26 @@ def test_the_variants_come_before_the_statistics_block(admin_client, variant_fac
     variants, statistics = page.index('id="variants-group"'), page.index(">Statistics</h2>")
     assert page.index('id="id_name"') < variants < statistics
     assert page.count(">Statistics</h2>") == 1
+
+
+def test_the_variant_page_names_its_currency_problem_too(admin_client, variant_factory):
+    variant = variant_factory(currency="EUR")
+    variant_factory(product=variant.product, currency="EUR")
+    url = reverse("admin:catalog_variant_change", args=[variant.pk])
+    row = variant_row(variant, currency="GBP")
+    del row["id"]
+
+    response = post_loaded(admin_client, url, row)
+
+    (line,) = _summary(response)
+    assert line.startswith("[Currency](#id_currency): All variants of a product must have")
+    assert "Please correct the error" not in response.content.decode()
+
+
+def test_the_category_page_names_the_field_in_error(admin_client, category_factory):
+    category = category_factory(name="Shoes", slug="shoes")
+    url = reverse("admin:catalog_category_change", args=[category.pk])
+
+    response = post_loaded(admin_client, url, {"name": "", "slug": "shoes", "parent": ""})
+
+    assert _summary(response) == ["[Name](#id_name): This field is required."]
