@@ -6,7 +6,8 @@ rule here ever converts a price: the catalog has no exchange rates, and relabell
 "10.00 USD" as "10.00 EUR" would silently change what the product costs.
 """
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Model
@@ -29,6 +30,23 @@ def product_currency_check(*, currencies: Iterable[str]) -> None:
             code=MIXED_CURRENCIES,
             params={"currencies": " and ".join(distinct)},
         )
+
+
+def currency_odd_rows(*, currencies: Sequence[str], changed: Sequence[bool]) -> list[int]:
+    """The rows to point at when a product's variant rows mix currencies (their indexes).
+
+    The editor is shown where to act, not every row: the currency most rows use is taken
+    as the product's, and on a tie the one a row the editor left alone still uses (so
+    changing one variant of two marks the changed one). The others are the odd rows.
+    """
+    counts = Counter(currencies)
+    if len(counts) < 2:
+        return []
+    most = max(counts.values())
+    tied = [c for c in dict.fromkeys(currencies) if counts[c] == most]
+    kept = [c for c, edited in zip(currencies, changed, strict=True) if not edited]
+    main = next((c for c in kept if c in tied), tied[0])
+    return [index for index, currency in enumerate(currencies) if currency != main]
 
 
 def products_with_mixed_currencies(*, variant_model: type[Model]) -> dict[int, list[str]]:

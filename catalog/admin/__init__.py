@@ -17,6 +17,9 @@ Other apps add to these pages through ``hooks``, never by replacing them.
   now -> after restore, for the product and its variants).
 - ``imports``, ``import_jobs``, ``import_report``: import and export from the product
   list, Catalog > Imports (Confirm, Cancel) and an import's report.
+- ``error_summary``: a refused save's problems named at the top of the product, variant
+  and category pages, each linked to its field or variant row (in place of Django's
+  "Please correct the error").
 - ``currency`` (one currency per product on both pages that set one), ``text`` (control
   characters refused with our message), ``ids`` (a URL's id: 404 if it names nothing).
 """

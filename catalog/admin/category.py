@@ -18,6 +18,7 @@ from catalog.admin.category_tree import (
     parent_choices_excluded,
 )
 from catalog.admin.concurrency import OptimisticAdmin
+from catalog.admin.error_summary import ErrorSummaryAdmin
 from catalog.admin.filters import INDENT
 from catalog.admin.hooks import ExtensibleAdmin, category_admin_extensions
 from catalog.admin.text import ControlCharacterFields
@@ -61,7 +62,9 @@ class CategoryForm(forms.ModelForm):
 
 
 @admin.register(Category)
-class CategoryAdmin(ControlCharacterFields, OptimisticAdmin, ExtensibleAdmin, admin.ModelAdmin):
+class CategoryAdmin(
+    ErrorSummaryAdmin, ControlCharacterFields, OptimisticAdmin, ExtensibleAdmin, admin.ModelAdmin
+):
     """Categories as a tree (``catalog.admin.category_tree``); other apps add actions
     through ``catalog.admin.hooks``.
 

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from catalog.models import Variant
-from catalog.rules import product_currency_check
+from catalog.rules import MIXED_CURRENCIES, currency_odd_rows, product_currency_check
 from config.admin import LabelledRowsFormSet
 
 
@@ -24,15 +24,39 @@ class OneCurrencyFormSet(LabelledRowsFormSet):
 
     def clean(self) -> None:
         super().clean()
-        currencies = []
+        rows = []
         for form in self.forms:
             # An untouched extra row has empty cleaned_data (Django skips its validation).
             data = getattr(form, "cleaned_data", None)
             if not data or (self.can_delete and data.get("DELETE")):
                 continue
             if data.get("currency"):
-                currencies.append(data["currency"])
-        product_currency_check(currencies=currencies)
+                rows.append((form, data["currency"]))
+        currencies = [currency for _, currency in rows]
+        try:
+            product_currency_check(currencies=currencies)
+        except ValidationError:
+            self._mark_odd_rows(rows)
+            raise
+
+    @staticmethod
+    def _mark_odd_rows(rows: list[tuple[Any, str]]) -> None:
+        """An error on the currency of each odd row, with the code of the error above the
+        table: the page marks the row and its summary links the problem to it
+        (``catalog.admin.error_summary``)."""
+        currencies = [currency for _, currency in rows]
+        changed = [form.instance.pk is None or "currency" in form.changed_data for form, _ in rows]
+        for index in currency_odd_rows(currencies=currencies, changed=changed):
+            form, currency = rows[index]
+            others = sorted({c for c in currencies if c != currency})
+            form.add_error(
+                "currency",
+                ValidationError(
+                    "The other variants use %(others)s.",
+                    code=MIXED_CURRENCIES,
+                    params={"others": " and ".join(others)},
+                ),
+            )
 
 
 class VariantForm(forms.ModelForm):

@@ -56,7 +56,8 @@ class AdminExtension:
     list_select_related: Sequence[str] = ()
     #: Extra change-list filters (whatever ``ModelAdmin.list_filter`` accepts).
     list_filters: Sequence[Any] = ()
-    #: A read-only block on the change page of an existing object: (title, functions).
+    #: A read-only block on the change page of an existing object: (title, functions);
+    #: on the product page it comes after the variants.
     fieldset: tuple[str, Sequence[Callable[[Any], Any]]] | None = None
     #: Change-list actions, offered to users with ``actions_permission`` ("app.codename").
     actions: Sequence[Callable[..., Any]] = ()
@@ -68,6 +69,10 @@ class AdminExtension:
     #: Scripts (and styles) the admin's pages load; a script finds its own elements.
     media: forms.Media | None = None
 
+
+#: The class of an extension's read-only block: the product page shows these blocks below
+#: the variants, which are what an editor comes to the page for.
+EXTENSION_BLOCK_CLASS = "extension-block"
 
 #: What other apps add to the product admin (``catalog.admin.product.ProductAdmin``).
 product_admin_extensions: list[AdminExtension] = []
@@ -121,7 +126,9 @@ class ExtensibleAdmin(ObjectActionsMixin):
         for extension in self.extensions:
             if extension.fieldset:
                 title, functions = extension.fieldset
-                fieldsets.append((title, {"fields": list(functions)}))
+                fieldsets.append(
+                    (title, {"fields": list(functions), "classes": [EXTENSION_BLOCK_CLASS]})
+                )
         return fieldsets
 
     def get_actions(

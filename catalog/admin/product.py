@@ -15,6 +15,7 @@ from catalog.admin.category_tree import CategoryPathChoiceField
 from catalog.admin.changelist import IdsFirstChangeList
 from catalog.admin.concurrency import Inline, OptimisticAdmin
 from catalog.admin.currency import OneCurrencyFormSet
+from catalog.admin.error_summary import ErrorSummaryAdmin
 from catalog.admin.filters import CategorySubtreeFilter
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
@@ -56,6 +57,7 @@ class VariantInline(ControlCharacterFields, admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(
+    ErrorSummaryAdmin,
     ControlCharacterFields,
     ProductImportExportMixin,
     OptimisticAdmin,
@@ -65,7 +67,8 @@ class ProductAdmin(
     """Products with their variants inline; other apps add to it through ``catalog.admin.hooks``.
 
     A save against a newer version merges or shows the conflict (``OptimisticAdmin``),
-    field by field and variant row by variant row.
+    field by field and variant row by variant row. A refused save names its problems at
+    the top, each linked to its field or variant row (``ErrorSummaryAdmin``).
     """
 
     edit_target = ProductTarget()

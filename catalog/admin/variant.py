@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from catalog.admin.concurrency import OptimisticAdmin
 from catalog.admin.currency import VariantForm
+from catalog.admin.error_summary import ErrorSummaryAdmin
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.product import NARROW_TEXT
 from catalog.admin.text import ControlCharacterFields
@@ -14,7 +15,7 @@ from catalog.models import Variant
 
 
 @admin.register(Variant)
-class VariantAdmin(ControlCharacterFields, OptimisticAdmin, HistoryAdmin):
+class VariantAdmin(ErrorSummaryAdmin, ControlCharacterFields, OptimisticAdmin, HistoryAdmin):
     """Variants on their own, for their History page (diffs, revert); edited like inlines.
 
     Checked against the product's version, which every variant change bumps.

@@ -24,7 +24,10 @@ def test_an_editor_opens_a_product_holding_control_characters_and_saves_it_fixed
     expect(page.locator("#id_name")).to_have_value("Blue\ufffd shirt")
     page.click("input[name=_save]")
 
-    expect(page.locator(".errornote")).to_be_visible()
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("fix these 2 problems")
+    expect(summary.get_by_role("link", name="Description")).to_be_visible()
+    expect(summary.get_by_role("link", name="Variants, row 1 (CTRL-1-M), Colour")).to_be_visible()
     expect(page.locator(".field-description .errorlist")).to_have_text(
         "This text contains an invisible control character (U+0001) after 'Soft': "
         "delete it, or type the text again instead of pasting it."

@@ -45,7 +45,11 @@ def test_editor_creates_product_with_two_variants_after_fixing_a_negative_price(
     _fill_variant(page, 1, "BROWSER-1-L", "-5")
     page.click("input[name=_save]")
 
-    expect(page.locator(".errornote")).to_be_visible()
+    # The summary at the top names the field and its row, and links to it.
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("Variants, row 2 (BROWSER-1-L), Price: A price cannot")
+    summary.get_by_role("link", name="Variants, row 2 (BROWSER-1-L), Price").click()
+    expect(page.locator("#id_variants-1-price")).to_be_focused()
     expect(page.locator("#variants-group")).to_contain_text("A price cannot be negative.")
     screenshot(page, "product-negative-price")
 

@@ -8,7 +8,11 @@ from django.urls import reverse
 
 from catalog.demo import catalog_seed
 from catalog.models import Product, Variant
-from catalog.rules import product_currency_check, products_with_mixed_currencies
+from catalog.rules import (
+    currency_odd_rows,
+    product_currency_check,
+    products_with_mixed_currencies,
+)
 from testkit.admin_forms import post_loaded, product_fields, product_form, variant_row
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +41,12 @@ def _new_product(*variants: dict[str, str]) -> dict[str, str]:
         "status": "draft",
     }
     return product_form(fields, variants)
+
+
+def _save_product_page(client, product: Product, rows: list[dict[str, str]]):
+    """Save the product page with these variant rows (all existing variants)."""
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    return post_loaded(client, url, product_form(product_fields(product), rows, initial=len(rows)))
 
 
 def _inline_errors(response) -> list[str]:
@@ -83,16 +93,11 @@ def test_changing_one_variants_currency_on_the_product_page_is_refused(
 ):
     first = variant_factory(currency="EUR", price=Decimal("10.00"))
     second = variant_factory(product=first.product, currency="EUR")
-    url = reverse("admin:catalog_product_change", args=[first.product_id])
 
-    response = post_loaded(
+    response = _save_product_page(
         admin_client,
-        url,
-        product_form(
-            product_fields(first.product),
-            [variant_row(first, currency="USD", price="12.00"), variant_row(second)],
-            initial=2,
-        ),
+        first.product,
+        [variant_row(first, currency="USD", price="12.00"), variant_row(second)],
     )
 
     assert "EUR and USD" in _inline_errors(response)[0]
@@ -103,16 +108,11 @@ def test_changing_one_variants_currency_on_the_product_page_is_refused(
 def test_changing_every_variants_currency_together_is_saved(admin_client, variant_factory):
     first = variant_factory(currency="EUR")
     second = variant_factory(product=first.product, currency="EUR")
-    url = reverse("admin:catalog_product_change", args=[first.product_id])
 
-    response = post_loaded(
+    response = _save_product_page(
         admin_client,
-        url,
-        product_form(
-            product_fields(first.product),
-            [variant_row(first, currency="USD"), variant_row(second, currency="USD")],
-            initial=2,
-        ),
+        first.product,
+        [variant_row(first, currency="USD"), variant_row(second, currency="USD")],
     )
 
     assert response.status_code == 302
@@ -257,3 +257,38 @@ def test_reverting_a_variant_to_a_currency_its_siblings_left_is_a_form_error(
     assert "EUR and USD" in _variant_form_errors(response)["currency"][0]
     variant.refresh_from_db()
     assert variant.currency == "USD"
+
+
+@pytest.mark.parametrize(
+    ("currencies", "changed", "odd"),
+    [
+        (["EUR", "EUR"], [False, False], []),
+        (["USD", "EUR"], [True, False], [0]),  # one of two changed: the changed one
+        (["EUR", "USD"], [False, True], [1]),
+        (["USD", "USD", "EUR"], [True, True, False], [2]),  # most rows: the product's now
+        (["EUR", "USD", "GBP", "EUR"], [False] * 4, [1, 2]),
+        (["GBP", "USD"], [True, True], [1]),  # all new: the first row's currency
+    ],
+)
+def test_the_odd_rows_are_those_off_the_currency_most_rows_or_untouched_rows_use(
+    currencies, changed, odd
+):
+    assert currency_odd_rows(currencies=currencies, changed=changed) == odd
+
+
+def test_the_odd_row_carries_the_currency_error_where_it_is(admin_client, variant_factory):
+    first = variant_factory(currency="EUR")
+    second = variant_factory(product=first.product, currency="EUR")
+
+    response = _save_product_page(
+        admin_client, first.product, [variant_row(first), variant_row(second, currency="GBP")]
+    )
+
+    (formset,) = response.context["inline_admin_formsets"]
+    rows = formset.formset.forms
+    assert not rows[0].errors
+    (error,) = rows[1].errors.as_data()["currency"]
+    assert (error.code, error.messages) == ("mixed_currencies", ["The other variants use EUR."])
+    html = response.content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_variants-1-currency_error"' in html
+    assert 'id="id_variants-1-currency_error"' in html
