@@ -57,7 +57,7 @@ def test_an_upload_is_checked_then_previewed_and_nothing_saved_before_confirm(
     assert not Product.objects.exists()
     page = _page(editor_client, job).content.decode()
     assert "Dry run, nothing saved: 1 new" in page
-    assert "NEW-1 (line 2)" in page
+    assert "NEW-1 (row 2)" in page
     assert "Confirm import" in page and 'id="catalogimport_confirm_form"' in page
     # ... and again in the bar at the bottom, beside Close, where the preview ends.
     bar = page[page.index('<div class="submit-row">') :]
