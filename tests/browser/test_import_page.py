@@ -30,18 +30,25 @@ def eager_imports(settings, tmp_path):
     app.conf.CELERY_TASK_ALWAYS_EAGER = app.conf.CELERY_TASK_EAGER_PROPAGATES = False
 
 
+def _open_checked(page: Page, editor, path, status: str) -> CatalogImport:
+    """Upload ``path`` as ``editor`` (checked at once, here) and open its page at 1,366 px."""
+    job = catalog_import_upload(
+        upload=SimpleUploadedFile(path.name, path.read_bytes()), user=editor
+    )
+    job.refresh_from_db()
+    assert job.status == status
+    page.set_viewport_size({"width": 1366, "height": 768})
+    _log_in(page, editor.username)
+    page.goto(f"/admin/catalog/catalogimport/{job.pk}/change/")
+    return job
+
+
 def test_confirm_in_the_bottom_bar_imports_the_previewed_file(
     page: Page, editor, tmp_path, eager_imports
 ):
     path = write_csv(tmp_path / "spring.csv", [row()])
-    upload = SimpleUploadedFile(path.name, path.read_bytes())
-    job = catalog_import_upload(upload=upload, user=editor)
-    job.refresh_from_db()
-    assert job.status == CatalogImport.Status.PREVIEWED
-    page.set_viewport_size({"width": 1366, "height": 768})
-    _log_in(page, editor.username)
+    job = _open_checked(page, editor, path, CatalogImport.Status.PREVIEWED)
 
-    page.goto(f"/admin/catalog/catalogimport/{job.pk}/change/")
     bar = page.locator(".submit-row")
     expect(bar.get_by_role("button", name="Cancel", exact=True)).to_be_visible()
     bar.get_by_role("button", name="Confirm import").click()
@@ -118,16 +125,8 @@ def test_a_preview_lists_errors_under_each_product_and_no_variant_to_remove_for_
         ),
     ]
     path = write_csv(tmp_path / "spring.csv", rows)
-    editor = editor_factory(username="alice")
-    job = catalog_import_upload(
-        upload=SimpleUploadedFile(path.name, path.read_bytes()), user=editor
-    )
-    job.refresh_from_db()
-    assert job.status == CatalogImport.Status.REFUSED
-    page.set_viewport_size({"width": 1366, "height": 768})
-    _log_in(page, editor.username)
 
-    page.goto(f"/admin/catalog/catalogimport/{job.pk}/change/")
+    _open_checked(page, editor_factory(username="alice"), path, CatalogImport.Status.REFUSED)
 
     problems = page.locator(".import-problems")
     expect(problems.get_by_role("heading", name="TEE-1 · Classic tee")).to_be_visible()
