@@ -88,7 +88,14 @@ def problem_lines(report: ImportReport) -> list[ProblemLine]:
             heading = headings.pop()
             products.setdefault(heading, []).append(ProblemLine(heading, text, hint))
     ordered = [line for group in products.values() for line in group]
-    conflicts = [ProblemLine(CONFLICTS, str(c)) for c in report.conflicts]
+    conflicts = [
+        ProblemLine(
+            CONFLICTS,
+            f"{c.sku} was changed since the export (version {c.file_version} in the file, "
+            f"{c.current_version} now), export it again and redo the change: row {c.line:,}.",
+        )
+        for c in report.conflicts
+    ]
     return [*shared, *ordered, *conflicts]
 
 

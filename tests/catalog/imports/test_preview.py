@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.imports.errors import RowError
-from catalog.imports.plan import FieldChange, ProductChange
+from catalog.imports.plan import Conflict, FieldChange, ProductChange
 from catalog.imports.problems import problem_lines, rows_text
 from catalog.imports.progress import progress_words
 from catalog.imports.report import ImportReport
@@ -249,4 +249,22 @@ def test_errors_of_an_earlier_report_are_listed_without_a_product():
 
     assert [(line.heading, line.text) for line in problem_lines(report)] == [
         ("", "Price: bad: row 4.")
+    ]
+
+
+def test_a_conflict_is_listed_after_the_errors_in_the_same_words():
+    report = ImportReport(
+        file_name="f.csv",
+        dry_run=True,
+        errors=[RowError(4, "price", "'-1': A price cannot be negative.", "min_value", "A-1", "")],
+        conflicts=[Conflict("TEE-1", 2, file_version=3, current_version=5)],
+    )
+
+    assert [(line.heading, line.text) for line in problem_lines(report)] == [
+        ("A-1", "Price '-1': A price cannot be negative: row 4."),
+        (
+            "Changed since the export",
+            "TEE-1 was changed since the export (version 3 in the file, 5 now), export it "
+            "again and redo the change: row 2.",
+        ),
     ]

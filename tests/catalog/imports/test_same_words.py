@@ -1,6 +1,7 @@
 """The same bad value, typed on the admin's page or written in an import file, is refused
 with the same words: the import checks cells with the models' and forms' own rules
-(``catalog.imports.fields``, ``catalog.rules``), never with rules of its own."""
+(``catalog.imports.fields``, ``catalog.rules``), never with rules of its own. A category
+path is the exception: only a file names a category so (the form offers a list)."""
 
 import pytest
 from django.urls import reverse
