@@ -2,7 +2,8 @@
 
 A report is bounded when it is made (``catalog.imports.report``), but still holds up to
 a few thousand lines: the page shows every kind of problem with its count, then the
-problems and the changed products one page at a time (``?problems=2``, ``?changes=3``).
+problems (per product: ``catalog.imports.problems``) and the changed products one page
+at a time (``?problems=2``, ``?changes=3``).
 The list of imports never loads a report at all (``ImportChangeList``).
 """
 
@@ -13,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from catalog.imports.problems import errors_listed, grouped, problem_lines
 from catalog.imports.report import ImportReport
 from catalog.models import CatalogImport
 
@@ -34,7 +36,9 @@ def report_context(request: HttpRequest, job: CatalogImport | None) -> dict[str,
     if job is None or not job.report:
         return {}
     report = ImportReport.from_dict(job.report)
-    problems = [str(e) for e in report.errors] + [str(c) for c in report.conflicts]
+    problems = problem_lines(report)
+    listed = errors_listed(report) + len(report.conflicts)
+    paged = _paged(request, problems, "problems", PROBLEMS_PER_PAGE)
     kinds = [(k.column, k.example, f"{k.count:,}") for k in report.error_kinds]
     if report.conflict_count:
         kinds.append(("version", "changed since the export", f"{report.conflict_count:,}"))
@@ -42,8 +46,11 @@ def report_context(request: HttpRequest, job: CatalogImport | None) -> dict[str,
         "report": report,
         "kinds": kinds,
         "counts": {"changed": f"{report.changed:,}", "new": f"{report.new:,}"},
-        "problems": _paged(request, problems, "problems", PROBLEMS_PER_PAGE),
-        "problems_note": _unlisted(report.error_count + report.conflict_count - len(problems)),
+        "problems": paged,
+        "problem_groups": grouped(list(paged["page"])),
+        "problems_note": _unlisted(report.error_count + report.conflict_count - listed),
+        # Once imported, the catalog's values before the file are history, not "now".
+        "old_heading": "Before" if report.applied else "Now",
         "changes": _paged(request, report.changes, "changes", CHANGES_PER_PAGE),
         "changes_unlisted": report.changed > len(report.changes),
         "new_unlisted": report.new > len(report.new_skus),

@@ -26,6 +26,7 @@ from catalog.imports.export_slots import ExportBusy
 from catalog.imports.exports import catalog_export_download
 from catalog.imports.files import FORMATS, ImportFileError
 from catalog.imports.jobs import ImportQuotaError, catalog_import_upload
+from catalog.imports.progress import progress_words
 from catalog.imports.services import ImportReport
 from catalog.imports.uploads import upload_refusal
 from catalog.models import CatalogImport, Category
@@ -158,19 +159,14 @@ class CatalogImportAdmin(ImportJobsMixin, ObjectActionsMixin, ReadOnlyAdmin):
 
     @admin.display(description="Progress")
     def progress(self, obj: CatalogImport) -> SafeString:
-        stage = obj.stage or obj.get_status_display().lower()
         return format_html(
             '<div title="{}%" style="display:inline-block;vertical-align:middle;width:160px;'
             'height:10px;border:1px solid #aaa;border-radius:3px;background:#eee;overflow:hidden">'
             '<div class="import-progress" style="width:{}%;height:100%;background:#2e86c1">'
-            "</div></div> "
-            "<span>{} {}% &middot; {}/{} products</span>",
+            "</div></div> <span>{}</span>",
             obj.percent,
             obj.percent,
-            stage,
-            obj.percent,
-            f"{obj.done:,}",
-            f"{obj.total:,}",
+            progress_words(obj),
         )
 
     # The report: its summary here, the rest below the fields (report.html), paged.

@@ -10,13 +10,15 @@
 - ``rows``: each row checked, its problems logged within bounds (``errors``), each cell
   by its model field's own rules in the admin form's words (``fields``).
 - ``plan``: the file against the database: new, changed, unchanged, errors, conflicts.
-- ``report``: what an import found and did, bounded whatever the file.
+- ``report``: what an import found and did, bounded whatever the file; ``problems``: its
+  errors as the preview lists them (per product, each problem once with its rows).
 - ``services``: the import itself (all or nothing, in bulk, through the same
   version/statistics path as an editor's save), its bulk ``writes`` in one transaction.
 - ``jobs``: an import from the admin, each step a ``CatalogImport`` handed to the import
   worker after commit; ``runs``: the worker's side (claim, run, record the end);
-  ``heartbeat``: its signs of life, progress and cancel check; ``sweep``: no import waits
-  forever for a worker that is gone; ``uploads``: the upload cap, enforced as it arrives.
+  ``heartbeat``: its signs of life, progress and cancel check (``progress``: the
+  progress in the editor's words); ``sweep``: no import waits forever for a worker that
+  is gone; ``uploads``: the upload cap, enforced as it arrives.
 - ``exports``: CSV and XLSX exports in memory that does not grow with the catalog;
   ``export_slots``: how many run at once, counted in the database.
 """

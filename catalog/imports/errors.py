@@ -7,6 +7,11 @@ column and a rule: "price, not a number") with the number of rows each kind affe
 and reading stops after ``stop_after`` errors: the file is wrong, and the rest of it
 would only repeat the point. So the kept errors are at most (kinds x ``keep_per_kind``),
 whatever the file.
+
+Each error names its row's product (SKU and name), so that an editor reads a product's
+problems together. The same problem on many rows (one bad category on 240 rows) is one
+problem to fix: ``repeats`` counts every row of each kept problem, kept or not, so the
+page can say "rows 3, 7, 9 and 237 more" (bounded: only kept problems are counted).
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +25,8 @@ class ImportFileError(ValueError):
 MESSAGE_CHARS = 300
 #: Characters of a cell a message quotes.
 QUOTED_CHARS = 40
+#: Characters of a product's SKU and name an error keeps.
+NAMED_CHARS = 80
 
 
 def quoted(text: str, chars: int = QUOTED_CHARS) -> str:
@@ -37,6 +44,11 @@ class RowError:
     #: The check that failed (``sku``, ``required``, ``differs``...): with the column, the
     #: error's kind. Empty in reports stored before kinds existed.
     rule: str = ""
+    #: The row's product SKU ("" on a row without one); None in reports stored before
+    #: errors named their product.
+    sku: str | None = None
+    #: The row's product name, as the file writes it.
+    product: str = ""
 
     def __str__(self) -> str:
         return f"line {self.line}, column {self.column}: {self.message}"
@@ -44,6 +56,11 @@ class RowError:
     @property
     def kind(self) -> tuple[str, str]:
         return (self.column, self.rule)
+
+    @property
+    def problem(self) -> tuple[str, str, str]:
+        """What is wrong, wherever it is: the same on every row with the same mistake."""
+        return (self.column, self.rule, self.message)
 
 
 @dataclass
@@ -56,16 +73,38 @@ class ErrorLog:
     #: Errors found per kind, kept or not.
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
     total: int = 0
+    #: Rows with each kept problem (``RowError.problem``), kept or not.
+    repeats: dict[tuple[str, str, str], int] = field(default_factory=dict)
 
-    def add(self, line: int, column: str, rule: str, message: str) -> None:
+    def add(
+        self,
+        line: int,
+        column: str,
+        rule: str,
+        message: str,
+        *,
+        sku: str = "",
+        product: str = "",
+    ) -> None:
+        """Count the error; keep it if its kind has room (``sku``, ``product``: the row's)."""
         kind = (column, rule)
         seen = self.counts.get(kind, 0)
         self.counts[kind] = seen + 1
         self.total += 1
+        if len(message) > MESSAGE_CHARS:
+            message = message[: MESSAGE_CHARS - 3] + "..."
+        problem = (column, rule, message)
+        if problem in self.repeats:
+            self.repeats[problem] += 1
         if seen < self.keep_per_kind:
-            if len(message) > MESSAGE_CHARS:
-                message = message[: MESSAGE_CHARS - 3] + "..."
-            self.kept.append(RowError(line, column, message, rule))
+            self.repeats.setdefault(problem, 1)
+            self.kept.append(
+                RowError(line, column, message, rule, sku[:NAMED_CHARS], product[:NAMED_CHARS])
+            )
+
+    def about(self, sku: str, product: str) -> "ProductErrors":
+        """This log, for the errors of one row of the product ``sku`` named ``product``."""
+        return ProductErrors(self, sku, product)
 
     @property
     def full(self) -> bool:
@@ -74,3 +113,19 @@ class ErrorLog:
 
     def sorted(self) -> list[RowError]:
         return sorted(self.kept, key=lambda e: e.line)
+
+
+@dataclass(frozen=True)
+class ProductErrors:
+    """An ``ErrorLog`` for one product's rows: each error added names the product."""
+
+    log: ErrorLog
+    sku: str
+    product: str
+
+    def add(self, line: int, column: str, rule: str, message: str) -> None:
+        self.log.add(line, column, rule, message, sku=self.sku, product=self.product)
+
+    @property
+    def total(self) -> int:
+        return self.log.total

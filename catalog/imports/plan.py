@@ -158,9 +158,10 @@ def _plan_chunk(chunk: list[ProductSpec], plan: Plan, *, lock: bool, paths: dict
     )
     for spec in chunk:
         before = plan.errors.total
+        errors = plan.errors.about(spec.sku, spec.name)
         for v in spec.variants:
             if owners.get(v.sku, spec.sku) != spec.sku:
-                plan.errors.add(
+                errors.add(
                     v.line,
                     layout.VARIANT_SKU,
                     "unique",
@@ -168,7 +169,7 @@ def _plan_chunk(chunk: list[ProductSpec], plan: Plan, *, lock: bool, paths: dict
                     f"(a variant of {owners[v.sku]}).",
                 )
         if slug_owners.get(spec.slug, spec.sku) != spec.sku:
-            plan.errors.add(
+            errors.add(
                 spec.line,
                 layout.SLUG,
                 "unique",

@@ -46,6 +46,11 @@ class ImportReport:
     error_count: int = 0
     #: Every kind of error found, the most frequent first.
     error_kinds: list[ErrorKind] = field(default_factory=list)
+    #: (column, rule, message, rows) of each kept problem found on more than one row,
+    #: its rows counted whole (``ErrorLog.repeats``).
+    error_repeats: list[tuple[str, str, str, int]] = field(default_factory=list)
+    #: How a file names a category, with a real example; set when a category was not found.
+    category_hint: str = ""
     #: The line reading stopped at after too many errors (0: the file was read whole).
     stopped_at: int = 0
     #: The first conflicts; ``conflict_count`` counts them all.
@@ -92,6 +97,11 @@ class ImportReport:
             ErrorKind(column, rule, count, firsts.get((column, rule), ""))
             for (column, rule), count in sorted(errors.counts.items(), key=lambda kv: -kv[1])
         ]
+        self.error_repeats = [
+            (column, rule, message, rows)
+            for (column, rule, message), rows in errors.repeats.items()
+            if rows > 1
+        ]
         self.stopped_at = stopped_at
 
     def record_plan(self, plan: Plan) -> None:
@@ -113,6 +123,7 @@ class ImportReport:
         data = dict(data)
         data["errors"] = [RowError(**e) for e in data.get("errors", [])]
         data["error_kinds"] = [ErrorKind(**k) for k in data.get("error_kinds", [])]
+        data["error_repeats"] = [tuple(r) for r in data.get("error_repeats", [])]
         data.setdefault("error_count", len(data["errors"]))
         data["conflicts"] = [Conflict(**c) for c in data.get("conflicts", [])]
         data.setdefault("conflict_count", len(data["conflicts"]))

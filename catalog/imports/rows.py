@@ -13,10 +13,14 @@ checks as the admin form runs them (``fields.FieldRule``), one currency per prod
 through ``catalog.rules``, an unknown category and a taken SKU or slug in the product
 form's and the model's words. An import and a form refuse the same values with the same
 message. What only a file can say wrong (a product's columns differing between its
-rows, the version column) keeps the import's words.
+rows, the version column, a category path that leads nowhere) keeps the import's words.
+
+A product with any row in error is left out of the products read: it is neither new nor
+changed, only refused. Comparing what is left of it with the catalog would list the
+variant of its bad row as one the file removes.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,20 +29,30 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from catalog.imports import layout
-from catalog.imports.errors import ErrorLog, RowError, quoted
+from catalog.imports.errors import ErrorLog, ProductErrors, RowError, quoted
 from catalog.imports.fields import CellError, FieldRule, field_rule, unique_message
 from catalog.imports.files import ImportFileError, Row
 from catalog.models import Product, Variant
 from catalog.rules import product_currency_check
 from catalog.validators import CONTROL_CHARACTERS, control_character_problem
 
-__all__ = ["ErrorLog", "ProductSpec", "RowError", "RowsRead", "VariantSpec", "products_from_rows"]
+__all__ = [
+    "ErrorLog",
+    "ProductSpec",
+    "RowError",
+    "RowsRead",
+    "VariantSpec",
+    "category_hint",
+    "products_from_rows",
+]
 
 #: A status by its value or its label, any case ("Published"), to its value.
 _STATUSES = {value: value for value in Product.Status.values} | {
     str(label).lower(): value for value, label in Product.Status.choices
 }
 _CENTS = Decimal("0.01")
+#: The rule of a category path that names no category (the form's code for a choice not found).
+CATEGORY_MISSING = "invalid_choice"
 
 
 @dataclass(slots=True)
@@ -70,12 +84,14 @@ class ProductSpec:
 
 @dataclass
 class RowsRead:
-    #: The file's products, in first-seen order.
+    #: The file's products without an error, in first-seen order.
     products: list[ProductSpec]
     #: Data rows read (blank ones skipped).
     rows: int
     #: The line reading stopped at, the error log being full; 0 if the file was read whole.
     stopped_at: int = 0
+    #: Products left out for an error in one of their rows (by SKU).
+    refused: int = 0
 
 
 def products_from_rows(
@@ -85,18 +101,23 @@ def products_from_rows(
 
     ``category_ids`` maps slug paths to ids. Raises ``ImportFileError`` for a variant
     SKU that appears twice in the file: the file is wrong, not one row of it. Each row
-    is dropped once read: only the products are kept. Stops reading once ``errors`` is
-    full (``stopped_at``).
+    is dropped once read: only the products are kept, less those with an error in any
+    of their rows (``refused``). Stops reading once ``errors`` is full (``stopped_at``).
     """
     products: dict[str, ProductSpec] = {}
     #: Each product's columns on its first row, which its other rows must repeat.
     first_values: dict[str, tuple[str, ...]] = {}
     variant_lines: dict[str, int] = {}
+    #: SKUs of the products with an error: bounded by the log's ``stop_after``.
+    refused: set[str] = set()
     count = 0
     stopped_at = 0
     for row in rows:
         count += 1
+        before = errors.total
         _read_row(row, products, first_values, variant_lines, category_ids, name, errors)
+        if errors.total > before:
+            refused.add(row.values[layout.PRODUCT_SKU])
         if errors.full:
             stopped_at = row.line
             break
@@ -104,9 +125,26 @@ def products_from_rows(
         try:
             product_currency_check(currencies=[v.currency for v in spec.variants])
         except ValidationError as error:
-            errors.add(spec.line, layout.CURRENCY, error.code or "mixed", error.messages[0])
-    _refuse_duplicate_slugs(products.values(), errors)
-    return RowsRead(list(products.values()), count, stopped_at)
+            errors.about(spec.sku, spec.name).add(
+                spec.line, layout.CURRENCY, error.code or "mixed", error.messages[0]
+            )
+            refused.add(spec.sku)
+    refused.update(_refuse_duplicate_slugs(products.values(), errors))
+    kept = [spec for spec in products.values() if spec.sku not in refused]
+    return RowsRead(kept, count, stopped_at, refused=len(refused))
+
+
+def category_hint(paths: Collection[str]) -> str:
+    """How a file names a category, with an example the import accepts (the catalog's own).
+
+    The first path below a top category, in alphabetical order (a top category alone
+    would not show the slashes); a top category's when there is no other; none at all
+    when the catalog has no categories, which is said as it is.
+    """
+    if not paths:
+        return "The catalog has no categories yet: leave the category column empty."
+    example = min((path for path in paths if "/" in path), default=None) or min(paths)
+    return f'A category is written as its path from the top category, for example "{example}".'
 
 
 def _read_row(
@@ -120,12 +158,15 @@ def _read_row(
 ) -> None:
     values = row.values
     _refuse_duplicate_variant(values[layout.VARIANT_SKU], row.line, variant_lines, name)
-    if _control_characters(row, errors):
-        return
     sku = values[layout.PRODUCT_SKU]
+    log = errors.about(
+        CONTROL_CHARACTERS.sub("\ufffd", sku), CONTROL_CHARACTERS.sub("\ufffd", values[layout.NAME])
+    )
+    if _control_characters(row, log):
+        return
     spec = products.get(sku)
     if spec is None:
-        spec = _product(row, category_ids, errors)
+        spec = _product(row, category_ids, log)
         if spec is None:
             return
         products[sku] = spec
@@ -134,19 +175,19 @@ def _read_row(
         first = first_values[sku]
         for column, earlier in zip(layout.PRODUCT_COLUMNS, first, strict=True):
             if values[column] != earlier:
-                errors.add(
+                log.add(
                     row.line,
                     column,
                     "differs",
                     f"differs from line {spec.line} for the same product "
                     f"{sku} ({quoted(values[column])} vs {quoted(earlier)}).",
                 )
-    variant = _variant(row, errors)
+    variant = _variant(row, log)
     if variant is not None:
         spec.variants.append(variant)
 
 
-def _control_characters(row: Row, errors: ErrorLog) -> bool:
+def _control_characters(row: Row, errors: ProductErrors) -> bool:
     """Log each cell of the row holding a control character; True if there was one.
 
     One search over the row's cells joined (a line feed is not a control character
@@ -170,21 +211,25 @@ def _refuse_duplicate_variant(sku: str, line: int, seen: dict[str, int], name: s
     seen[sku] = line
 
 
-def _refuse_duplicate_slugs(products: Iterable[ProductSpec], errors: ErrorLog) -> None:
+def _refuse_duplicate_slugs(products: Iterable[ProductSpec], errors: ErrorLog) -> set[str]:
+    """Log each product whose slug an earlier product of the file has; their SKUs."""
     seen: dict[str, ProductSpec] = {}
+    refused: set[str] = set()
     for spec in products:
         other = seen.setdefault(spec.slug, spec)
         if other is not spec:
-            errors.add(
+            refused.add(spec.sku)
+            errors.about(spec.sku, spec.name).add(
                 spec.line,
                 layout.SLUG,
                 "unique",
                 f"{quoted(spec.slug)}: {unique_message(Product, 'slug').rstrip('.')} "
                 f"({other.sku}'s, line {other.line}).",
             )
+    return refused
 
 
-def _product(row: Row, category_ids: dict[str, int], errors: ErrorLog) -> ProductSpec | None:
+def _product(row: Row, category_ids: dict[str, int], errors: ProductErrors) -> ProductSpec | None:
     values, line = row.values, row.line
     before = errors.total
 
@@ -207,15 +252,11 @@ def _product(row: Row, category_ids: dict[str, int], errors: ErrorLog) -> Produc
     path = values[layout.CATEGORY].strip("/")
     category_id = category_ids.get(path) if path else None
     if path and category_id is None:
-        # The product form's words for a category that is not there; a path is how a
-        # file names one (``clothing/clothing-shirts``).
-        category = field_rule(Product, "category")
-        errors.add(
-            line,
-            layout.CATEGORY,
-            "invalid_choice",
-            f"{quoted(path, 80)}: {category.message('invalid_choice')}",
-        )
+        # Only a file names a category by its path (``clothing/clothing-shirts``): the
+        # import's words, not the form's "Select a valid choice" (the form offers a list).
+        # The page adds how to write one (``category_hint``).
+        shown = path if len(path) <= 80 else f"{path[:80]}... ({len(path):,} characters)"
+        errors.add(line, layout.CATEGORY, CATEGORY_MISSING, f'Category "{shown}" does not exist.')
     description = values[layout.DESCRIPTION]
     check(layout.DESCRIPTION, "description", description)
     version: int | None = None
@@ -247,7 +288,7 @@ def _product(row: Row, category_ids: dict[str, int], errors: ErrorLog) -> Produc
     )
 
 
-def _variant(row: Row, errors: ErrorLog) -> VariantSpec | None:
+def _variant(row: Row, errors: ProductErrors) -> VariantSpec | None:
     values, line = row.values, row.line
     before = errors.total
 
@@ -271,7 +312,7 @@ def _variant(row: Row, errors: ErrorLog) -> VariantSpec | None:
     return VariantSpec(line, sku, size, colour, price.quantize(_CENTS), currency, stock)
 
 
-def _checked(errors: ErrorLog, line: int, column: str, rule: FieldRule, text: str) -> Any:
+def _checked(errors: ProductErrors, line: int, column: str, rule: FieldRule, text: str) -> Any:
     """The cell cleaned by its field's rule; None (and the error logged) if refused."""
     try:
         return rule.clean(text)

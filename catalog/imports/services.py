@@ -17,12 +17,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from catalog.imports import layout
 from catalog.imports.errors import ErrorLog
 from catalog.imports.files import ImportFileError, read_rows
 from catalog.imports.limits import ImportLimits
 from catalog.imports.plan import CHUNK, Plan, plan_import
 from catalog.imports.report import ImportReport
-from catalog.imports.rows import products_from_rows
+from catalog.imports.rows import CATEGORY_MISSING, category_hint, products_from_rows
 from catalog.imports.writes import write_new_products, write_updates
 from catalog.selectors import category_slug_paths
 
@@ -70,10 +71,12 @@ def catalog_import(
         report.file_error = str(exc)
         return report
     products = read.products
-    report.rows, report.products = read.rows, len(products)
+    report.rows, report.products = read.rows, len(products) + read.refused
     if not read.rows:
         report.file_error = f"{name} has no rows below the header."
         return report
+    if errors.counts.get((layout.CATEGORY, CATEGORY_MISSING)):
+        report.category_hint = category_hint(paths.values())
     if read.stopped_at:
         # Too many errors to be worth comparing with the catalog: the file is refused.
         report.record_errors(errors, stopped_at=read.stopped_at)
@@ -83,6 +86,9 @@ def catalog_import(
     def checking(done: int) -> None:
         if on_progress:
             on_progress("checking", done, total)
+
+    if total:
+        checking(0)  # the counts are known: the page shows them from now on
 
     if dry_run or errors.total:
         report.record_plan(

@@ -60,6 +60,8 @@ class Command(ServiceCommand):
         unlisted = report.error_count + report.conflict_count - min(len(problems), SHOWN)
         if unlisted > 0:
             self.stderr.write(f"... and {unlisted:,} more.")
+        if report.category_hint:
+            self.stderr.write(report.category_hint)
         if problems:
             raise CommandError(report.summary())
         if report.dry_run:

@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.models import CatalogImport, Product, Variant
 from testkit.on_commit import forget_all
@@ -56,7 +57,7 @@ def test_an_upload_is_checked_then_previewed_and_nothing_saved_before_confirm(
     assert not Product.objects.exists()
     page = _page(editor_client, job).content.decode()
     assert "Dry run, nothing saved: 1 new" in page
-    assert "NEW-1 (line 2)" in page
+    assert "NEW-1 (row 2)" in page
     assert "Confirm import" in page and 'id="catalogimport_confirm_form"' in page
     # ... and again in the bar at the bottom, beside Close, where the preview ends.
     bar = page[page.index('<div class="submit-row">') :]
@@ -128,7 +129,8 @@ def test_a_file_with_errors_is_refused_with_line_and_column_and_its_file_removed
     job = _job()
     assert job.status == CatalogImport.Status.REFUSED and job.stored_path == ""
     page = _page(editor_client, job).content.decode()
-    assert "line 2, column price: &#x27;-2&#x27;: A price cannot be negative." in page
+    assert "NEW-1 · New shirt" in page
+    assert "Price &#x27;-2&#x27;: A price cannot be negative: row 2." in page
     assert "Confirm import" not in page
 
 
@@ -192,12 +194,13 @@ def test_a_running_import_page_shows_its_progress_and_refreshes_itself(editor_cl
         stage="writing",
         done=2500,
         total=10000,
+        heartbeat_at=timezone.now(),
     )
 
     page = _page(editor_client, job).content.decode()
 
     assert '<div id="catalogimport-live" data-live-refresh="2">' in page
-    assert "writing 25% &middot; 2,500/10,000 products" in page
+    assert "Saving: 2,500 of 10,000 products" in page and 'title="25%"' in page
     # Not confirmed again while it writes, but it can always be cancelled.
     assert "catalogimport_confirm_form" not in page
     assert "catalogimport_cancel_form" in page

@@ -65,11 +65,11 @@ def test_an_import_page_lists_its_problems_a_page_at_a_time(editor_client, edito
     first = _page(editor_client, job)
     last = _page(editor_client, job, problems=3)
 
-    assert "line 49, column price: problem number 49." in first
-    assert "problem number 50." not in first
+    assert "Price: problem number 49: row 49." in first
+    assert "problem number 50:" not in first
     assert "Page 1 of 3" in first and "?problems=2" in first
-    assert "line 119, column price: problem number 119." in last
-    assert "problem number 99." not in last
+    assert "Price: problem number 119: row 119." in last
+    assert "problem number 99:" not in last
 
 
 def test_an_import_page_lists_changed_products_a_page_at_a_time(editor_client, editor):

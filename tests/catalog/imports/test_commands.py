@@ -55,6 +55,17 @@ def test_import_row_errors_are_listed_then_refused(csv_file, capsys):
     assert "line 2, column price: '-3': A price cannot be negative." in capsys.readouterr().err
 
 
+def test_an_unknown_category_is_followed_by_a_real_example(csv_file, capsys, category_factory):
+    category_factory(slug="shirts", parent=category_factory(slug="clothing"))
+
+    with pytest.raises(CommandError):
+        call_command("import_catalog", str(csv_file([row(category="clothing/shirtz")])))
+
+    err = capsys.readouterr().err
+    assert 'line 2, column category: Category "clothing/shirtz" does not exist.' in err
+    assert 'for example "clothing/shirts".' in err
+
+
 def test_import_dry_run_saves_nothing(csv_file, capsys):
     call_command("import_catalog", str(csv_file([row()])), "--dry-run")
 

@@ -1,6 +1,7 @@
 """The same bad value, typed on the admin's page or written in an import file, is refused
 with the same words: the import checks cells with the models' and forms' own rules
-(``catalog.imports.fields``, ``catalog.rules``), never with rules of its own."""
+(``catalog.imports.fields``, ``catalog.rules``), never with rules of its own. A category
+path is the exception: only a file names a category so (the form offers a list)."""
 
 import pytest
 from django.urls import reverse
@@ -114,19 +115,19 @@ def test_other_variant_fields(admin_client, csv_file, field, value):
     _same_words(form, imported)
 
 
-def test_an_unknown_category(admin_client, csv_file):
-    form = _admin_product_errors(admin_client, {"category": "999999"}, [_variant()])
+def test_an_unknown_category(csv_file):
+    """The one exception: the form offers a list of categories ("Select a valid choice"),
+    a file names one by its path, which only a file can get wrong: the import's words."""
     imported = _import_errors(csv_file, [row(category="clothing/no-such-shirts")])
 
-    assert form == ["Select a valid choice. That choice is not one of the available choices."]
-    _same_words(form, imported)
+    assert imported == ['Category "clothing/no-such-shirts" does not exist.']
 
 
 def test_a_cycle(admin_client, csv_file, category_factory):
     """A file names a product's category; it has no column for a category's parent, so it
     cannot move a category under its own child. The nearest it can write is a path that
     only a cycle could give (a category above its own parent): a category that is not
-    there, refused with the product form's words for that, while the category form
+    there, refused as such (``test_an_unknown_category``), while the category form
     refuses the cycle itself with the tree's one sentence (``catalog.tree``)."""
     top = category_factory(slug="clothing", parent=None)
     child = category_factory(slug="clothing-shirts", parent=top)
@@ -135,10 +136,9 @@ def test_a_cycle(admin_client, csv_file, category_factory):
     response = post_loaded(
         admin_client, url, {"name": top.name, "slug": top.slug, "parent": str(child.pk)}
     )
-    form = _admin_product_errors(admin_client, {"category": "999999"}, [_variant()])
     imported = _import_errors(csv_file, [row(category="clothing/clothing-shirts/clothing")])
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["parent"] == [CYCLE_MESSAGE]
     assert Category.objects.get(pk=top.pk).parent_id is None
-    _same_words(form, imported)
+    assert imported == ['Category "clothing/clothing-shirts/clothing" does not exist.']
