@@ -11,10 +11,11 @@ from catalog.admin.product import NARROW_TEXT
 from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import VariantTarget
 from catalog.models import Variant
+from config.admin import ListCheckboxes
 
 
 @admin.register(Variant)
-class VariantAdmin(ControlCharacterFields, OptimisticAdmin, HistoryAdmin):
+class VariantAdmin(ListCheckboxes, ControlCharacterFields, OptimisticAdmin, HistoryAdmin):
     """Variants on their own, for their History page (diffs, revert); edited like inlines.
 
     Checked against the product's version, which every variant change bumps.
