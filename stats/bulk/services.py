@@ -228,7 +228,9 @@ def bulk_chunk_process(*, chunk_id: int, worker: str = "") -> ChunkOutcome:
             # node lost). Stop here: left to the broker, the message of a chunk that takes
             # its worker down is dropped at the queue's delivery limit with the run active.
             _chunk_failed_for_good(
-                chunk, f"Its worker was lost during each of {chunk.attempts} attempts."
+                chunk,
+                "The background process recomputing this group stopped (restarted, or out "
+                f"of memory) during each of {chunk.attempts} attempts.",
             )
             return ChunkOutcome.FAILED
         now = timezone.now()
