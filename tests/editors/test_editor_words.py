@@ -41,6 +41,7 @@ DEVELOPER_WORDS: dict[str, str] = {
     "select to change": r"\bselect \w+ to (change|view)\b",
     "rate limit": r"\brate limit\b",
     "token": r"\btokens?\b",
+    "a command": r"\bmanage\.py\b",
 }
 
 #: Where a word is the right one, page by page, and why.
