@@ -17,7 +17,8 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
-from stats.bulk.models import BulkRun
+from stats.bulk.models import BulkChunk, BulkRun
+from stats.bulk.services import bulk_chunk_lost_error
 from tests.factories import PASSWORD, EditorFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,36 @@ def catalog(product_factory, variant_factory, category_factory) -> dict[str, Any
     product.slug = "oxford-shirt-blue"
     product.category = hats
     product.save()
-    return {"product": product, "variant": variant, "category": shirts}
+    return {
+        "product": product,
+        "variant": variant,
+        "category": shirts,
+        "failed_run": _failed_run(),
+    }
+
+
+def _failed_run() -> BulkRun:
+    """A finished run with a group that failed, as the bulk worker leaves it."""
+    run = BulkRun.objects.create(
+        trigger=BulkRun.Trigger.SCHEDULE,
+        scope=BulkRun.Scope.ALL,
+        status=BulkRun.Status.FAILED,
+        chunk_size=1000,
+        rate_limit="30/h",
+        chunks_total=1,
+        chunks_failed=1,
+        products_total=2,
+        products_failed=2,
+    )
+    BulkChunk.objects.create(
+        run=run,
+        number=1,
+        product_ids=[1, 2],
+        status=BulkChunk.Status.FAILED,
+        attempts=3,
+        last_error=bulk_chunk_lost_error(attempts=3),
+    )
+    return run
 
 
 def _bulk_run(client: Client, catalog: dict[str, Any]) -> BulkRun:
@@ -102,7 +132,7 @@ def _bulk_run(client: Client, catalog: dict[str, Any]) -> BulkRun:
         reverse("admin:catalog_product_changelist"),
         {"action": "start_bulk_run_for_products", ACTION_CHECKBOX_NAME: [catalog["product"].pk]},
     )
-    return BulkRun.objects.get()
+    return BulkRun.objects.get(trigger=BulkRun.Trigger.EDITOR)
 
 
 def _url(name: str, *args: object, query: str = "") -> Callable[..., str]:
@@ -141,6 +171,7 @@ EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "catalog": lambda client, catalog: reverse("admin:app_list", args=["catalog"]),
     "statistics": lambda client, catalog: reverse("admin:app_list", args=["stats"]),
     "product_list": _url("catalog_product_changelist"),
+    "product_search": _url("catalog_product_changelist", query="q=oxford"),
     "product_list_filtered": lambda client, catalog: (
         reverse("admin:catalog_product_changelist")
         + f"?status__exact=draft&category__id__exact={_category(catalog)}"
@@ -150,6 +181,7 @@ EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "product_history": _url("catalog_product_history", _product),
     "product_restore": _url("catalog_product_simple_history", _product, _first_product_version),
     "variant_list": _url("catalog_variant_changelist"),
+    "variant_search": _url("catalog_variant_changelist", query="q=OXF"),
     "variant_add": _url("catalog_variant_add"),
     "variant_change": _url("catalog_variant_change", _variant),
     "variant_history": _url("catalog_variant_history", _variant),
@@ -163,6 +195,9 @@ EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "category_history": _url("catalog_category_history", _category),
     "bulk_run_list": _url("stats_bulkrun_changelist"),
     "bulk_run": _run_page,
+    "failed_bulk_run": lambda client, catalog: reverse(
+        "admin:stats_bulkrun_change", args=[catalog["failed_run"].pk]
+    ),
     "password_change": _url("password_change"),
     "not_allowed": _url("auth_user_changelist"),
 }
