@@ -215,6 +215,23 @@ def test_an_editor_page_says_no_developer_word(editor_client, catalog, page):
     assert not found, "\n".join(found)
 
 
+def test_a_list_of_several_pages_offers_to_select_every_page_in_words(
+    editor_client, catalog, product_factory, monkeypatch
+):
+    from django.contrib import admin
+
+    from catalog.models import Product
+
+    product_factory()
+    monkeypatch.setattr(admin.site._registry[Product], "list_per_page", 1)
+
+    page = editor_client.get(reverse("admin:catalog_product_changelist")).content.decode()
+
+    assert "Select all 2 products" in page
+    found = developer_words(visible_text(page))
+    assert not found, "\n".join(found)
+
+
 def test_the_history_page_lists_a_runs_page_only_where_it_has_one(editor_client, catalog):
     # A bulk run has no edit history: its page offers no History link to an empty page.
     page = editor_client.get(_run_page(editor_client, catalog)).content.decode()
