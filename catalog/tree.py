@@ -22,7 +22,9 @@ ParentOf = Callable[[int], int | None]
 #: One level down: the ids of the children of the given categories.
 ChildrenOf = Callable[[Collection[int]], Iterable[int]]
 
-CYCLE_MESSAGE = "A category cannot be its own ancestor: pick another parent."
+CYCLE_MESSAGE = (
+    "A category cannot go inside itself or one of its own subcategories: pick another parent."
+)
 
 
 def max_depth() -> int:
@@ -107,8 +109,8 @@ def category_parent_problem(
         return CYCLE_MESSAGE
     if above.loops:
         return (
-            "The chosen parent's own ancestors loop back on themselves: give one of them "
-            "another parent first, then pick this parent again."
+            "The categories above the chosen parent loop back on themselves: give one of "
+            "them another parent first, then pick this parent again."
         )
     below = 0
     if category_id is not None and len(above.chain) < limit:

@@ -341,6 +341,22 @@ OVERRIDES: tuple[Override, ...] = (
         contracts=(f"{_DJANGO}::test_a_query_dict_refuses_changes_once_not_mutable",),
     ),
     Override(
+        name="Django list checkboxes",
+        ours=(
+            "config.admin:ListCheckboxes.action_checkbox",
+            "editors.templatetags.admin_words:list_results_in_words",
+        ),
+        internals=(
+            "django.contrib.admin.options:ModelAdmin.action_checkbox",
+            "django.contrib.admin.templatetags.admin_list:result_list",
+        ),
+        relied_on="A list's row checkbox is ModelAdmin.action_checkbox(obj), and result_list's "
+        "headers mark the select-all checkbox's column with the class action-checkbox-column "
+        "and render its text as given.",
+        checked=(DJANGO,),
+        contracts=(f"{_DJANGO}::test_a_lists_checkboxes_come_from_action_checkbox_and_its_header",),
+    ),
+    Override(
         name="Django ModelForm _post_clean",
         ours=("catalog.admin.category:CategoryForm._post_clean",),
         internals=("django.forms.models:BaseModelForm._post_clean",),

@@ -4,7 +4,8 @@
 day), ``admin`` (Editor activity), ``branding`` and ``views`` (our logo and favicon),
 ``forbidden`` (the 403 page, naming the missing permission), ``receivers`` (the admin
 theme loaded after every migrate), ``templatetags`` (``humanize_words``: durations in
-words on the admin's pages), ``models`` (the Editor activity page's permission); its
-static files: ``admin.css`` (where the theme falls short) and ``live_refresh.js`` (a
-page's figures swapped in place while a worker moves them).
+words on the admin's pages; ``admin_words``: a list's select-all checkbox in the editors'
+words), ``models`` (the Editor activity page's permission); its static files:
+``admin.css`` (where the theme falls short) and ``live_refresh.js`` (a page's figures
+swapped in place while a worker moves them).
 """

@@ -26,6 +26,7 @@ from catalog.edit_targets import CategoryTarget
 from catalog.models import Category
 from catalog.selectors import PATH_SEPARATOR
 from catalog.services import CategoryTreeError, category_parent_check, category_save
+from config.admin import ListCheckboxes
 
 
 class CategoryForm(forms.ModelForm):
@@ -63,7 +64,12 @@ class CategoryForm(forms.ModelForm):
 
 @admin.register(Category)
 class CategoryAdmin(
-    ErrorSummaryAdmin, ControlCharacterFields, OptimisticAdmin, ExtensibleAdmin, admin.ModelAdmin
+    ErrorSummaryAdmin,
+    ListCheckboxes,
+    ControlCharacterFields,
+    OptimisticAdmin,
+    ExtensibleAdmin,
+    admin.ModelAdmin,
 ):
     """Categories as a tree (``catalog.admin.category_tree``); other apps add actions
     through ``catalog.admin.hooks``.
@@ -76,7 +82,8 @@ class CategoryAdmin(
     extensions = category_admin_extensions
     form = CategoryForm
 
-    list_display = ["tree_name", "products_total", "view_products", "slug"]
+    # Names, not slugs: the slug is on the category's page (and in the import's paths).
+    list_display = ["tree_name", "products_total", "view_products"]
     # The name cell holds its own link (after the indent and the path above it).
     list_display_links = None
     # The tree's order is the order: no column re-sorts it.

@@ -25,6 +25,7 @@ from catalog.edit_targets import ProductTarget
 from catalog.history import SYSTEM_AUTHOR
 from catalog.models import Product, Variant
 from catalog.selectors import product_last_editors
+from config.admin import ListCheckboxes
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -58,6 +59,7 @@ class VariantInline(ControlCharacterFields, admin.TabularInline):
 @admin.register(Product)
 class ProductAdmin(
     ErrorSummaryAdmin,
+    ListCheckboxes,
     ControlCharacterFields,
     ProductImportExportMixin,
     OptimisticAdmin,

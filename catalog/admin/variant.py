@@ -12,10 +12,13 @@ from catalog.admin.product import NARROW_TEXT
 from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import VariantTarget
 from catalog.models import Variant
+from config.admin import ListCheckboxes
 
 
 @admin.register(Variant)
-class VariantAdmin(ErrorSummaryAdmin, ControlCharacterFields, OptimisticAdmin, HistoryAdmin):
+class VariantAdmin(
+    ErrorSummaryAdmin, ListCheckboxes, ControlCharacterFields, OptimisticAdmin, HistoryAdmin
+):
     """Variants on their own, for their History page (diffs, revert); edited like inlines.
 
     Checked against the product's version, which every variant change bumps.

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 
 from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
 from config.humanize import format_moment, human_duration, quantity
@@ -29,10 +29,19 @@ _PROGRESS_COLOURS: dict[str, str] = {
 def run_not_sent_note() -> str:
     """Why a run's chunks wait, and what follows (the start message and the run's page)."""
     return (
-        "The broker could not be reached, so its groups are not on the queue yet: the bulk "
-        f"resume sends them within {human_duration(settings.STATS_BULK_RESUME_INTERVAL)} of "
+        "The message system could not be reached, so its groups are not sent yet: they are "
+        f"sent by themselves within {human_duration(settings.STATS_BULK_RESUME_INTERVAL)} of "
         "its coming back. The run can be cancelled meanwhile."
     )
+
+
+def pace_text(rate_limit: str) -> str:
+    """A run's rate limit as an editor reads it: ``"30/h"`` -> ``"at most 30 groups an hour"``."""
+    if not rate_limit:
+        return "no limit"
+    count, _, period = rate_limit.partition("/")
+    per = {"s": "a second", "m": "a minute", "h": "an hour"}.get(period or "s", "a second")
+    return f"at most {quantity(int(float(count)), 'group')} {per}"
 
 
 def _owed(run: BulkRun) -> int:
@@ -76,8 +85,8 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
                     "chunk_counts",
                     "products_summary",
                     "eta",
-                    "chunk_size",
-                    "rate_limit",
+                    "group_size",
+                    "pace",
                     "created_at",
                     "started_at",
                     "finished_at",
@@ -89,11 +98,14 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     readonly_fields = [
         "scope_text",
         "progress",
+        "group_size",
+        "pace",
         "chunk_counts",
         "products_summary",
         "eta",
         "created_at",
         "chunk_table",
+        "chunk_table_with_workers",
         "not_queued",
     ]
 
@@ -102,8 +114,14 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         return queryset.prefetch_related("categories")
 
     def get_fieldsets(self, request: HttpRequest, obj: BulkRun | None = None) -> Any:
-        """The "Not queued" line only while chunks of an active run wait for their message."""
+        """The "Not queued" line only while chunks of an active run wait for their message;
+        the worker of each group only for whoever runs the system (``cancel_bulkrun``)."""
         fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("stats.cancel_bulkrun"):
+            fieldsets = [
+                (name, {**options, "fields": [_with_workers(f) for f in options["fields"]]})
+                for name, options in fieldsets
+            ]
         if obj is None or not _owed(obj):
             return fieldsets
         (name, options), *rest = fieldsets
@@ -205,57 +223,79 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     def not_queued(self, obj: BulkRun) -> str:
         return f"{quantity(_owed(obj), 'group')} of {obj.chunks_total:,}. {run_not_sent_note()}"
 
+    @admin.display(description="Products per group")
+    def group_size(self, obj: BulkRun) -> str:
+        return f"{obj.chunk_size:,}"
+
+    @admin.display(description="Pace")
+    def pace(self, obj: BulkRun) -> str:
+        return pace_text(obj.rate_limit)
+
     @admin.display(description="Groups shown")
     def chunk_table(self, obj: BulkRun) -> str:
-        """A bounded table, one query: troubled chunks first, then the latest started.
+        return _chunk_table(obj, workers=False)
 
-        Troubled means an error was recorded (failed, or pending a retry): the rows worth
-        reading. Product ID lists are not loaded; a chunk holds up to a thousand.
-        """
-        chunks = (
-            BulkChunk.objects.filter(run=obj)
-            .defer("product_ids")
-            .order_by(
-                Case(
-                    When(~Q(last_error=""), then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                ),
-                F("started_at").desc(nulls_last=True),
-                "number",
-            )[:CHUNKS_SHOWN]
-        )
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-            "<td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (
-                    chunk.number,
-                    chunk.get_status_display(),
-                    chunk.attempts,
-                    chunk.worker or "-",
-                    format_moment(chunk.started_at),
-                    format_moment(chunk.finished_at),
-                    chunk.products_done,
-                    chunk.products_failed,
-                    chunk.last_error or "-",
-                )
-                for chunk in chunks
+    @admin.display(description="Groups shown")
+    def chunk_table_with_workers(self, obj: BulkRun) -> str:
+        return _chunk_table(obj, workers=True)
+
+
+def _with_workers(field: Any) -> Any:
+    return "chunk_table_with_workers" if field == "chunk_table" else field
+
+
+def _chunk_table(obj: BulkRun, *, workers: bool) -> str:
+    """A bounded table, one query: troubled chunks first, then the latest started.
+
+    Troubled means an error was recorded (failed, or pending a retry): the rows worth
+    reading. Product ID lists are not loaded; a chunk holds up to a thousand. The worker
+    that ran each chunk is for whoever runs the system (``workers``), not for editors.
+    """
+    chunks = (
+        BulkChunk.objects.filter(run=obj)
+        .defer("product_ids")
+        .order_by(
+            Case(
+                When(~Q(last_error=""), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
             ),
-        )
-        if not rows:
-            return "No groups: the run had nothing to recompute."
-        shown = (
-            f"All {quantity(obj.chunks_total, 'group')}"
-            if obj.chunks_total <= CHUNKS_SHOWN
-            else f"{CHUNKS_SHOWN} of {obj.chunks_total:,} groups"
-        )
-        return format_html(
-            "<p>{}: those with an error first, then the latest started.</p>"
-            "<table><thead><tr><th>#</th><th>Status</th><th>Attempts</th>"
-            "<th>Worker</th><th>Started</th><th>Finished</th><th>Products done</th>"
-            "<th>Failed</th><th>Last error</th></tr></thead><tbody>{}</tbody></table>",
-            shown,
-            rows,
-        )
+            F("started_at").desc(nulls_last=True),
+            "number",
+        )[:CHUNKS_SHOWN]
+    )
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td>{}<td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                chunk.number,
+                chunk.get_status_display(),
+                chunk.attempts,
+                format_html("<td>{}</td>", chunk.worker or "-") if workers else "",
+                format_moment(chunk.started_at),
+                format_moment(chunk.finished_at),
+                chunk.products_done,
+                chunk.products_failed,
+                chunk.last_error or "-",
+            )
+            for chunk in chunks
+        ),
+    )
+    if not rows:
+        return "No groups: the run had nothing to recompute."
+    shown = (
+        f"All {quantity(obj.chunks_total, 'group')}"
+        if obj.chunks_total <= CHUNKS_SHOWN
+        else f"{CHUNKS_SHOWN} of {obj.chunks_total:,} groups"
+    )
+    return format_html(
+        "<p>{}: those with an error first, then the latest started.</p>"
+        "<table><thead><tr><th>#</th><th>Status</th><th>Attempts</th>{}"
+        "<th>Started</th><th>Finished</th><th>Products done</th>"
+        "<th>Failed</th><th>Last error</th></tr></thead><tbody>{}</tbody></table>",
+        shown,
+        mark_safe("<th>Worker</th>") if workers else "",
+        rows,
+    )

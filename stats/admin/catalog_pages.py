@@ -188,7 +188,7 @@ product_admin_extensions.append(
 )
 
 
-@admin.display(description="Price ranges (whole subtree, per currency)")
+@admin.display(description="Price ranges (with subcategories, per currency)")
 def stats_category_price_ranges(obj: Category) -> str:
     return format_price_ranges(obj.price_ranges.all()) if obj.pk else "-"
 

@@ -99,7 +99,7 @@ def batch_eta_message(model_admin: Any, request: HttpRequest, product: Product) 
             wait,
             model_admin.object_action_url(RECOMPUTE_SLUG, product.pk),
             get_token(request),
-            "Ask the statistics worker to recompute this product now",
+            "Recompute this product's statistics now (within seconds)",
         ),
         messages.INFO,
     )

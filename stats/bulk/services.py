@@ -227,9 +227,7 @@ def bulk_chunk_process(*, chunk_id: int, worker: str = "") -> ChunkOutcome:
             # Each earlier attempt ended with its worker gone (killed, out of memory, its
             # node lost). Stop here: left to the broker, the message of a chunk that takes
             # its worker down is dropped at the queue's delivery limit with the run active.
-            _chunk_failed_for_good(
-                chunk, f"Its worker was lost during each of {chunk.attempts} attempts."
-            )
+            _chunk_failed_for_good(chunk, bulk_chunk_lost_error(attempts=chunk.attempts))
             return ChunkOutcome.FAILED
         now = timezone.now()
         chunk.status, chunk.started_at, chunk.worker = BulkChunk.Status.RUNNING, now, worker[:255]
@@ -266,6 +264,15 @@ def _chunk_run_record(chunk: BulkChunk, error: str = "") -> None:
         seconds=(timezone.now() - started).total_seconds(),
         error=error,
         worker=chunk.worker,
+    )
+
+
+def bulk_chunk_lost_error(*, attempts: int) -> str:
+    """A group's error when its worker went away at every attempt, in the words of the
+    run's page (editors read it there)."""
+    return (
+        "The background process recomputing this group stopped (restarted, or out of "
+        f"memory) during each of {attempts} attempts."
     )
 
 

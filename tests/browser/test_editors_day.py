@@ -155,7 +155,7 @@ def test_an_editor_gets_fresh_figures_and_answers_from_the_list_on_make_run(edit
 def test_an_editor_starts_a_bulk_run_of_a_category_and_watches_it_on_make_run(editor_page):
     page = editor_page
     page.goto("/admin/catalog/category/")
-    page.get_by_role("checkbox", name="Select this object for an action - Clothing").check()
+    page.get_by_role("checkbox", name="Select Clothing", exact=True).check()
     page.select_option("select[name=action]", "start_bulk_run_for_categories")
     page.click("button[name=index]")
     expect(page.locator("ul.messagelist")).to_contain_text("Bulk run")

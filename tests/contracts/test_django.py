@@ -52,3 +52,23 @@ def test_a_query_dict_refuses_changes_once_not_mutable():
     with pytest.raises(AttributeError):
         data["c"] = "3"
     assert data.dict() == {"a": "1", "b": "2"}
+
+
+def test_a_lists_checkboxes_come_from_action_checkbox_and_its_header(admin_client):
+    """config.upstream "Django list checkboxes": what ListCheckboxes and
+    list_results_in_words rely on, read from Django's own change list."""
+    from django.contrib.admin.templatetags.admin_list import result_list
+
+    from tests.factories import CategoryFactory
+
+    CategoryFactory(name="Hats")
+    cl = admin_client.get("/admin/catalog/category/").context["cl"]
+
+    context = result_list(cl)
+
+    headers = [
+        h for h in context["result_headers"] if "action-checkbox-column" in h["class_attrib"]
+    ]
+    assert len(headers) == 1 and 'id="action-toggle"' in headers[0]["text"]
+    row = "".join(context["results"][0])
+    assert 'aria-label="Select Hats"' in row  # ours, through ModelAdmin.action_checkbox

@@ -324,3 +324,25 @@ def test_an_editor_starting_a_second_run_gets_an_error_message(editor_client, pr
     assert BulkRun.objects.count() == 1
     messages = [str(m) for m in response.context["messages"]]
     assert any("You already have bulk run" in m for m in messages)
+
+
+def test_a_runs_page_names_its_workers_to_operators_only(admin_client, editor_client):
+    run = _run(chunks=2, done=1)
+    BulkChunk.objects.filter(run=run).update(worker="bulk@host-1")
+    page = reverse("admin:stats_bulkrun_change", args=[run.pk])
+
+    ops_page = admin_client.get(page).content.decode()
+    editor_page = editor_client.get(page).content.decode()
+
+    assert "<th>Worker</th>" in ops_page and "bulk@host-1" in ops_page
+    assert "<th>Worker</th>" not in editor_page and "bulk@host-1" not in editor_page
+    assert "Attempts" in editor_page  # the rest of the table is there
+
+
+def test_a_runs_pace_and_group_size_read_in_words(editor_client):
+    run = _run()
+    page = editor_client.get(reverse("admin:stats_bulkrun_change", args=[run.pk]))
+
+    html = page.content.decode()
+    assert "at most 30 groups an hour" in html
+    assert "Products per group" in html and "30/h" not in html

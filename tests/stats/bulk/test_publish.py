@@ -101,10 +101,10 @@ def test_a_run_started_while_the_broker_is_down_says_so_and_can_be_cancelled(
     run = BulkRun.objects.get()
     messages = [(m.level_tag, str(m)) for m in get_messages(response.wsgi_request)]
     assert [level for level, _ in messages] == ["success", "warning"]
-    assert "its groups are not on the queue yet: the bulk resume sends them" in messages[1][1]
+    assert "its groups are not sent yet: they are sent by themselves" in messages[1][1]
     page = reverse("admin:stats_bulkrun_change", args=[run.pk])
     html = admin_client.get(page).content.decode()
-    assert "Not queued" in html and "1 group of 1. The broker could not be reached" in html
+    assert "Not queued" in html and "1 group of 1. The message system could not be reached" in html
 
     admin_client.post(reverse("admin:stats_bulkrun_cancel", args=[run.pk]))
 

@@ -176,7 +176,7 @@ def test_a_chunk_that_took_its_worker_down_every_time_fails_and_ends_its_run(
     assert bulk_chunk_process(chunk_id=chunk.pk) is ChunkOutcome.FAILED
     chunk.refresh_from_db()
     assert chunk.status == "failed"
-    assert "worker was lost during each of 3 attempts" in chunk.last_error
+    assert "stopped (restarted, or out of memory) during each of 3 attempts" in chunk.last_error
     run.refresh_from_db()
     assert (run.status, run.chunks_failed, run.products_failed) == ("failed", 1, 2)
 
