@@ -55,7 +55,7 @@ def _confirm(model_admin: Any, request: HttpRequest, obj: CatalogImport) -> Http
     if job.status == CatalogImport.Status.IMPORTING and job.queued_at is None:
         model_admin.message_user(
             request,
-            f"{obj.file_name} is confirmed, but the import worker cannot be reached right "
+            f"{obj.file_name} is confirmed, but the message system cannot be reached right "
             "now: the import starts once it can (tried again every "
             f"{human_duration(settings.CATALOG_IMPORT_SWEEP_INTERVAL)}). You may cancel it.",
             messages.WARNING,
@@ -110,15 +110,16 @@ def run_state(job: CatalogImport) -> str:
     if job.heartbeat_at is None:
         if job.queued_at is None:
             return (
-                "Not sent to the import worker yet (it could not be reached): tried again "
+                "Not sent yet (the message system could not be reached): tried again "
                 f"every {human_duration(settings.CATALOG_IMPORT_SWEEP_INTERVAL)}."
             )
-        return f"Waiting for the import worker (queued {human_duration(now - job.queued_at)} ago)."
+        return f"Waiting to start (queued {human_duration(now - job.queued_at)} ago)."
     seen = last_sign_of_life(job) or job.heartbeat_at
     if run_is_alive(job, now=now):
         return f"Running ({attempt})."
     return (
-        f"Its worker has not been heard from for {human_duration(now - seen)} ({attempt}): "
+        "Its background process has not been heard from for "
+        f"{human_duration(now - seen)} ({attempt}): "
         "it is run again, or failed after the last attempt, within "
         f"{human_duration(settings.CATALOG_IMPORT_SWEEP_INTERVAL)}. Cancel ends it now."
     )
@@ -168,7 +169,7 @@ class ImportJobsMixin(_Base):
         if self.get_object(request, unquote(object_id)) is None:
             raise Http404(f"No import with ID {object_id!r}.")
 
-    @admin.display(description="Worker")
+    @admin.display(description="Background process")
     def worker(self, obj: CatalogImport) -> str:
         return run_state(obj)
 

@@ -26,6 +26,7 @@ from catalog.history import SYSTEM_AUTHOR
 from catalog.models import Product, Variant
 from catalog.selectors import product_last_editors
 from config.admin import ListCheckboxes
+from config.humanize import format_moment
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -154,7 +155,7 @@ class ProductAdmin(
                 (
                     (
                         e.username or SYSTEM_AUTHOR,
-                        f"{timezone.localtime(e.changed_at):%Y-%m-%d %H:%M}",
+                        format_moment(e.changed_at),
                     )
                     for e in editors
                 ),

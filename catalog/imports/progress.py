@@ -16,12 +16,12 @@ from config.humanize import quantity
 STAGES = {"checking": "Checking", "writing": "Saving"}
 #: Ended (or ready) with every product of the file checked, or imported: worth counting.
 COUNTED = (CatalogImport.Status.PREVIEWED, CatalogImport.Status.DONE)
-WAITING = "Waiting for the import worker"
+WAITING = "Waiting to start"
 READING = "Reading the file"
 
 
 def progress_words(job: CatalogImport) -> str:
-    """'Waiting for the import worker', 'Reading the file', 'Checking: 1,200 of 10,000
+    """'Waiting to start', 'Reading the file', 'Checking: 1,200 of 10,000
     products', then the status ('Ready to import: 10,000 products', 'Refused')."""
     if job.status in RUNNING:
         if job.heartbeat_at is None:

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -136,6 +137,10 @@ def test_the_product_page_shows_who_changed_it_last(editor, editor_client, produ
     assert "Last changed by" in content
     assert f"{editor.username} (" in content
     assert "system (" in content  # the factory's creation, from code: no user
+    # The admin's one way of writing a moment ("6 Dec 2026, 03:35"), as beside it.
+    assert re.search(
+        rf"{editor.username} \(\d{{1,2}} [A-Z][a-z]{{2}} \d{{4}}, \d\d:\d\d\)", content
+    )
 
 
 def test_last_changed_by_is_not_a_change_list_column():

@@ -2,13 +2,13 @@
 "Words used on the screens"): no "object", "slug" where a name can show, "chunk",
 "worker"... in what the page shows or reads aloud (text, titles, labels of controls).
 
-The imports pages and the operators' Queues & workers page are not listed here: the
-first has tests of its own (tests/catalog/imports), the second is for operators.
+The operators' Queues & workers page is not listed here: it is for operators.
 """
 
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +16,13 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from catalog.imports.services import catalog_import
+from catalog.models import CatalogImport
 from stats.bulk.models import BulkChunk, BulkRun
 from stats.bulk.services import bulk_chunk_lost_error
+from tests.catalog.imports.conftest import row, write_csv
 from tests.factories import PASSWORD, EditorFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,8 +88,9 @@ def developer_words(text: str, *, allowed: set[str] = frozenset()) -> list[str]:
 
 
 @pytest.fixture
-def catalog(product_factory, variant_factory, category_factory) -> dict[str, Any]:
-    """A small catalog with history: a product changed once, a variant, a subcategory."""
+def catalog(product_factory, variant_factory, category_factory, editor, tmp_path) -> dict[str, Any]:
+    """A small catalog with history: a product changed once, a variant, a subcategory; the
+    editor's imports: one waiting to start, one refused (a bad row, an unknown category)."""
     clothing = category_factory(name="Clothing", slug="clothing")
     shirts = category_factory(name="Shirts", slug="clothing-shirts", parent=clothing)
     hats = category_factory(name="Hats", slug="clothing-hats", parent=clothing)
@@ -100,7 +105,28 @@ def catalog(product_factory, variant_factory, category_factory) -> dict[str, Any
         "variant": variant,
         "category": shirts,
         "failed_run": _failed_run(),
+        "waiting_import": CatalogImport.objects.create(
+            file_name="waiting.csv",
+            created_by=editor,
+            status=CatalogImport.Status.IMPORTING,
+            queued_at=timezone.now(),
+        ),
+        "refused_import": _refused_import(editor, tmp_path / "refused.csv"),
     }
+
+
+def _refused_import(editor: Any, path: Path) -> CatalogImport:
+    rows = [
+        row(product_sku="OXF", slug="oxf", variant_sku="OXF-S", price="-4"),
+        row(product_sku="TEE", slug="tee", variant_sku="TEE-S", category="no/such-category"),
+    ]
+    report = catalog_import(path=write_csv(path, rows), dry_run=True)
+    return CatalogImport.objects.create(
+        file_name=path.name,
+        created_by=editor,
+        status=CatalogImport.Status.REFUSED,
+        report=report.as_dict(),
+    )
 
 
 def _failed_run() -> BulkRun:
@@ -198,6 +224,10 @@ EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "failed_bulk_run": lambda client, catalog: reverse(
         "admin:stats_bulkrun_change", args=[catalog["failed_run"].pk]
     ),
+    "import_list": _url("catalog_catalogimport_changelist"),
+    "import_upload": _url("catalog_product_import"),
+    "import_waiting": _url("catalog_catalogimport_change", lambda c: c["waiting_import"].pk),
+    "import_refused": _url("catalog_catalogimport_change", lambda c: c["refused_import"].pk),
     "password_change": _url("password_change"),
     "not_allowed": _url("auth_user_changelist"),
 }

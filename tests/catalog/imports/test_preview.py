@@ -184,8 +184,8 @@ def test_the_old_values_are_now_before_the_import_and_before_once_imported(edito
 @pytest.mark.parametrize(
     ("fields", "words"),
     [
-        ({"status": Status.CHECKING}, "Waiting for the import worker"),
-        ({"status": Status.IMPORTING, "queued_at": "now"}, "Waiting for the import worker"),
+        ({"status": Status.CHECKING}, "Waiting to start"),
+        ({"status": Status.IMPORTING, "queued_at": "now"}, "Waiting to start"),
         ({"status": Status.CHECKING, "heartbeat_at": "now"}, "Reading the file"),
         (
             {
@@ -227,7 +227,7 @@ def test_an_import_page_never_shows_0_of_0(editor_client, editor):
     page = editor_client.get(reverse("admin:catalog_catalogimport_change", args=[job.pk]))
 
     text = page.content.decode()
-    assert "Waiting for the import worker" in text and "0/0" not in text
+    assert "Waiting to start" in text and "0/0" not in text
 
 
 def test_the_counts_are_reported_as_soon_as_the_file_is_read(csv_file):

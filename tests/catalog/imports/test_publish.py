@@ -63,7 +63,7 @@ def test_an_upload_while_the_broker_is_down_says_so_and_can_be_cancelled(admin_c
     job = CatalogImport.objects.get()
     assert response.status_code == 302
     assert (job.status, job.queued_at) == (Status.CHECKING, None)  # what the sweep sends
-    assert "Not sent to the import worker yet" in _page(admin_client, job)
+    assert "Not sent yet (the message system" in _page(admin_client, job)
 
     admin_client.post(reverse("admin:catalog_catalogimport_cancel", args=[job.pk]))
 

@@ -141,9 +141,9 @@ def test_a_confirm_whose_publish_failed_is_sent_by_the_sweep(import_workers, tmp
             reverse("admin:catalog_catalogimport_confirm", args=[job.pk]), follow=True
         )
 
-    assert "the import worker cannot be reached right now" in response.content.decode()
+    assert "the message system cannot be reached right now" in response.content.decode()
     assert (_refreshed(job).status, job.queued_at) == (Status.IMPORTING, None)
-    assert "Not sent to the import worker yet" in client.get(page).content.decode()
+    assert "Not sent yet (the message system" in client.get(page).content.decode()
     catalog_import_sweep_task.delay()
     wait_for(lambda: _refreshed(job).status != Status.IMPORTING, timeout=60, message="import")
 
