@@ -167,7 +167,8 @@ class BulkRunAdmin(ObjectActionsMixin, ReadOnlyAdmin):
 
     @admin.display(description="Scope")
     def scope_text(self, obj: BulkRun) -> str:
-        return format_scope(obj).capitalize()
+        scope = format_scope(obj)  # str.capitalize() would lower the categories' names
+        return scope[:1].upper() + scope[1:]
 
     @admin.display(description="Progress")
     def progress(self, obj: BulkRun) -> SafeString:

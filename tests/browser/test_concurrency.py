@@ -25,9 +25,17 @@ POLL_WAIT_MS = 25_000
 
 
 def _docs_screenshot(page: Page, name: str) -> None:
+    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") != "1":
+        screenshot(page, name)
+        return
+    # The whole page in one window, so the save bar kept at the window's bottom ends the
+    # picture instead of crossing it halfway; the window is put back after.
+    before = page.viewport_size or {"width": 1366, "height": 768}
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": before["width"], "height": max(before["height"], height)})
     taken = screenshot(page, name)
-    if os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
-        shutil.copyfile(taken, DOCS / f"{name}.png")
+    page.set_viewport_size(before)
+    shutil.copyfile(taken, DOCS / f"{name}.png")
 
 
 def test_two_editors_see_each_other_and_resolve_a_conflict_by_choice(

@@ -138,7 +138,4 @@ def test_a_preview_lists_errors_under_each_product_and_no_variant_to_remove_for_
     expect(report).to_contain_text("variant POLO-1-M price")  # the others' changes still show
     expect(report).not_to_contain_text("removed")
     expect(page.locator(".field-progress")).to_contain_text("Refused")
-    # The whole page in one view, so the bar kept at the window's bottom ends the picture.
-    height = page.evaluate("document.documentElement.scrollHeight")
-    page.set_viewport_size({"width": 1366, "height": max(768, height)})
     _docs_screenshot(page, "editor-import-preview")

@@ -346,3 +346,14 @@ def test_a_runs_pace_and_group_size_read_in_words(editor_client):
     html = page.content.decode()
     assert "at most 30 groups an hour" in html
     assert "Products per group" in html and "30/h" not in html
+
+
+def test_a_runs_page_names_its_categories_as_they_are_written(admin_client, category_factory):
+    run = _run()
+    run.scope = BulkRun.Scope.CATEGORY
+    run.save()
+    run.categories.set([category_factory(name="Clothing")])
+
+    html = admin_client.get(_change_url(run)).content.decode()
+
+    assert "Category Clothing and its subcategories" in html
