@@ -185,3 +185,49 @@ def _host() -> str:
     import socket
 
     return socket.gethostname()
+
+
+#: ``make`` in the test below: runs its recipe, says whether a SIGINT reached it.
+MAKE_STAND_IN = """
+import signal, subprocess, sys
+got = []
+signal.signal(signal.SIGINT, lambda *_: got.append(1))
+status = subprocess.call([sys.executable, "-c", sys.argv[1]])
+print(f"make: SIGINT {'yes' if got else 'no'}, recipe exit {status}", flush=True)
+"""
+#: The recipe: the process manager's first step, then waiting for Ctrl-C.
+RECIPE = """
+import signal, sys
+from config.process_manager.__main__ import take_the_terminal
+take_the_terminal()
+signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+print("ready", flush=True)
+signal.pause()
+"""
+
+
+def test_ctrl_c_on_a_terminal_reaches_the_processes_and_not_make(tmp_path):
+    import os
+    import pty
+
+    pid, terminal = pty.fork()  # the child leads a session on a new terminal, like a shell
+    if pid == 0:
+        os.chdir(ROOT)
+        os.execv(sys.executable, [sys.executable, "-c", MAKE_STAND_IN, RECIPE])
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"ready" not in seen and time.monotonic() < deadline:
+        seen += os.read(terminal, 1024)
+    assert b"ready" in seen, seen
+    os.write(terminal, b"\x03")  # Ctrl-C, as typed
+    while True:
+        try:
+            chunk = os.read(terminal, 1024)
+        except OSError:  # EIO: every process on the terminal has ended
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.waitpid(pid, 0)
+
+    assert "make: SIGINT no, recipe exit 0" in seen.decode(), seen
