@@ -16,6 +16,8 @@
   in a process of its own (its benchmark and kill tests).
 - ``hostile_files``: import files built to hurt.
 - ``broker_cut``: one worker's RabbitMQ connections closed, as a network cut would.
+- ``batch_cases``: test-only ``LeanBatches`` tasks a test worker loads (``--include``) for
+  celery-batches' own cases (tests/stats/batch/test_upstream_cases.py).
 - ``import_baseline``: django-import-export's row-by-row import of the catalog file, the
   import benchmark's baseline (the export's resource with its import half).
 

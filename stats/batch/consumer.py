@@ -89,8 +89,12 @@ class LeanBatches(Batches):
                 )
                 reject(logger, self._connection_errors, False)
                 return
+            # Celery's rule: the message's ignore_result, else the task's (results of a
+            # task that keeps them can be stored per request, as upstream's examples do).
+            ignore = message.headers.get("ignore_result")
+            ignore = task.ignore_result if ignore is None else ignore
             simple = SimpleRequest(
-                request_id, task.name, args, kw, {}, hostname, True, None, None, {}
+                request_id, task.name, args, kw, {}, hostname, ignore, None, None, {}
             )
             ledger = ack_ledger(message.channel)
             if ledger is not None:

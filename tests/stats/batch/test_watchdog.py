@@ -110,12 +110,27 @@ def test_after_a_new_consumer_the_next_request_arms_the_new_consumers_timer(task
     assert timer.queue  # armed on the new consumer's timer
 
 
-def _message() -> SimpleNamespace:
+def test_a_buffered_request_ignores_its_result_as_celery_decides(task):
+    """The message's ignore_result, else the task's (found by tests/stats/batch/
+    test_upstream_cases.py: every request used to ignore its result)."""
+    worker = SimpleNamespace(pool=None, connection_errors=(), hostname="test@host", timer=Timer())
+    handler = task.Strategy(task, task.app, worker)
+    keeping = _message(headers={"id": "r-2", "ignore_result": False})
+
+    for message in (_message(), keeping):
+        handler(message, None, lambda *a, **k: None, lambda *a, **k: None, set())
+
+    buffered = [task._buffer.get_nowait().simple for _ in range(2)]
+    assert task.ignore_result is True  # our messages carry no ignore_result: the task's
+    assert [r.ignore_result for r in buffered] == [True, False]
+
+
+def _message(headers: dict | None = None) -> SimpleNamespace:
     body = json.dumps([[1], {"v": 1}, {}])
     return SimpleNamespace(
         channel=object(),
         delivery_tag=1,
-        headers={"id": "r-1"},
+        headers=headers or {"id": "r-1"},
         content_type="application/json",
         body=body,
     )
