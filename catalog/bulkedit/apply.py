@@ -1,0 +1,178 @@
+"""The writes of a bulk edit and of its undo: one chunk of products per transaction.
+
+Each product is written through its own ``save()`` (then its changed variants'), as an
+editor's save would: the catalog counts one version, the history records one product
+record (with the job's user, date and reason, its variants' records beside it), and the
+statistics get one request per product, sent once the chunk commits (``config.outbox``).
+The rows are locked first (products, then their variants, in id order, as the change
+form locks them), so an editor saving one of them waits for the chunk, never for the
+whole job.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar, cast
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+from django.utils import timezone
+
+from catalog.bulkedit.operations import Operation, product_changes
+from catalog.bulkedit.preview import products_with_variants
+from catalog.concurrency import value_text
+from catalog.models import BulkEdit, BulkEditChange, Product, Variant
+
+ModelT = TypeVar("ModelT", Product, Variant)
+
+#: Products per transaction: an editor saving one of them waits at most that long.
+APPLY_CHUNK = 100
+
+
+@dataclass
+class ChunkOutcome:
+    changed: int = 0
+    #: SKUs (or "#id" for a product deleted since) left as they were.
+    conflicts: list[str] = field(default_factory=list)
+
+
+def _stamp(obj: ModelT, *, user: AbstractBaseUser | None, reason: str, when: datetime) -> ModelT:
+    # Registry: config.upstream "django-simple-history record attributes".
+    obj._history_user = user  # type: ignore[attr-defined]
+    obj._history_date = when  # type: ignore[attr-defined]
+    obj._change_reason = reason  # type: ignore[attr-defined]
+    return obj
+
+
+def field_text(model: type[models.Model], name: str, value: Any) -> str:
+    """A value as the change records keep it (as a change form posts it)."""
+    attname = "category" if name == "category" else name
+    return value_text(cast(models.Field, model._meta.get_field(attname)), value)
+
+
+@transaction.atomic
+def chunk_apply(
+    *,
+    job: BulkEdit,
+    product_ids: list[int],
+    operations: list[Operation],
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> ChunkOutcome:
+    """Apply ``operations`` to these products, each checked against the job's versions."""
+    outcome = ChunkOutcome()
+    when = timezone.now()
+    records: list[BulkEditChange] = []
+    seen: set[int] = set()
+    for product, variants in products_with_variants(product_ids, lock=True):
+        seen.add(product.pk)
+        if product.version != job.versions.get(str(product.pk)):
+            outcome.conflicts.append(product.sku)
+            continue
+        changes, errors = product_changes(product, variants, operations)
+        if errors:  # the rules changed since the preview (not the product): leave it
+            outcome.conflicts.append(product.sku)
+            continue
+        if not changes:
+            continue
+        by_id = {v.pk: v for v in variants}
+        touched: dict[int, Variant] = {}
+        for change in changes:
+            if change.variant_id is None:
+                name = "category_id" if change.field == "category" else change.field
+                setattr(product, name, change.after)
+                model: type[models.Model] = Product
+            else:
+                variant = touched.setdefault(change.variant_id, by_id[change.variant_id])
+                setattr(variant, change.field, change.after)
+                model = Variant
+            records.append(
+                BulkEditChange(
+                    job=job,
+                    product_id=product.pk,
+                    variant_id=change.variant_id,
+                    field=change.field,
+                    before=field_text(model, change.field, change.before),
+                    after=field_text(model, change.field, change.after),
+                )
+            )
+        # The product first: its save counts the version; its variants' saves then find
+        # the product changed in this transaction already and count nothing more.
+        _stamp(product, user=user, reason=reason, when=when).save()
+        for variant in touched.values():
+            _stamp(variant, user=user, reason=reason, when=when).save()
+        outcome.changed += 1
+    outcome.conflicts += [f"#{pk}" for pk in product_ids if pk not in seen]
+    BulkEditChange.objects.bulk_create(records)
+    return outcome
+
+
+@dataclass(frozen=True)
+class UndoConflict:
+    """A value the undo left as it is: changed after the bulk edit wrote it."""
+
+    sku: str
+    variant_sku: str
+    field: str
+    now: str
+    wrote: str
+
+    def sentence(self) -> str:
+        where = f"{self.sku} {self.variant_sku}".strip()
+        return (
+            f"{where}: {self.field} is now {self.now or 'empty'} "
+            f"(the bulk edit wrote {self.wrote or 'empty'}), left as it is."
+        )
+
+
+@transaction.atomic
+def chunk_undo(
+    *,
+    changes: list[BulkEditChange],
+    user: AbstractBaseUser | None,
+    reason: str,
+) -> tuple[int, list[UndoConflict]]:
+    """Put back each value that still holds what the job wrote; the others are conflicts.
+
+    Returns how many products were restored (one history record each) and the conflicts.
+    """
+    when = timezone.now()
+    by_product: dict[int, list[BulkEditChange]] = {}
+    for change in changes:
+        by_product.setdefault(change.product_id, []).append(change)
+    restored = 0
+    conflicts: list[UndoConflict] = []
+    for product, variants in products_with_variants(sorted(by_product), lock=True):
+        by_id = {v.pk: v for v in variants}
+        touched: dict[int, Variant] = {}
+        product_touched = False
+        for change in by_product[product.pk]:
+            target: Product | Variant | None = (
+                product if change.variant_id is None else by_id.get(change.variant_id)
+            )
+            if target is None:  # the variant moved to another product since
+                continue
+            model = Product if change.variant_id is None else Variant
+            name = "category_id" if change.field == "category" else change.field
+            now = field_text(model, change.field, getattr(target, name))
+            if now != change.after:
+                sku = getattr(target, "sku", "") if change.variant_id else ""
+                conflicts.append(UndoConflict(product.sku, sku, change.field, now, change.after))
+                continue
+            setattr(target, name, _parse(model, change.field, change.before))
+            if isinstance(target, Variant):
+                touched[target.pk] = target
+            else:
+                product_touched = True
+        if not touched and not product_touched:
+            continue
+        _stamp(product, user=user, reason=reason, when=when).save()
+        for variant in touched.values():
+            _stamp(variant, user=user, reason=reason, when=when).save()
+        restored += 1
+    return restored, conflicts
+
+
+def _parse(model: type[models.Model], name: str, text: str) -> Any:
+    if name == "category":
+        return int(text) if text else None
+    return cast(models.Field, model._meta.get_field(name)).to_python(text)
