@@ -1,0 +1,107 @@
+"""Bulk edits end to end with real workers: the import worker applies the edit beside an
+editor's save, the batch worker brings every statistic up to date, undo puts back what
+is still the edit's."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from catalog.bulkedit.jobs import bulk_edit_create
+from catalog.bulkedit.operations import PRICE_PERCENT, Operation
+from catalog.bulkedit.preview import bulk_edit_preview, products_select
+from catalog.models import BulkEdit, Product, Variant
+from testkit.workers import wait_for
+from tests.catalog.bulkedit.conftest import prices
+from tests.catalog.imports.conftest import import_workers, uploads_in_tmp  # noqa: F401
+from tests.catalog.imports.test_worker import _stats_right
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+#: The worker must take the job: the command would apply it itself only after this long.
+WORKER_ONLY = ["--worker-wait", "120", "--poll", "0.2"]
+
+
+def _command(*args: str) -> str:
+    out = StringIO()
+    call_command("bulk_edit", *args, *WORKER_ONLY, stdout=out)
+    return out.getvalue()
+
+
+def _ids(*skus: str) -> list[int]:
+    return sorted(Product.objects.filter(sku__in=skus).values_list("pk", flat=True))
+
+
+def test_an_editor_saving_during_a_bulk_edit_keeps_their_change_as_a_conflict(
+    import_workers,  # noqa: F811
+    shop,
+):
+    selection = products_select(category_path="clothing")
+    preview = bulk_edit_preview(selection=selection, operations=[Operation(PRICE_PERCENT, "10")])
+    with transaction.atomic():  # bob saves SHIRT-2 after the preview was shown
+        variant = Variant.objects.get(sku="SHIRT-2-S")
+        variant.price = Decimal("30.00")
+        variant.save()
+
+    job = bulk_edit_create(preview=preview, user=None)
+    wait_for(lambda: not BulkEdit.objects.get(pk=job.pk).is_active, timeout=60, message="apply")
+
+    job.refresh_from_db()
+    assert (job.status, job.changed, job.conflicts, job.conflict_skus) == (
+        "done",
+        2,
+        1,
+        ["SHIRT-2"],
+    )
+    assert prices("SCARF", "SHIRT-1", "SHIRT-2") == {
+        "SCARF-S": Decimal("21.99"),
+        "SCARF-M": Decimal("11.00"),
+        "SHIRT-1-S": Decimal("21.99"),
+        "SHIRT-1-M": Decimal("11.00"),
+        "SHIRT-2-S": Decimal("30.00"),  # bob's price, as he left it
+        "SHIRT-2-M": Decimal("10.00"),
+    }
+    wait_for(
+        lambda: _stats_right(_ids("SCARF", "SHIRT-1", "SHIRT-2")),
+        timeout=60,
+        message="the statistics of the edited products",
+    )
+
+
+def test_the_command_applies_in_the_background_and_undo_keeps_later_changes(
+    import_workers,  # noqa: F811
+    shop,
+):
+    out = _command("--category", "clothing/shirts", "--price-percent", "10", "--set",
+                   "status=published")  # fmt: skip
+
+    job = BulkEdit.objects.get()
+    assert f"Bulk edit {job.pk} done: 2 products changed, 0 conflicts." in out
+    assert "applying it here" not in out  # the import worker applied it
+    assert Product.objects.get(sku="SHIRT-1").status == "published"
+    wait_for(lambda: _stats_right(_ids("SHIRT-1", "SHIRT-2")), timeout=60, message="statistics")
+
+    with transaction.atomic():  # an editor's price after the bulk edit
+        variant = Variant.objects.get(sku="SHIRT-1-M")
+        variant.price = Decimal("12.50")
+        variant.save()
+    out = _command("--undo", str(job.pk))
+
+    assert "1 conflict: values changed since bulk edit" in out
+    assert "SHIRT-1 SHIRT-1-M: price is now 12.50 (the bulk edit wrote 11.00)" in out
+    assert prices("SHIRT-1", "SHIRT-2") == {
+        "SHIRT-1-S": Decimal("19.99"),
+        "SHIRT-1-M": Decimal("12.50"),
+        "SHIRT-2-S": Decimal("19.99"),
+        "SHIRT-2-M": Decimal("10.00"),
+    }
+    assert set(
+        Product.objects.filter(sku__startswith="SHIRT").values_list("status", flat=True)
+    ) == {"draft"}
+    wait_for(
+        lambda: _stats_right(_ids("SHIRT-1", "SHIRT-2")),
+        timeout=60,
+        message="the statistics after the undo",
+    )
