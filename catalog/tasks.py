@@ -60,8 +60,11 @@ def catalog_import_sweep_task() -> None:
 
 @app.task(
     name=TASK_CATALOG_BULK_EDIT,
-    # Each chunk commits as it goes: a bulk edit is not re-run from the start, so its
-    # message is acknowledged on receipt (a second delivery would find it taken anyway).
+    # A lost worker leaves the chunks it committed: the message comes back and the next
+    # run takes the job over once its signs of life are stale, skipping what was applied
+    # (catalog.bulkedit.jobs._claim).
+    acks_late=True,
+    reject_on_worker_lost=True,
     time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
     soft_time_limit=settings.CATALOG_IMPORT_TIME_LIMIT - 30,
     ignore_result=True,

@@ -63,8 +63,18 @@ def chunk_apply(
     when = timezone.now()
     records: list[BulkEditChange] = []
     seen: set[int] = set()
-    for product, variants in products_with_variants(product_ids, lock=True):
+    products = list(products_with_variants(product_ids, lock=True))
+    # Applied by an earlier run of this job whose worker was lost (read under the locks).
+    applied = set(
+        BulkEditChange.objects.filter(job=job, product_id__in=product_ids).values_list(
+            "product_id", flat=True
+        )
+    )
+    for product, variants in products:
         seen.add(product.pk)
+        if product.pk in applied:
+            outcome.changed += 1
+            continue
         if product.version != job.versions.get(str(product.pk)):
             outcome.conflicts.append(product.sku)
             continue

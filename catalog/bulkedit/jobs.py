@@ -7,11 +7,20 @@ command applied itself, is never applied twice) and applies it a chunk of produc
 time, each chunk in its own transaction, each product under its row lock and checked
 against the version its preview showed (``catalog.bulkedit.apply``). Progress is
 written after each chunk commits, so the page and the command see it move.
+
+A worker lost mid-run leaves the chunks it committed; its message comes back
+(``acks_late``) and the next run takes the job over once the lost run's beat
+(``heartbeat_at``, written with the progress) is older than ``CATALOG_IMPORT_STALE_AFTER``.
+It goes through every product again: one with the job's change records was applied by
+the lost run and is only counted, so no product is changed twice.
 """
 
 import logging
+import time
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +34,8 @@ from config.outbox import Outbox, unsent
 logger = logging.getLogger(__name__)
 
 Status = BulkEdit.Status
+#: Seconds between two looks at a job another run may still hold.
+BEAT_SECONDS = 1.0
 #: Conflicting SKUs kept on the job (the count has them all).
 CONFLICTS_KEPT = 200
 
@@ -79,13 +90,30 @@ def bulk_edit_mark_queued(*, job_id: int) -> None:
 
 
 def _claim(job_id: int) -> BulkEdit | None:
-    now = timezone.now()
-    taken = BulkEdit.objects.filter(pk=job_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=now
-    )
-    if not taken:
-        return None
-    return BulkEdit.objects.select_related("created_by").get(pk=job_id)
+    """Take a queued job, or a running one whose worker has gone silent; else None.
+
+    A run whose worker died moments ago still looks alive: wait until its beat is stale,
+    then take over (as an import's run does); one that keeps beating is another
+    worker's, and this delivery gives up.
+    """
+    stale_after = timedelta(seconds=settings.CATALOG_IMPORT_STALE_AFTER)
+    give_up = time.monotonic() + stale_after.total_seconds() + 2 * BEAT_SECONDS
+    while True:
+        job = BulkEdit.objects.filter(pk=job_id).first()
+        if job is None or not job.is_active:
+            return None
+        now = timezone.now()
+        beat = job.heartbeat_at
+        if job.status == Status.RUNNING and beat is not None and now - beat < stale_after:
+            if time.monotonic() > give_up:
+                return None
+            time.sleep(BEAT_SECONDS)
+            continue
+        taken = BulkEdit.objects.filter(pk=job_id, status=job.status, heartbeat_at=beat).update(
+            status=Status.RUNNING, started_at=now, heartbeat_at=now
+        )
+        if taken:
+            return BulkEdit.objects.select_related("created_by").get(pk=job_id)
 
 
 def bulk_edit_cancel(*, job_id: int) -> BulkEdit:
@@ -104,8 +132,9 @@ def bulk_edit_cancel(*, job_id: int) -> BulkEdit:
 def bulk_edit_run(
     *, job_id: int, on_progress: Callable[[int, int], None] | None = None
 ) -> BulkEdit | None:
-    """Apply a queued job (the worker's task; the command with no worker). None when the
-    job is not queued: taken already, done, or cancelled. ``on_progress(done, total)``
+    """Apply a queued job (the worker's task; the command with no worker), or take over
+    one whose worker was lost. None when the job is not this run's: run by a live
+    worker, done, or cancelled. ``on_progress(done, total)``
     after each chunk, besides the figures written on the job."""
     job = _claim(job_id)
     if job is None:
@@ -132,6 +161,7 @@ def bulk_edit_run(
                 conflicts += len(outcome.conflicts)
                 conflict_skus += outcome.conflicts
                 BulkEdit.objects.filter(pk=job.pk).update(
+                    heartbeat_at=timezone.now(),
                     done=min(start + APPLY_CHUNK, len(ids)),
                     changed=changed,
                     conflicts=conflicts,

@@ -46,6 +46,9 @@ class BulkEdit(models.Model):
     conflict_skus = models.JSONField(default=list, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    #: Written after each chunk: a running job silent for ``CATALOG_IMPORT_STALE_AFTER``
+    #: lost its worker, and the next delivery of its message takes it over.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     #: An unexpected failure (the exception's last line), for whoever runs the system.
     error = models.TextField(blank=True)

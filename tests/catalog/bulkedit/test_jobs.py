@@ -123,3 +123,37 @@ def test_a_cancelled_job_is_not_applied(shop):
     assert bulk_edit_run(job_id=job.pk) is None
     assert prices("BOOT")["BOOT-S"] == Decimal("19.99")
     assert BulkEdit.objects.get(pk=job.pk).status == "cancelled"
+
+
+def test_a_run_whose_worker_was_lost_is_taken_over_without_changing_a_product_twice(shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.bulkedit.apply import chunk_apply
+    from catalog.bulkedit.jobs import bulk_edit_reason
+
+    job = queue(category="clothing")
+    first = min(int(pk) for pk in job.versions)
+    # The lost run committed its first chunk (one product), then went silent.
+    chunk_apply(
+        job=job,
+        product_ids=[first],
+        operations=TEN_PERCENT,
+        user=None,
+        reason=bulk_edit_reason(job),
+    )
+    forget_all()
+    BulkEdit.objects.filter(pk=job.pk).update(
+        status="running", heartbeat_at=timezone.now() - timedelta(hours=1)
+    )
+
+    assert bulk_edit_run(job_id=job.pk) is not None
+
+    job.refresh_from_db()
+    assert (job.status, job.changed, job.conflicts) == ("done", 3, 0)
+    assert set(prices("SCARF", "SHIRT-1", "SHIRT-2").values()) == {
+        Decimal("21.99"),
+        Decimal("11.00"),
+    }
+    assert Product.objects.get(pk=first).history.count() == 2  # created, then edited once

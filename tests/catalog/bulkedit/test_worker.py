@@ -105,3 +105,43 @@ def test_the_command_applies_in_the_background_and_undo_keeps_later_changes(
         timeout=60,
         message="the statistics after the undo",
     )
+
+
+def test_an_import_worker_killed_mid_edit_is_taken_over_and_no_product_is_changed_twice(
+    import_workers,  # noqa: F811
+    category_factory,
+):
+    import signal
+
+    from config.queues import QUEUE_CATALOG_IMPORTS
+    from testkit.workers import WorkerProcess
+
+    count = 3_000  # many chunks: long enough to be caught at it
+    category = category_factory(slug="many")
+    Product.objects.bulk_create(
+        Product(sku=f"M-{n}", name=f"M {n}", slug=f"m-{n}", category=category) for n in range(count)
+    )
+    Variant.objects.bulk_create(
+        Variant(product=product, sku=f"{product.sku}-V", price=Decimal("10.00"))
+        for product in Product.objects.all()
+    )
+    preview = bulk_edit_preview(
+        selection=products_select(category_path="many"),
+        operations=[Operation(PRICE_PERCENT, "10")],
+    )
+    job = bulk_edit_create(preview=preview, user=None)
+
+    def applying() -> bool:
+        job.refresh_from_db()
+        return job.status == "running" and 0 < job.done < count
+
+    wait_for(applying, timeout=120, interval=0.05, message="the edit half applied")
+    importer = import_workers[0]
+    importer.kill(signal.SIGKILL)
+    import_workers.append(WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env=importer.env).start())
+    wait_for(lambda: not BulkEdit.objects.get(pk=job.pk).is_active, timeout=180, message="redo")
+
+    job.refresh_from_db()
+    assert (job.status, job.done, job.changed, job.conflicts) == ("done", count, count, 0)
+    assert set(Variant.objects.values_list("price", flat=True)) == {Decimal("11.00")}
+    assert Product.history.count() == count  # one record each: changed once
