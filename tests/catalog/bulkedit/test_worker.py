@@ -70,6 +70,52 @@ def test_an_editor_saving_during_a_bulk_edit_keeps_their_change_as_a_conflict(
     )
 
 
+def test_an_editor_saving_while_the_edit_waits_for_the_row_keeps_their_change(
+    import_workers,  # noqa: F811
+    shop,
+):
+    """The editor's save holds the product's row when the worker reaches it: the worker
+    waits for the row, then finds a newer version than its preview's and leaves it."""
+    import threading
+
+    from django.db import connection
+
+    locked, release = threading.Event(), threading.Event()
+
+    def bobs_save() -> None:
+        try:
+            with transaction.atomic():
+                # As the change form: the product's row first, then the variant's.
+                Product.objects.select_for_update().get(sku="SHIRT-2")
+                variant = Variant.objects.select_for_update().get(sku="SHIRT-2-S")
+                variant.price = Decimal("30.00")
+                variant.save()  # counts the product's version
+                locked.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    selection = products_select(category_path="clothing")
+    preview = bulk_edit_preview(selection=selection, operations=[Operation(PRICE_PERCENT, "10")])
+    bob = threading.Thread(target=bobs_save)
+    bob.start()
+    assert locked.wait(10)
+    job = bulk_edit_create(preview=preview, user=None)
+    wait_for(lambda: BulkEdit.objects.get(pk=job.pk).status == "running", timeout=60)
+    release.set()  # bob commits while the worker waits for his row
+    bob.join()
+    wait_for(lambda: not BulkEdit.objects.get(pk=job.pk).is_active, timeout=60, message="apply")
+
+    job.refresh_from_db()
+    assert (job.changed, job.conflict_skus) == (2, ["SHIRT-2"])
+    assert prices("SHIRT-1", "SHIRT-2") == {
+        "SHIRT-1-S": Decimal("21.99"),
+        "SHIRT-1-M": Decimal("11.00"),
+        "SHIRT-2-S": Decimal("30.00"),
+        "SHIRT-2-M": Decimal("10.00"),
+    }
+
+
 def test_the_command_applies_in_the_background_and_undo_keeps_later_changes(
     import_workers,  # noqa: F811
     shop,
