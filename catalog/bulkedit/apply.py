@@ -1,28 +1,31 @@
 """The writes of a bulk edit and of its undo: one chunk of products per transaction.
 
-Each product is written through its own ``save()`` (then its changed variants'), as an
-editor's save would: the catalog counts one version, the history records one product
-record (with the job's user, date and reason, its variants' records beside it), and the
+A chunk's rows are written in bulk, as the import writes them, and count as one save of
+each product (``catalog.receivers.products_bulk_saved``): the catalog counts one version,
+the history records one product record (with the job's user, date and reason, its
+variants' records beside it: ``catalog.imports.writes.history_rows_insert``), and the
 statistics get one request per product, sent once the chunk commits (``config.outbox``).
-The rows are locked first (products, then their variants, in id order, as the change
-form locks them), so an editor saving one of them waits for the chunk, never for the
-whole job.
+One ``save()`` per row ran at 57 products/s on MariaDB (three variants each, this
+2-core machine), in bulk about 450. The rows are locked first (products, then their
+variants, in id order, as the change form locks them), so an editor saving one of them
+waits for the chunk, never for the whole job.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from catalog.bulkedit.operations import Operation, product_changes
 from catalog.bulkedit.preview import products_with_variants
 from catalog.concurrency import value_text
+from catalog.imports.writes import history_rows_insert
 from catalog.models import BulkEdit, BulkEditChange, Product, Variant
-
-ModelT = TypeVar("ModelT", Product, Variant)
+from catalog.receivers import products_bulk_saved
 
 #: Products per transaction: an editor saving one of them waits at most that long.
 APPLY_CHUNK = 100
@@ -35,12 +38,41 @@ class ChunkOutcome:
     conflicts: list[str] = field(default_factory=list)
 
 
-def _stamp(obj: ModelT, *, user: AbstractBaseUser | None, reason: str, when: datetime) -> ModelT:
-    # Registry: config.upstream "django-simple-history record attributes".
-    obj._history_user = user  # type: ignore[attr-defined]
-    obj._history_date = when  # type: ignore[attr-defined]
-    obj._change_reason = reason  # type: ignore[attr-defined]
-    return obj
+def _update(model: type[models.Model], attnames: list[str], objs: Sequence[Any]) -> None:
+    """One UPDATE by id per row, in one ``executemany``: Django's ``bulk_update`` compiles
+    a CASE of every row's every value and took most of an edit's time."""
+    if not objs:
+        return
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in attnames]
+    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    pk = quote(model._meta.pk.column)
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {pk} = %s"
+    rows = [
+        (*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk)
+        for obj in objs
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _write(
+    products: list[Product],
+    variants: list[Variant],
+    *,
+    user: AbstractBaseUser | None,
+    reason: str,
+    when: datetime,
+) -> None:
+    """Write the changed products and variants as one save of each product."""
+    for product in products:
+        product.updated_at = when
+    _update(Product, ["status", "category_id", "updated_at"], products)
+    _update(Variant, ["price", "stock"], variants)
+    history_rows_insert(Product, products, kind="~", user=user, reason=reason, when=when)
+    history_rows_insert(Variant, variants, kind="~", user=user, reason=reason, when=when)
+    products_bulk_saved(product_ids=[p.pk for p in products], created=False)
 
 
 def field_text(model: type[models.Model], name: str, value: Any) -> str:
@@ -62,6 +94,8 @@ def chunk_apply(
     outcome = ChunkOutcome()
     when = timezone.now()
     records: list[BulkEditChange] = []
+    written: list[Product] = []
+    written_variants: list[Variant] = []
     seen: set[int] = set()
     products = list(products_with_variants(product_ids, lock=True))
     # Applied by an earlier run of this job whose worker was lost (read under the locks).
@@ -105,13 +139,11 @@ def chunk_apply(
                     after=field_text(model, change.field, change.after),
                 )
             )
-        # The product first: its save counts the version; its variants' saves then find
-        # the product changed in this transaction already and count nothing more.
-        _stamp(product, user=user, reason=reason, when=when).save()
-        for variant in touched.values():
-            _stamp(variant, user=user, reason=reason, when=when).save()
+        written.append(product)
+        written_variants += touched.values()
         outcome.changed += 1
     outcome.conflicts += [f"#{pk}" for pk in product_ids if pk not in seen]
+    _write(written, written_variants, user=user, reason=reason, when=when)
     BulkEditChange.objects.bulk_create(records)
     return outcome
 
@@ -149,7 +181,8 @@ def chunk_undo(
     by_product: dict[int, list[BulkEditChange]] = {}
     for change in changes:
         by_product.setdefault(change.product_id, []).append(change)
-    restored = 0
+    written: list[Product] = []
+    written_variants: list[Variant] = []
     conflicts: list[UndoConflict] = []
     for product, variants in products_with_variants(sorted(by_product), lock=True):
         by_id = {v.pk: v for v in variants}
@@ -173,13 +206,11 @@ def chunk_undo(
                 touched[target.pk] = target
             else:
                 product_touched = True
-        if not touched and not product_touched:
-            continue
-        _stamp(product, user=user, reason=reason, when=when).save()
-        for variant in touched.values():
-            _stamp(variant, user=user, reason=reason, when=when).save()
-        restored += 1
-    return restored, conflicts
+        if touched or product_touched:
+            written.append(product)
+            written_variants += touched.values()
+    _write(written, written_variants, user=user, reason=reason, when=when)
+    return len(written), conflicts
 
 
 def _parse(model: type[models.Model], name: str, text: str) -> Any:
