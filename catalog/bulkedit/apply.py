@@ -26,6 +26,7 @@ from catalog.concurrency import value_text
 from catalog.imports.writes import history_rows_insert
 from catalog.models import BulkEdit, BulkEditChange, Product, Variant
 from catalog.receivers import products_bulk_saved
+from catalog.selectors import PATH_SEPARATOR, category_names, category_path_names
 
 #: Products per transaction: an editor saving one of them waits at most that long.
 APPLY_CHUNK = 100
@@ -157,9 +158,13 @@ class UndoConflict:
     field: str
     now: str
     wrote: str
+    #: Why, when it is not a value changed since.
+    note: str = ""
 
     def sentence(self) -> str:
         where = f"{self.sku} {self.variant_sku}".strip()
+        if self.note:
+            return f"{where}: {self.field} left as it is: {self.note}."
         return (
             f"{where}: {self.field} is now {self.now or 'empty'} "
             f"(the bulk edit wrote {self.wrote or 'empty'}), left as it is."
@@ -184,6 +189,7 @@ def chunk_undo(
     written: list[Product] = []
     written_variants: list[Variant] = []
     conflicts: list[UndoConflict] = []
+    names = _category_names() if any(c.field == "category" for c in changes) else {}
     for product, variants in products_with_variants(sorted(by_product), lock=True):
         by_id = {v.pk: v for v in variants}
         touched: dict[int, Variant] = {}
@@ -197,9 +203,14 @@ def chunk_undo(
             model = Product if change.variant_id is None else Variant
             name = "category_id" if change.field == "category" else change.field
             now = field_text(model, change.field, getattr(target, name))
-            if now != change.after:
+            gone = change.field == "category" and change.before and change.before not in names
+            if now != change.after or gone:
                 sku = getattr(target, "sku", "") if change.variant_id else ""
-                conflicts.append(UndoConflict(product.sku, sku, change.field, now, change.after))
+                wrote = change.after
+                if change.field == "category":  # as editors know them: by name
+                    now, wrote = names.get(now, now), names.get(wrote, wrote)
+                note = "the category it was in before has been deleted" if gone else ""
+                conflicts.append(UndoConflict(product.sku, sku, change.field, now, wrote, note))
                 continue
             setattr(target, name, _parse(model, change.field, change.before))
             if isinstance(target, Variant):
@@ -211,6 +222,12 @@ def chunk_undo(
             written_variants += touched.values()
     _write(written, written_variants, user=user, reason=reason, when=when)
     return len(written), conflicts
+
+
+def _category_names() -> dict[str, str]:
+    """Category id (as the change records keep it) -> its path by names."""
+    tree, names = category_names()
+    return {str(pk): PATH_SEPARATOR.join(category_path_names(pk, tree, names)) for pk in tree}
 
 
 def _parse(model: type[models.Model], name: str, text: str) -> Any:

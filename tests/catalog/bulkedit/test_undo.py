@@ -79,3 +79,23 @@ def test_a_queued_job_cannot_be_undone(shop):
 
     with pytest.raises(BulkEditError, match="is queued"):
         bulk_edit_undo(job_id=job.pk, user=None)
+
+
+def test_a_category_changed_since_is_named_and_one_deleted_since_is_not_put_back(
+    shop, category_factory
+):
+    hats = category_factory(name="Hats", slug="hats")
+    job = queue(skus=["SHIRT-1", "BOOT"], operations=[category_operation("clothing")])
+    bulk_edit_run(job_id=job.pk)
+    forget_all()
+    Product.objects.filter(sku="SHIRT-1").update(category=hats)  # an editor's move since
+    Product.objects.filter(sku="BOOT").update(category=shop.clothing)
+    shop.shoes.delete()  # BOOT's category before the edit
+
+    result = bulk_edit_undo(job_id=job.pk, user=None)
+
+    assert [c.sentence() for c in result.conflicts] == [
+        "SHIRT-1: category is now Hats (the bulk edit wrote Clothing), left as it is.",
+        "BOOT: category left as it is: the category it was in before has been deleted.",
+    ]
+    assert result.restored == 0
