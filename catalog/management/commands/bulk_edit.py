@@ -202,7 +202,8 @@ class Command(ServiceCommand):
 
     def _print_end(self, job: BulkEdit) -> None:
         if job.status == BulkEdit.Status.FAILED:
-            raise CommandError(f"Bulk edit {job.pk} failed: {job.error.splitlines()[-1:]}")
+            last = (job.error.strip().splitlines() or ["see the import worker's log"])[-1]
+            raise CommandError(f"Bulk edit {job.pk} failed, {job.changed:,} changed: {last}")
         if job.status == BulkEdit.Status.CANCELLED:
             raise CommandError(
                 f"Bulk edit {job.pk} was cancelled after {quantity(job.done, 'product')}."

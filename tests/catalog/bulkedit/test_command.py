@@ -107,3 +107,18 @@ def test_bad_input_is_one_sentence_and_writes_nothing(shop, args, message):
     assert not BulkEdit.objects.exists()
     assert prices("BOOT") == {"BOOT-S": Decimal("19.99"), "BOOT-M": Decimal("10.00")}
     assert set(Product.objects.values_list("status", flat=True)) == {"draft"}
+
+
+def test_a_failed_edit_is_one_line_and_a_non_zero_exit(shop, monkeypatch):
+    from catalog.bulkedit import jobs
+
+    def broken(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(jobs, "chunk_apply", broken)
+
+    with pytest.raises(CommandError) as refused:
+        bulk_edit("--sku", "BOOT", "--price-percent", "5")
+
+    job = BulkEdit.objects.get()
+    assert str(refused.value) == f"Bulk edit {job.pk} failed, 0 changed: RuntimeError: disk on fire"

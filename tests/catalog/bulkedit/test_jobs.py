@@ -157,3 +157,36 @@ def test_a_run_whose_worker_was_lost_is_taken_over_without_changing_a_product_tw
         Decimal("11.00"),
     }
     assert Product.objects.get(pk=first).history.count() == 2  # created, then edited once
+
+
+def test_progress_is_written_after_each_chunk(shop, monkeypatch):
+    from catalog.bulkedit import jobs
+
+    monkeypatch.setattr(jobs, "APPLY_CHUNK", 1)
+    job = queue(category="clothing")
+    seen: list[tuple[int, int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        stored = BulkEdit.objects.get(pk=job.pk)
+        assert (stored.done, stored.total) == (done, total)
+        seen.append((done, total, stored.changed))
+
+    bulk_edit_run(job_id=job.pk, on_progress=progress)
+
+    assert seen == [(1, 3, 1), (2, 3, 2), (3, 3, 3)]
+
+
+def test_an_unexpected_error_ends_the_job_failed_with_the_error(shop, monkeypatch):
+    from catalog.bulkedit import jobs
+
+    def broken(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(jobs, "chunk_apply", broken)
+    job = queue(skus=["BOOT"])
+
+    bulk_edit_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.error) == ("failed", "RuntimeError: disk on fire")
+    assert job.finished_at is not None
