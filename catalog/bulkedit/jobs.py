@@ -134,8 +134,8 @@ def bulk_edit_run(
 ) -> BulkEdit | None:
     """Apply a queued job (the worker's task; the command with no worker), or take over
     one whose worker was lost. None when the job is not this run's: run by a live
-    worker, done, or cancelled. ``on_progress(done, total)``
-    after each chunk, besides the figures written on the job."""
+    worker, done, or cancelled. ``on_progress(done, total)`` is called after each chunk,
+    besides the figures written on the job."""
     job = _claim(job_id)
     if job is None:
         return None
