@@ -56,6 +56,12 @@ def catalog_import_sweep_task() -> None:
     outcome = catalog_imports_sweep()
     if outcome.to_send:
         logger.info("Import sweep sent %s import step(s) again", len(outcome.to_send))
+    # Bulk edits run on the same worker: the same sweep sees that none waits forever.
+    from catalog.bulkedit.sweep import bulk_edits_sweep
+
+    resent = bulk_edits_sweep()
+    if resent:
+        logger.warning("Import sweep sent bulk edit(s) %s again", ", ".join(map(str, resent)))
 
 
 @app.task(

@@ -30,8 +30,8 @@ were not sent and what repairs them, and the committed records stay for that rep
   resume (the same module).
 - ``import_steps`` (``catalog.imports.jobs``): an import without ``queued_at``; the import
   sweep (``catalog.imports.sweep``).
-- ``bulk_edits`` (``catalog.bulkedit.jobs``): a queued bulk edit without ``queued_at``;
-  ``manage.py bulk_edit`` applies it itself when no worker starts it (no sweep yet).
+- ``bulk_edits`` (``catalog.bulkedit.jobs``): a bulk edit without ``queued_at``; the
+  import sweep (``catalog.bulkedit.sweep``).
 
 A caller that must say what was not sent (a command, the admin, an import's page) reads
 the failures of its block with ``unsent()``.

@@ -8,5 +8,6 @@
   SKUs) and what the edit would change, with the rule errors; reads only.
 - ``jobs``: the job recorded from its preview and handed to the import worker after
   commit, then run a chunk at a time; ``apply``: the writes of one chunk (row locks,
-  version check, history, statistics), for the edit and its ``undo``.
+  version check, history, statistics), for the edit and its ``undo``; ``sweep``: no job
+  waits forever for a message or a worker that is gone (run by the import sweep).
 """

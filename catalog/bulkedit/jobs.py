@@ -44,7 +44,7 @@ bulk_edits: Outbox[int] = Outbox(
     "bulk edits",
     send="catalog.tasks.send_bulk_edits",
     what=("bulk edit", "bulk edits"),
-    repair="the bulk edit stays queued; manage.py bulk_edit applies a queued one itself",
+    repair="the import sweep sends the bulk edit once the broker is back",
 )
 
 
@@ -85,8 +85,8 @@ def bulk_edit_create(*, preview: Preview, user: AbstractBaseUser | None) -> Bulk
 
 
 def bulk_edit_mark_queued(*, job_id: int) -> None:
-    """The job's message reached the broker."""
-    BulkEdit.objects.filter(pk=job_id, status=Status.QUEUED).update(queued_at=timezone.now())
+    """The job's message reached the broker (the sweep sends a job whose message never did)."""
+    BulkEdit.objects.filter(pk=job_id, status__in=BulkEdit.ACTIVE).update(queued_at=timezone.now())
 
 
 def _claim(job_id: int) -> BulkEdit | None:
