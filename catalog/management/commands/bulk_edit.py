@@ -113,8 +113,13 @@ class Command(ServiceCommand):
         try:
             user = _user(options["as_user"])
             if options["undo"] is not None:
-                if options["category"] or options["sku"] or _operations_given(options):
-                    raise BulkEditError("--undo N takes no selection and no operation.")
+                if (
+                    options["category"]
+                    or options["sku"]
+                    or options["dry_run"]
+                    or _operations_given(options)
+                ):
+                    raise BulkEditError("--undo N takes no selection, operation or --dry-run.")
                 self._undo(options["undo"], user)
                 return
             selection = products_select(category_path=options["category"], skus=options["sku"])
@@ -123,6 +128,13 @@ class Command(ServiceCommand):
                 self._print_preview(preview)
                 if preview.errors:
                     bulk_edit_create(preview=preview, user=user)  # raises: the one line
+                return
+            if not preview.errors and not preview.changed:
+                # Run twice, an edit finds everything done: that is success, not bad input.
+                self.stdout.write(
+                    "Nothing to change: the selected products already have these values "
+                    f"({quantity(preview.selected, 'product')}; no bulk edit recorded)."
+                )
                 return
             with unsent() as not_sent:
                 job = bulk_edit_create(preview=preview, user=user)

@@ -96,6 +96,7 @@ def test_an_undo_without_conflicts_says_none(shop):
         (["--sku", "BOOT", "--price-percent", "-120"], "BOOT: BOOT-S would cost -4.00"),
         (["--sku", "BOOT", "--price-percent", "-120", "--dry-run"], "BOOT-S would cost -4.00"),
         (["--undo", "999"], "No bulk edit 999"),
+        (["--undo", "1", "--dry-run"], "--undo N takes no selection, operation or --dry-run"),
     ],
 )
 def test_bad_input_is_one_sentence_and_writes_nothing(shop, args, message):
@@ -122,3 +123,15 @@ def test_a_failed_edit_is_one_line_and_a_non_zero_exit(shop, monkeypatch):
 
     job = BulkEdit.objects.get()
     assert str(refused.value) == f"Bulk edit {job.pk} failed, 0 changed: RuntimeError: disk on fire"
+
+
+def test_an_edit_run_again_finds_nothing_to_change_and_succeeds(shop):
+    bulk_edit("--sku", "BOOT", "--set", "status=published")
+
+    out = bulk_edit("--sku", "BOOT", "--set", "status=published")
+
+    assert out == (
+        "Nothing to change: the selected products already have these values "
+        "(1 product; no bulk edit recorded).\n"
+    )
+    assert BulkEdit.objects.count() == 1
