@@ -64,10 +64,7 @@ def bulk_edit_create(*, preview: Preview, user: AbstractBaseUser | None) -> Bulk
     is written then. Only the products the preview changes are part of the job.
     """
     if preview.errors:
-        raise BulkEditError(
-            f"{preview.errors[0]} Nothing was changed"
-            + (f" ({len(preview.errors):,} problems)." if len(preview.errors) > 1 else ".")
-        )
+        raise BulkEditError(preview.refusal())
     changed = preview.changed
     if not changed:
         raise BulkEditError("Nothing to change: the selected products already have these values.")

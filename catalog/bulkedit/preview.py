@@ -132,6 +132,13 @@ class Preview:
     def ok(self) -> bool:
         return not self.errors
 
+    def refusal(self) -> str:
+        """Why the edit cannot be applied, in one sentence; empty when it can."""
+        if not self.errors:
+            return ""
+        count = f" ({len(self.errors):,} problems)" if len(self.errors) > 1 else ""
+        return f"{self.errors[0]} Nothing was changed{count}."
+
 
 def products_with_variants(
     product_ids: list[int], *, lock: bool = False

@@ -127,7 +127,7 @@ class Command(ServiceCommand):
             if options["dry_run"]:
                 self._print_preview(preview)
                 if preview.errors:
-                    bulk_edit_create(preview=preview, user=user)  # raises: the one line
+                    raise BulkEditError(preview.refusal())
                 return
             if not preview.errors and not preview.changed:
                 # Run twice, an edit finds everything done: that is success, not bad input.
