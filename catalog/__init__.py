@@ -13,5 +13,6 @@ to ``signals`` and extend the admin through ``admin.hooks``.
 - ``concurrency`` (merge or conflict, pure), ``edit_targets`` (each form's version under a
   row lock), ``presence`` (who else has a change form open).
 - ``imports``: CSV/XLSX import and export (its own docstring names its modules);
-  ``tasks``: the import worker's Celery wiring.
+  ``bulkedit``: many products changed at once, with preview and undo (its docstring too);
+  ``tasks``: the import worker's Celery wiring (imports and bulk edits).
 """

@@ -289,3 +289,7 @@ class CatalogImport(models.Model):
     @property
     def percent(self) -> int:
         return 100 * self.done // self.total if self.total else 0
+
+
+# Bulk edits live in their own package; imported here so Django registers them with the app.
+from catalog.bulkedit.models import BulkEdit, BulkEditChange  # noqa: E402, F401

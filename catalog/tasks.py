@@ -1,4 +1,4 @@
-"""Celery wiring of catalog imports: the import worker's task, its sender and its sweep.
+"""Celery wiring of the import worker: imports (task, sender, sweep) and bulk edits.
 
 No logic here: a step's message is sent once its upload or confirm has committed
 (``catalog.imports.jobs.import_steps``, ``config.outbox``), and the sweep decides which
@@ -11,7 +11,11 @@ from collections.abc import Iterable
 from django.conf import settings
 
 from config.celery import app
-from config.queues import TASK_CATALOG_IMPORT, TASK_CATALOG_IMPORT_SWEEP
+from config.queues import (
+    TASK_CATALOG_BULK_EDIT,
+    TASK_CATALOG_IMPORT,
+    TASK_CATALOG_IMPORT_SWEEP,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +56,35 @@ def catalog_import_sweep_task() -> None:
     outcome = catalog_imports_sweep()
     if outcome.to_send:
         logger.info("Import sweep sent %s import step(s) again", len(outcome.to_send))
+    # Bulk edits run on the same worker: the same sweep sees that none waits forever.
+    from catalog.bulkedit.sweep import bulk_edits_sweep
+
+    resent = bulk_edits_sweep()
+    if resent:
+        logger.warning("Import sweep sent bulk edit(s) %s again", ", ".join(map(str, resent)))
+
+
+@app.task(
+    name=TASK_CATALOG_BULK_EDIT,
+    # A lost worker leaves the chunks it committed: the message comes back and the next
+    # run takes the job over once its signs of life are stale, skipping what was applied
+    # (catalog.bulkedit.jobs._claim).
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
+    soft_time_limit=settings.CATALOG_IMPORT_TIME_LIMIT - 30,
+    ignore_result=True,
+)
+def catalog_bulk_edit_task(job_id: int) -> None:
+    from catalog.bulkedit.jobs import bulk_edit_run
+
+    bulk_edit_run(job_id=job_id)
+
+
+def send_bulk_edits(items: Iterable[tuple[int, None]]) -> None:
+    """The sender of ``catalog.bulkedit.jobs.bulk_edits`` (``config.outbox``)."""
+    from catalog.bulkedit.jobs import bulk_edit_mark_queued
+
+    for job_id, _ in items:
+        catalog_bulk_edit_task.apply_async(args=(job_id,), retry=False)
+        bulk_edit_mark_queued(job_id=job_id)

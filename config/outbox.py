@@ -1,7 +1,7 @@
 """Write now, publish after commit: the one way work is handed to a worker.
 
 Every path that asks a worker for something (an editor's save, the "Recompute statistics"
-button, a bulk run, an import's dry run and import; next, the bulk edit) does two things:
+button, a bulk run, an import's dry run and import, a bulk edit) does two things:
 
 1. **It writes the durable record of the work now**, in its own transaction: a stale
    mark, a bulk run's chunks, an import's state. The record commits with the change or
@@ -30,6 +30,8 @@ were not sent and what repairs them, and the committed records stay for that rep
   resume (the same module).
 - ``import_steps`` (``catalog.imports.jobs``): an import without ``queued_at``; the import
   sweep (``catalog.imports.sweep``).
+- ``bulk_edits`` (``catalog.bulkedit.jobs``): a bulk edit without ``queued_at``; the
+  import sweep (``catalog.bulkedit.sweep``).
 
 A caller that must say what was not sent (a command, the admin, an import's page) reads
 the failures of its block with ``unsent()``.

@@ -254,7 +254,7 @@ OVERRIDES: tuple[Override, ...] = (
     ),
     Override(
         name="django-simple-history record rows",
-        ours=("catalog.imports.writes:_history",),
+        ours=("catalog.imports.writes:history_rows_insert",),
         internals=(
             "simple_history.models:HistoricalRecords.fields_included (history.tracked_fields)",
             "simple_history.models:HistoricalRecords.get_extra_fields",

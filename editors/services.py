@@ -17,7 +17,7 @@ EDITORS_GROUP = "Content editors"
 #: delete); deleting products or categories is not: unpublish a product instead.
 #: Editors may start bulk statistics runs (``add_bulkrun``, one at a time) and watch them,
 #: and cancel their own; cancelling anyone's run (``cancel_bulkrun``) is for ops, who own
-#: the bulk queue.
+#: the bulk queue. Editors may change many products at once (``bulk_edit_product``).
 EDITOR_PERMISSIONS: dict[str, list[str]] = {
     "catalog": [
         "add_product",
@@ -30,6 +30,7 @@ EDITOR_PERMISSIONS: dict[str, list[str]] = {
         "add_category",
         "change_category",
         "view_category",
+        "bulk_edit_product",
     ],
     "stats": ["add_bulkrun", "view_bulkrun"],
 }

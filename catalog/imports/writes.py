@@ -48,7 +48,7 @@ def _insert(model: type[Model], attnames: Sequence[str], rows: list[tuple[Any, .
         cursor.executemany(sql, rows)
 
 
-def _history(
+def history_rows_insert(
     model: type[Product] | type[Variant],
     objs: Sequence[Product] | Sequence[Variant],
     *,
@@ -117,14 +117,14 @@ def write_new_products(
     ids = dict(Product.objects.filter(sku__in=[p.sku for p in products]).values_list("sku", "id"))
     for product in products:
         product.pk = ids[product.sku]
-    _history(Product, products, kind="+", user=user, reason=reason, when=when)
+    history_rows_insert(Product, products, kind="+", user=user, reason=reason, when=when)
     variants = [
         _variant(v, product.pk)
         for spec, product in zip(specs, products, strict=True)
         for v in spec.variants
     ]
     _insert_variants(variants)
-    _history(Variant, variants, kind="+", user=user, reason=reason, when=when)
+    history_rows_insert(Variant, variants, kind="+", user=user, reason=reason, when=when)
     products_bulk_saved(product_ids=[p.pk for p in products], created=True)
 
 
@@ -139,7 +139,7 @@ def write_updates(
         product.updated_at = when
     Product.objects.bulk_update(list(products.values()), [*_PRODUCT_FIELDS, "updated_at"])
     changed_products = [products[u.product_id] for u in updates if u.product_changed]
-    _history(Product, changed_products, kind="~", user=user, reason=reason, when=when)
+    history_rows_insert(Product, changed_products, kind="~", user=user, reason=reason, when=when)
     existing = Variant.objects.in_bulk(
         [
             u.variant_ids[v.sku]
@@ -161,9 +161,9 @@ def write_updates(
                 setattr(variant, name, getattr(spec, name))
             changed.append(variant)
     Variant.objects.bulk_update(changed, _VARIANT_FIELDS)
-    _history(Variant, changed, kind="~", user=user, reason=reason, when=when)
+    history_rows_insert(Variant, changed, kind="~", user=user, reason=reason, when=when)
     _insert_variants(added)
-    _history(Variant, added, kind="+", user=user, reason=reason, when=when)
+    history_rows_insert(Variant, added, kind="+", user=user, reason=reason, when=when)
     products_bulk_saved(product_ids=[u.product_id for u in updates], created=False)
     # Rare (a variant left out of the file): one delete each, so the history records the
     # deletion with the user and reason (simple_history reads them from the instance).

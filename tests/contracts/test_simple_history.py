@@ -14,7 +14,7 @@ from catalog.models import Product, Variant
 
 pytestmark = pytest.mark.django_db
 
-#: The columns catalog.imports.writes._history writes besides the tracked fields.
+#: The columns catalog.imports.writes.history_rows_insert writes besides the tracked fields.
 EXTRA = ("history_date", "history_change_reason", "history_type", "history_user_id")
 
 

@@ -1,5 +1,5 @@
 """Contract with django-simple-history 3.13: a history row the import writes by hand
-(``catalog.imports.writes._history``) equals, column for column, the row simple-history
+(``catalog.imports.writes.history_rows_insert``) equals, column for column, the row simple-history
 writes itself on ``save()`` for the same object, user, reason and date.
 
 The import does not use simple-history's public ``bulk_history_create`` because it goes
@@ -34,7 +34,9 @@ def _saved_and_written(obj: Product | Variant, user: object) -> tuple[dict, dict
     obj._history_date = WHEN  # type: ignore[union-attr]
     obj.save()
     saved = model.history.filter(id=obj.pk).order_by("-history_id").first()
-    writes._history(model, [obj], kind="~", user=user, reason="Import of catalog.csv", when=WHEN)
+    writes.history_rows_insert(
+        model, [obj], kind="~", user=user, reason="Import of catalog.csv", when=WHEN
+    )
     written = model.history.filter(id=obj.pk).order_by("-history_id").first()
     assert saved is not None and written is not None and saved.pk != written.pk
     return _row(saved), _row(written)
