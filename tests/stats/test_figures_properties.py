@@ -1,4 +1,5 @@
-"""A random product's figures equal the ones worked out by hand from its variant list.
+"""A random product's figures equal the ones worked out by hand from its variant list,
+and a random category tree's figures the ones worked out by hand from its products.
 
 ``stats.figures`` holds the rules; the set-based recompute (``stats.recompute.products``,
 aggregates in SQL) and the reference (``testkit.reference``, a loop over the ORM) both
@@ -24,10 +25,15 @@ from hypothesis import strategies as st
 
 from catalog.models import Product, Variant
 from stats import figures
-from stats.models import ProductStats
+from stats.models import CategoryPriceRange, CategoryStats, ProductStats
+from stats.recompute.categories import category_stats_recompute
 from stats.recompute.products import product_stats_recompute
 from testkit.properties import db_settings
-from testkit.reference import product_stats_from_scratch
+from testkit.reference import (
+    category_price_ranges_from_scratch,
+    category_stats_from_scratch,
+    product_stats_from_scratch,
+)
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 #: What a form lets through: no surrogates, no C0 controls but line breaks and tabs
@@ -215,4 +221,103 @@ def test_the_recompute_gives_each_product_its_figures_by_hand(specs, threshold):
             expected = _by_hand(spec, category_id=product.category_id, threshold=threshold)
             assert stored[product.pk] == expected
             assert product_stats_from_scratch(product_id=product.pk)[0] == expected
+        transaction.set_rollback(True)
+
+
+# ---- categories: figures over each one's whole subtree ---------------------------------
+
+
+@dataclass(frozen=True)
+class CatalogSpec:
+    #: Category ``i``'s parent: the index of an earlier category, or None for a root.
+    parents: tuple[int | None, ...]
+    #: Each product with the index of its category (None: no category).
+    products: tuple[tuple[int | None, ProductSpec], ...]
+    #: The categories a recompute is asked for (it also does their ancestors).
+    asked: frozenset[int]
+
+
+@st.composite
+def catalogs(draw) -> CatalogSpec:
+    count = draw(st.integers(1, 5))
+    # Often the one just before: deep chains, where a roll-up has the most levels to climb.
+    parents = tuple(
+        draw(st.sampled_from([None, index - 1, index - 1]) | st.integers(0, index - 1))
+        if index
+        else None
+        for index in range(count)
+    )
+    placed = st.tuples(st.none() | st.integers(0, count - 1), products())
+    return CatalogSpec(
+        parents=parents,
+        products=tuple(draw(st.lists(placed, max_size=4))),
+        asked=frozenset(draw(st.sets(st.integers(0, count - 1), min_size=1))),
+    )
+
+
+def _categories_by_hand(spec: CatalogSpec) -> dict[int, dict]:
+    """Per category index (asked or above one): its figures over itself and all below it."""
+
+    def up(index: int | None) -> list[int]:  # the category and every one above it
+        chain = []
+        while index is not None:
+            chain.append(index)
+            index = spec.parents[index]
+        return chain
+
+    figures_by_index = {}
+    for index in {above for asked in spec.asked for above in up(asked)}:
+        below = [p for category, p in spec.products if index in up(category)]
+        prices: dict[str, list[Decimal]] = {}
+        for variant in (v for p in below for v in p.variants):
+            prices.setdefault(variant.currency, []).append(variant.price)
+        figures_by_index[index] = {
+            "product_count": len(below),
+            "published_count": sum(1 for p in below if p.status == "published"),
+            "draft_count": sum(1 for p in below if p.status == "draft"),
+            "total_stock": sum(v.stock for p in below for v in p.variants),
+            "prices": {
+                currency: {"price_min": min(values), "price_max": max(values)}
+                for currency, values in prices.items()
+            },
+        }
+    return figures_by_index
+
+
+@pytest.mark.django_db
+@db_settings()
+@given(catalogs())
+def test_the_category_recompute_gives_each_subtree_its_figures_by_hand(spec):
+    with transaction.atomic():
+        categories = []
+        for parent in spec.parents:
+            parent_category = None if parent is None else categories[parent]
+            categories.append(CategoryFactory(parent=parent_category))
+        for index, product in spec.products:
+            created = ProductFactory(
+                description=product.description,
+                category=None if index is None else categories[index],
+                status=product.status,
+            )
+            for variant in product.variants:
+                VariantFactory(product=created, **asdict(variant))
+
+        category_stats_recompute(category_ids=[categories[i].pk for i in spec.asked])
+
+        expected = {categories[i].pk: figures for i, figures in _categories_by_hand(spec).items()}
+        stored = {
+            row.pop("category_id"): row | {"prices": {}}
+            for row in CategoryStats.objects.filter(category__in=categories).values(
+                "category_id", *figures.CATEGORY_FIGURES
+            )
+        }
+        for row in CategoryPriceRange.objects.filter(category__in=categories):
+            stored[row.category_id]["prices"][row.currency] = {
+                name: getattr(row, name) for name in figures.CATEGORY_PRICE_FIGURES
+            }
+        assert stored == expected
+        for pk, by_hand in expected.items():
+            prices = by_hand.pop("prices")
+            assert category_stats_from_scratch(category_id=pk) == by_hand
+            assert category_price_ranges_from_scratch(category_id=pk) == prices
         transaction.set_rollback(True)
