@@ -18,6 +18,8 @@
 - ``broker_cut``: one worker's RabbitMQ connections closed, as a network cut would.
 - ``batch_cases``: test-only ``LeanBatches`` tasks a test worker loads (``--include``) for
   celery-batches' own cases (tests/stats/batch/test_upstream_cases.py).
+- ``properties``: the Hypothesis profiles of the property tests (``make test``'s small,
+  reproducible one and a thorough one for hunting).
 - ``import_baseline``: django-import-export's row-by-row import of the catalog file, the
   import benchmark's baseline (the export's resource with its import half).
 

@@ -14,7 +14,12 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from testkit.properties import profile_load
 from tests import factories
+
+# Hypothesis' profile for the property tests (testkit.properties): before any test module
+# is imported, so their settings decorators read it.
+profile_load()
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

@@ -179,6 +179,11 @@ def _recompute_inputs(product_ids: list[int]) -> dict[int, _ProductInputs]:
     save committed after this read leaves its mark behind (see ``marks_claim``). Raw SQL
     because a batch runs it for every 100 saves and the ORM spent more time building the
     four queries it replaces than the database spent answering them.
+
+    A variant is unlabelled when its size and colour are both empty strings, as the
+    reference (``not size and not colour``) says: compared by length, not ``= ''``, since
+    MariaDB's collation finds ``''`` equal to a zero-width space, a lone combining accent
+    or spaces alone, which a size pasted from a web page can be.
     """
     connection = connections[router.db_for_write(Product)]
     length = "CHAR_LENGTH" if connection.vendor == "mysql" else "LENGTH"
@@ -195,7 +200,8 @@ def _recompute_inputs(product_ids: list[int]) -> dict[int, _ProductInputs]:
             SELECT product_id, COUNT(*) AS variant_count, MIN(price) AS price_min,
                    MAX(price) AS price_max, SUM(price) AS price_sum,
                    SUM(stock) AS total_stock,
-                   SUM(CASE WHEN size = '' AND colour = '' THEN 1 ELSE 0 END) AS unlabelled,
+                   SUM(CASE WHEN {length}(size) = 0 AND {length}(colour) = 0
+                            THEN 1 ELSE 0 END) AS unlabelled,
                    MIN(currency) AS currency_low, MAX(currency) AS currency_high
             FROM {table(Variant)}
             WHERE product_id IN ({ids})

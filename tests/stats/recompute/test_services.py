@@ -102,6 +102,19 @@ def test_recompute_covers_empty_and_zero_stock_edge_cases(
     assert stats[plenty.pk].price_avg == Decimal("10.78")
 
 
+@pytest.mark.parametrize("pasted", ["\u200b", "\ufeff", "\u0301"])
+def test_a_size_of_only_an_invisible_character_is_a_size_as_in_the_reference(
+    product_factory, variant_factory, pasted
+):
+    # MariaDB's collation found these equal to '' (found by tests/stats/test_figures_properties).
+    product = product_factory()
+    variant_factory(product=product, size=pasted, colour="")
+
+    product_stats_recompute(product_ids=[product.pk])
+
+    assert _stored(product.pk) == product_stats_from_scratch(product_id=product.pk)[0]
+
+
 def test_low_stock_threshold_comes_from_settings(settings, product_factory, variant_factory):
     settings.STATS_LOW_STOCK_THRESHOLD = 50
     product = product_factory()
