@@ -1,19 +1,17 @@
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Product, Variant
 from stats.figures import CATEGORY_FIGURES, PRODUCT_FIGURES
 from stats.models import CategoryStats, ProductStaleness, ProductStats
-from stats.recompute import categories as recompute_categories
 from stats.recompute import products as recompute_products
 from stats.recompute.categories import category_stats_recompute, category_stats_recompute_all
-from stats.recompute.marks import category_stats_mark_stale, product_stats_mark_stale
-from stats.recompute.products import RecomputeResult, product_stats_recompute
+from stats.recompute.marks import product_stats_mark_stale
+from stats.recompute.products import product_stats_recompute
 from testkit.checks import category_price_ranges
 from testkit.reference import (
     category_price_ranges_from_scratch,
@@ -189,150 +187,6 @@ def test_category_recompute_includes_ancestors(category_factory, product_factory
     assert _stored_category(root.pk)["product_count"] == 1
 
 
-def test_current_products_are_skipped(product_factory, variant_factory):
-    product = variant_factory().product
-    product_stats_recompute(product_ids=[product.pk])
-
-    with CaptureQueriesContext(connection) as queries:
-        result = product_stats_recompute(product_ids=[product.pk])
-
-    assert result == RecomputeResult(skipped_current=1)
-    assert not any(q["sql"].lstrip().upper().startswith("INSERT") for q in queries)
-
-
-def test_a_newer_version_or_a_stale_mark_is_recomputed(product_factory):
-    first, second = product_factory(), product_factory()
-    product_stats_recompute(product_ids=[first.pk, second.pk])
-    Product.objects.filter(pk=first.pk).update(version=F("version") + 1)
-    product_stats_mark_stale(product_ids=[second.pk])
-
-    result = product_stats_recompute(product_ids=[first.pk, second.pk])
-
-    assert result.computed == 2
-    first.refresh_from_db()
-    assert ProductStats.objects.get(pk=first.pk).computed_version == first.version
-
-
-def test_force_recomputes_current_products(product_factory):
-    product = product_factory()
-    product_stats_recompute(product_ids=[product.pk])
-
-    assert product_stats_recompute(product_ids=[product.pk], force=True).computed == 1
-
-
-def test_deleted_product_is_counted_missing(product_factory):
-    kept, gone = product_factory(), product_factory()
-    product_stats_mark_stale(product_ids=[kept.pk, gone.pk])
-    gone_id = gone.pk
-    gone.delete()
-
-    result = product_stats_recompute(product_ids=[kept.pk, gone_id])
-
-    assert (result.computed, result.missing) == (1, 1)
-    assert not ProductStaleness.objects.exists()
-
-
-def test_mark_keeps_the_earliest_stale_since_and_counts_saves(product_factory):
-    product = product_factory()
-    _no_pending_saves()
-    product_stats_mark_stale(product_ids=[product.pk])
-    first = ProductStaleness.objects.get(pk=product.pk)
-
-    product_stats_mark_stale(product_ids=[product.pk, product.pk])  # one save, listed twice
-    product_stats_mark_stale(product_ids=[product.pk])
-
-    mark = ProductStaleness.objects.get(pk=product.pk)
-    assert (mark.stale_since, mark.token) == (first.stale_since, first.token)
-    assert mark.pending_saves == 3
-
-
-def test_save_count_accumulates_over_recomputes(product_factory):
-    product = product_factory()
-    _no_pending_saves()
-    product_stats_mark_stale(product_ids=[product.pk])
-    product_stats_mark_stale(product_ids=[product.pk])
-    product_stats_recompute(product_ids=[product.pk])
-    assert ProductStats.objects.get(pk=product.pk).save_count == 2
-
-    product_stats_mark_stale(product_ids=[product.pk])
-    product_stats_recompute(product_ids=[product.pk])
-    product_stats_recompute(product_ids=[product.pk], force=True)  # no save: no count
-
-    assert ProductStats.objects.get(pk=product.pk).save_count == 3
-    assert not ProductStaleness.objects.exists()
-
-
-def test_a_mark_that_does_not_count_a_save_forces_a_recompute_and_no_save(product_factory):
-    product, other = product_factory.create_batch(2)
-    _no_pending_saves()
-    product_stats_recompute(product_ids=[product.pk, other.pk])  # current: nothing due
-    product_stats_mark_stale(product_ids=[other.pk])  # an editor save, pending
-    before = ProductStaleness.objects.get(pk=other.pk)
-
-    product_stats_mark_stale(product_ids=[product.pk, other.pk], count_save=False)
-
-    assert ProductStaleness.objects.get(pk=product.pk).pending_saves == 0
-    again = ProductStaleness.objects.get(pk=other.pk)  # an existing mark is left as it was
-    assert (again.token, again.stale_since, again.pending_saves) == (
-        before.token,
-        before.stale_since,
-        1,
-    )
-    assert product_stats_recompute(product_ids=[product.pk, other.pk]).computed == 2
-    assert ProductStats.objects.get(pk=product.pk).save_count == 0
-    assert ProductStats.objects.get(pk=other.pk).save_count == 1
-    assert not ProductStaleness.objects.exists()
-
-
-def _during_recompute(monkeypatch, action) -> None:
-    """Run ``action`` between the recompute's reads and its claim of the marks."""
-    original = recompute_products._recompute_inputs
-
-    def reads_then_act(product_ids):
-        figures = original(product_ids)
-        action()
-        return figures
-
-    monkeypatch.setattr(recompute_products, "_recompute_inputs", reads_then_act)
-
-
-def test_a_save_during_recompute_keeps_the_product_stale(monkeypatch, product_factory):
-    product = product_factory()
-    _no_pending_saves()
-    product_stats_mark_stale(product_ids=[product.pk])
-    _during_recompute(monkeypatch, lambda: product_stats_mark_stale(product_ids=[product.pk]))
-
-    product_stats_recompute(product_ids=[product.pk])
-
-    mark = ProductStaleness.objects.get(pk=product.pk)
-    assert mark.pending_saves == 1  # the save the figures may not show
-    assert ProductStats.objects.get(pk=product.pk).save_count == 1
-
-    monkeypatch.undo()
-    product_stats_recompute(product_ids=[product.pk])
-    assert not ProductStaleness.objects.exists()
-    assert ProductStats.objects.get(pk=product.pk).save_count == 2
-
-
-def test_a_mark_recreated_during_recompute_is_left_alone(monkeypatch, product_factory):
-    product = product_factory()
-    _no_pending_saves()
-    product_stats_mark_stale(product_ids=[product.pk])
-
-    def concurrent_claim_then_new_save():
-        # What another worker's recompute and a new editor save would leave behind.
-        ProductStaleness.objects.filter(pk=product.pk).delete()
-        product_stats_mark_stale(product_ids=[product.pk])
-
-    _during_recompute(monkeypatch, concurrent_claim_then_new_save)
-
-    product_stats_recompute(product_ids=[product.pk])
-
-    assert ProductStaleness.objects.get(pk=product.pk).pending_saves == 1
-    # The first save was the other worker's to count.
-    assert ProductStats.objects.get(pk=product.pk).save_count == 0
-
-
 def test_recompute_twice_gives_the_same_rows(product_factory, variant_factory, category_factory):
     products = _mixed_catalog(product_factory, variant_factory, category_factory)
     ids = [p.pk for p in products]
@@ -466,103 +320,6 @@ def test_query_count_does_not_grow_with_the_number_of_products(monkeypatch, cate
     assert _stored_category(root.pk) == _category_from_scratch(root.pk)
 
 
-@pytest.mark.mariadb  # row locks are what is tested; SQLite serialises whole transactions
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_recomputes_count_each_save_once(monkeypatch):
-    # bulk_create sends no post_save: a committed factory save would queue a real task.
-    Product.objects.bulk_create([Product(sku="RACE-1", name="Race", slug="race")])
-    product = Product.objects.get(sku="RACE-1")
-    for _ in range(3):
-        product_stats_mark_stale(product_ids=[product.pk])
-    both_have_read = threading.Barrier(2, timeout=20)
-    original = recompute_products._recompute_inputs
-
-    def reads_then_wait(product_ids):
-        figures = original(product_ids)
-        both_have_read.wait()  # both read the same mark before either claims it
-        return figures
-
-    monkeypatch.setattr(recompute_products, "_recompute_inputs", reads_then_wait)
-    results: list[RecomputeResult] = []
-    errors: list[BaseException] = []
-
-    def worker():
-        try:
-            results.append(product_stats_recompute(product_ids=[product.pk]))
-        except BaseException as exc:  # reported by the main thread
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not errors
-    assert [r.computed for r in results] == [1, 1]
-    assert ProductStats.objects.get(pk=product.pk).save_count == 3
-    assert not ProductStaleness.objects.exists()
-
-
-@pytest.mark.mariadb  # row locks are what is tested; SQLite serialises whole transactions
-@pytest.mark.django_db(transaction=True)
-def test_an_editor_save_racing_a_recompute_neither_deadlocks_nor_is_lost(monkeypatch):
-    Product.objects.bulk_create([Product(sku="RACE-2", name="Race", slug="race-2")])
-    product = Product.objects.get(sku="RACE-2")
-    product_stats_mark_stale(product_ids=[product.pk])
-    recompute_has_read = threading.Event()
-    editor_has_written = threading.Event()
-    original = recompute_products._recompute_inputs
-
-    def reads_then_let_the_editor_in(product_ids):
-        figures = original(product_ids)
-        recompute_has_read.set()
-        assert editor_has_written.wait(20)
-        return figures
-
-    monkeypatch.setattr(recompute_products, "_recompute_inputs", reads_then_let_the_editor_in)
-    errors: list[BaseException] = []
-
-    def editor():
-        # The receivers' order: write the product, then mark it, in one transaction.
-        try:
-            assert recompute_has_read.wait(20)
-            with transaction.atomic():
-                Product.objects.filter(pk=product.pk).update(version=F("version") + 1)
-                product_stats_mark_stale(product_ids=[product.pk])
-                editor_has_written.set()  # the recompute now waits for this commit
-        except BaseException as exc:
-            errors.append(exc)
-            editor_has_written.set()
-        finally:
-            connections.close_all()
-
-    def recompute():
-        try:
-            product_stats_recompute(product_ids=[product.pk])
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=editor), threading.Thread(target=recompute)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not errors
-    # The first save is counted; the racing one keeps the product stale for the next run.
-    assert ProductStats.objects.get(pk=product.pk).save_count == 1
-    assert ProductStaleness.objects.get(pk=product.pk).pending_saves == 1
-    product_stats_recompute(product_ids=[product.pk])
-    product.refresh_from_db()
-    stats = ProductStats.objects.get(pk=product.pk)
-    assert (stats.save_count, stats.computed_version) == (2, product.version)
-
-
 def test_a_batch_defers_categories_to_the_periodic_refresh(product_factory, variant_factory):
     from stats.batch.services import product_stats_batch_process
     from stats.models import BatchFlush, CategoryStaleness
@@ -582,22 +339,3 @@ def test_a_batch_defers_categories_to_the_periodic_refresh(product_factory, vari
     assert category_stats_refresh_stale() >= 1
     assert not CategoryStaleness.objects.exists()
     assert _stored_category(product.category_id) == _category_from_scratch(product.category_id)
-
-
-def test_a_category_marked_during_a_refresh_stays_marked(monkeypatch, product_factory):
-    from stats.models import CategoryStaleness
-
-    category = product_factory().category
-    category_stats_mark_stale(category_ids=[category.pk])
-    write = recompute_categories.category_stats_write
-
-    def write_then_a_batch_marks_again(**kwargs):
-        written = write(**kwargs)
-        category_stats_mark_stale(category_ids=[category.pk])  # new token
-        return written
-
-    monkeypatch.setattr(
-        recompute_categories, "category_stats_write", write_then_a_batch_marks_again
-    )
-    recompute_categories.category_stats_refresh_stale()
-    assert CategoryStaleness.objects.filter(category=category).exists()
