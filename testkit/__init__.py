@@ -22,6 +22,8 @@
   reproducible one and a thorough one for hunting).
 - ``import_baseline``: django-import-export's row-by-row import of the catalog file, the
   import benchmark's baseline (the export's resource with its import half).
+- ``outside_exporter``: celery-exporter (installed by ``scripts/outside-tools.sh``) run
+  beside a stack, scraped; a queue load of held save requests and rate-limited chunks.
 
 Never imported by the apps.
 """

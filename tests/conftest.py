@@ -109,13 +109,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Quorum and cluster tests run only where the settings point at such a broker
-    (``make test-cluster``); elsewhere they are deselected, not skipped."""
+    (``make test-cluster``), outside-tool tests only where ``OUTSIDE_TOOLS_VENV`` names
+    the tools' virtualenv (``make test-outside``); elsewhere they are deselected, not skipped."""
     quorum = settings.CELERY_QUEUE_TYPE == "quorum"
     on_cluster = quorum and ";" in settings.CELERY_BROKER_URL  # a failover list of nodes
+    outside = bool(os.environ.get("OUTSIDE_TOOLS_VENV"))
     keep, drop = [], []
     for item in items:
-        wrong = (item.get_closest_marker("quorum") and not quorum) or (
-            item.get_closest_marker("cluster") and not on_cluster
+        wrong = (
+            (item.get_closest_marker("quorum") and not quorum)
+            or (item.get_closest_marker("cluster") and not on_cluster)
+            or (item.get_closest_marker("outside") and not outside)
         )
         (drop if wrong else keep).append(item)
     if drop:
