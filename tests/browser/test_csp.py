@@ -1,14 +1,17 @@
-"""The editor's path under the strict Content-Security-Policy (``default-src 'self'``, no
-'unsafe-inline'; config/settings/content_policy.py): every page and action works, and the
-browser reports no violation, neither as a ``securitypolicyviolation`` event nor in the
-console. A violation is something the policy blocked: a style or script gone missing.
+"""The editor's path, then every admin page, under the strict Content-Security-Policy
+(``default-src 'self'``, no 'unsafe-inline'; config/settings/content_policy.py): every
+page and action works, and the browser reports no violation, neither as a
+``securitypolicyviolation`` event nor in the console. A violation is something the policy
+blocked: a style or script gone missing.
 """
 
 import re
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Dialog, Page, expect
+from django.contrib import admin
+from django.urls import reverse
+from playwright.sync_api import ConsoleMessage, Dialog, Page, expect
 
 from catalog.models import CatalogImport, Product
 from editors.services import admin_theme_ensure
@@ -17,6 +20,7 @@ from tests.browser.test_concurrency import POLL_WAIT_MS
 from tests.browser.test_import_page import eager_imports
 from tests.browser.test_product_admin import _log_in
 from tests.catalog.imports.conftest import row, write_csv
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +39,9 @@ document.addEventListener("securitypolicyviolation", function (e) {
 
 
 class Violations:
-    """What the policy blocked in one browser context, page after page."""
+    """What the policy blocked, page after page: the events a page recorded (read before
+    it is left), and the browser's console messages, which also cover a page left by a
+    click (a form posted) before its events were read."""
 
     def __init__(self) -> None:
         self.found: list[str] = []
@@ -45,7 +51,7 @@ class Violations:
         page.on("console", self._console)
         return page
 
-    def _console(self, message) -> None:
+    def _console(self, message: ConsoleMessage) -> None:
         if "Content Security Policy" in message.text:
             self.found.append(f"console: {message.text}")
 
@@ -54,12 +60,16 @@ class Violations:
         self.found += [f"{page.url}: {v}" for v in page.evaluate("window.__cspViolations")]
         page.evaluate("window.__cspViolations = []")
 
+    def none_in(self, *pages: Page) -> None:
+        """The check that ends each test: nothing blocked on any page it opened."""
+        for page in pages:
+            self.collect(page)
+        assert not self.found, "\n".join(self.found)
+
 
 @pytest.fixture
-def violations() -> Iterator[Violations]:
-    found = Violations()
-    yield found
-    assert not found.found, "\n".join(found.found)
+def violations() -> Violations:
+    return Violations()
 
 
 def _go(page: Page, violations: Violations, path: str) -> None:
@@ -149,8 +159,7 @@ def test_list_edit_save_presence_merge_conflict_recompute_and_history_without_a_
     bob.click("input[type=submit][value='Restore this version']")
     expect(bob.locator(".messagelist")).to_contain_text("Restored the version of")
     assert Product.objects.get(pk=product.pk).name == "Trail Runner"
-    violations.collect(alice)
-    violations.collect(bob)
+    violations.none_in(alice, bob)
 
 
 def test_an_import_uploaded_previewed_and_confirmed_without_a_violation(
@@ -162,19 +171,25 @@ def test_an_import_uploaded_previewed_and_confirmed_without_a_violation(
     _log_in(page, editor.username)
     _go(page, violations, "/admin/catalog/product/import/")
 
-    page.set_input_files("#import_form input[type=file]", str(path))
-    page.get_by_role("button", name="Check the file").or_(
-        page.locator("#import_form input[type=submit]")
-    ).first.click()
+    _upload(page, path)
 
     expect(page.locator(".field-progress")).to_contain_text("Ready to import")
     violations.collect(page)
     page.locator(".submit-row").get_by_role("button", name="Confirm import").click()
     expect(page.locator(".messagelist")).to_be_visible()
-    job = CatalogImport.objects.get()
-    assert job.status == CatalogImport.Status.DONE
+    assert CatalogImport.objects.get().status == CatalogImport.Status.DONE
     assert Product.objects.filter(sku="NEW-1").exists()
-    violations.collect(page)
+
+    # A file with a mistake: its report, the problems under their product.
+    _go(page, violations, "/admin/catalog/product/import/")
+    _upload(page, write_csv(tmp_path / "bad.csv", [row(product_sku="BAD-1", price="-4")]))
+    expect(page.locator(".import-problems")).to_contain_text("A price cannot be negative")
+    violations.none_in(page)
+
+
+def _upload(page: Page, path: Path) -> None:
+    page.set_input_files("#import_form input[type=file]", str(path))
+    page.locator("#import_form input[type=submit]").click()
 
 
 def test_the_working_pages_a_bulk_run_cancelled_and_the_ops_page_without_a_violation(
@@ -217,4 +232,31 @@ def test_the_working_pages_a_bulk_run_cancelled_and_the_ops_page_without_a_viola
     assert answers[0].startswith("Cancel this run?") and len(answers) == 2
     run.refresh_from_db()
     assert run.status == BulkRun.Status.CANCELLED
-    violations.collect(page)
+    violations.none_in(page)
+
+
+def _every_admin_page() -> list[str]:
+    """Each registered model's list and add page, and its first row's change, delete and
+    history pages: third-party admins (users, groups, the theme, login attempts) too."""
+    paths = ["/admin/password_change/"]
+    for model in admin.site._registry:
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        paths += [reverse(f"{info}_changelist"), reverse(f"{info}_add")]
+        first = model._default_manager.order_by("pk").first() if model._meta.managed else None
+        if first is not None:
+            paths += [reverse(f"{info}_{view}", args=[first.pk]) for view in _ROW_VIEWS]
+    return paths
+
+
+_ROW_VIEWS = ("change", "delete", "history")
+
+
+def test_every_admin_page_without_a_violation(page: Page, working_pages, violations: Violations):
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    violations.watch(page)
+    _log_in(page, superuser.username)
+
+    for path in _every_admin_page():
+        _go(page, violations, path)
+        expect(page.locator("#content")).to_be_visible()
+    violations.none_in(page)
