@@ -8,6 +8,7 @@ theme loaded after every migrate), ``templatetags`` (``humanize_words``: duratio
 words on the admin's pages; ``admin_words``: a list's select-all checkbox in the editors'
 words), ``models`` (the Editor activity page's permission); its static files:
 ``admin.css`` (where the theme falls short), ``live_refresh.js`` (a page's figures
-swapped in place while a worker moves them) and ``confirm.js`` (a form's question before it is
-sent, from its ``data-confirm``).
+swapped in place while a worker moves them), ``confirm.js`` (a form's question before it
+is sent, from its ``data-confirm``) and ``loading.svg`` (the "add another" window's
+loading ring, a data: image in the theme).
 """

@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.urls import reverse
 from playwright.sync_api import ConsoleMessage, Dialog, Page, expect
 
-from catalog.models import CatalogImport, Product
+from catalog.models import CatalogImport, Category, Product
 from editors.services import admin_theme_ensure
 from stats.models import BulkRun
 from tests.browser.test_concurrency import POLL_WAIT_MS
@@ -259,4 +259,14 @@ def test_every_admin_page_without_a_violation(page: Page, working_pages, violati
     for path in _every_admin_page():
         _go(page, violations, path)
         expect(page.locator("#content")).to_be_visible()
-    violations.none_in(page)
+
+    # "Add another" category from a product: the theme's window (an iframe), saved, closed.
+    _go(page, violations, "/admin/catalog/product/add/")
+    page.click("#add_id_category")
+    window = page.frame_locator("#related-modal-iframe")
+    window.locator("#id_name").fill("Rain gear")
+    window.locator("input[name=_save]").click()
+    expect(page.locator("#related-modal-iframe")).to_have_count(0)
+    added = Category.objects.get(name="Rain gear")
+    expect(page.locator("#id_category")).to_have_value(str(added.pk))
+    violations.none_in(page)  # the window's own pages: in the console
