@@ -15,6 +15,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(pattern_name="favicon", permanent=True)),
     path("favicon.svg", editors_views.favicon, name="favicon"),
     path("branding/logo.svg", editors_views.logo, name="logo"),
+    path("branding/theme.css", editors_views.theme_css, name="theme-css"),
     path("healthz", stats_views.healthz, name="healthz"),
     path("readyz", stats_views.readyz, name="readyz"),
     path("metrics", stats_views.metrics, name="metrics"),

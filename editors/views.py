@@ -1,7 +1,8 @@
-"""The logo and favicon (``editors.branding``), public: the login page shows them too."""
+"""The logo, favicon and theme stylesheet, public: the login page shows them too."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
@@ -26,3 +27,13 @@ def favicon(request: HttpRequest) -> HttpResponse:
 @cache_control(max_age=3600, public=True)
 def logo(request: HttpRequest) -> HttpResponse:
     return _svg(mark_svg(environment_name=settings.ADMIN_ENVIRONMENT_NAME, size=LOGO_SIZE))
+
+
+# Revalidated on every page: an operator's change of the theme shows on the next page.
+@require_safe
+@cache_control(no_cache=True)
+def theme_css(request: HttpRequest) -> HttpResponse:
+    """The theme's colours as a stylesheet of this site: django-admin-interface writes them
+    in an inline style element, which the Content-Security-Policy blocks
+    (templates/admin/base_site.html)."""
+    return render(request, "admin_interface/theme.css", content_type="text/css")

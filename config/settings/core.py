@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    # django-csp: its system checks of CONTENT_SECURITY_POLICY.
+    "csp",
     "catalog",
     "stats",
     "editors",
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The Content-Security-Policy header, from config/settings/content_policy.py.
+    "csp.middleware.CSPMiddleware",
     # Records request.user as the author of every historical record (edit history).
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: turns a locked-out login into its lockout response.

@@ -93,7 +93,7 @@ def batch_eta_message(model_admin: Any, request: HttpRequest, product: Product) 
         request,
         format_html(
             'Statistics update within {}. <form method="post" action="{}" '
-            'class="stats-recompute-now" style="display:inline;margin-left:.5em">'
+            'class="stats-recompute-now">'
             '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
             '<button type="submit" class="button" title="{}">Recompute now</button></form>',
             wait,
