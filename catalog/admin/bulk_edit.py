@@ -153,7 +153,7 @@ class ProductBulkEditMixin(_ModelAdmin):
             "Edit many products",
             form=form,
             selection=selection,
-            media=self.media + form.media,
+            media=form.media,
         )
         return TemplateResponse(request, "admin/catalog/product/bulk_edit.html", context)
 

@@ -76,16 +76,16 @@ def may_undo(job: BulkEdit) -> bool:
 class BulkEditAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     """Bulk edits are started from the product list; here they are watched and undone."""
 
-    list_display = ["__str__", "summary", "status", "progress", "created_by", "created_at"]
-    list_display_links = ["__str__", "summary"]
+    list_display = ["__str__", "what", "status", "progress", "who", "started"]
+    list_display_links = ["__str__", "what"]
     list_select_related = ["created_by"]
     list_filter = ["status"]
     list_per_page = 50
     readonly_fields = fields = (
-        "created_by",
-        "created_at",
-        "selection",
-        "summary",
+        "who",
+        "started",
+        "selected",
+        "what",
         "status",
         "progress",
         "result",
@@ -179,6 +179,23 @@ class BulkEditAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             "may_undo": may_undo(job),
         }
         return TemplateResponse(request, "admin/catalog/bulkedit/undo_confirm.html", context)
+
+    @admin.display(description="Change", ordering="summary")
+    def what(self, obj: BulkEdit) -> str:
+        return obj.summary
+
+    @admin.display(description="Products")
+    def selected(self, obj: BulkEdit) -> str:
+        return obj.selection
+
+    @admin.display(description="Started", ordering="created_at")
+    def started(self, obj: BulkEdit) -> str:
+        return format_moment(obj.created_at)
+
+    @admin.display(description="By")
+    def who(self, obj: BulkEdit) -> str:
+        # A name, not a link to the user's page: editors may not open users.
+        return obj.created_by.get_username() if obj.created_by else "-"
 
     @admin.display(description="Progress")
     def progress(self, obj: BulkEdit) -> SafeString:
