@@ -177,3 +177,14 @@ def test_an_unknown_or_forgotten_selection_goes_back_to_the_list(editor_client, 
     response = editor_client.get(f"{LIST}bulk-edit/nothing-here/")
 
     assert response["Location"] == LIST
+
+
+def test_the_preview_is_paged(editor_client, shop, monkeypatch):
+    monkeypatch.setattr("catalog.admin.bulk_edit.PER_PAGE", 3)
+    form_url = _action(editor_client, *(p.pk for p in shop.products.values()))
+    _, preview_url = _previewed(editor_client, form_url, status="published")
+
+    second = editor_client.get(f"{preview_url}?p=2")
+
+    assert [row["product"].sku for row in second.context["page"].rows] == ["BOOT"]
+    assert "Page 2 of 2" in second.text

@@ -123,3 +123,20 @@ def test_stop_cancels_a_queued_job(alice, shop):
 
     job.refresh_from_db()
     assert job.status == BulkEdit.Status.CANCELLED
+
+
+def test_a_running_job_says_how_long_is_left(shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from catalog.admin.bulk_edit_jobs import progress_words
+
+    job = BulkEdit(
+        status=BulkEdit.Status.RUNNING,
+        done=100,
+        total=400,
+        started_at=timezone.now() - timedelta(seconds=10),
+    )
+
+    assert progress_words(job) == "100 of 400 products (25%), about 30 seconds left"
