@@ -17,6 +17,11 @@ Other apps add to these pages through ``hooks``, never by replacing them.
   now -> after restore, for the product and its variants).
 - ``imports``, ``import_jobs``, ``import_report``: import and export from the product
   list, Catalog > Imports (Confirm, Cancel) and an import's report.
+- ``bulk_edit`` (the product list's "Edit selected products" action and "Edit all N"
+  link, the form and the preview, Apply), ``bulk_edit_form`` (the form, and the selection
+  kept in the session between the pages) and ``bulk_edit_jobs`` (Catalog > Bulk edits: a
+  job's progress and conflicts, Stop, "Undo bulk edit #N"); the work is
+  ``catalog.bulkedit``.
 - ``error_summary``: a refused save's problems named at the top of the product, variant
   and category pages, each linked to its field or variant row (in place of Django's
   "Please correct the error").
@@ -24,9 +29,17 @@ Other apps add to these pages through ``hooks``, never by replacing them.
   characters refused with our message), ``ids`` (a URL's id: 404 if it names nothing).
 """
 
+from catalog.admin.bulk_edit_jobs import BulkEditAdmin
 from catalog.admin.category import CategoryAdmin
 from catalog.admin.imports import CatalogImportAdmin
 from catalog.admin.product import ProductAdmin, VariantInline
 from catalog.admin.variant import VariantAdmin
 
-__all__ = ["CatalogImportAdmin", "CategoryAdmin", "ProductAdmin", "VariantAdmin", "VariantInline"]
+__all__ = [
+    "BulkEditAdmin",
+    "CatalogImportAdmin",
+    "CategoryAdmin",
+    "ProductAdmin",
+    "VariantAdmin",
+    "VariantInline",
+]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 
+from catalog.admin.bulk_edit import ProductBulkEditMixin
 from catalog.admin.category_tree import CategoryPathChoiceField
 from catalog.admin.changelist import IdsFirstChangeList
 from catalog.admin.concurrency import Inline, OptimisticAdmin
@@ -63,6 +64,7 @@ class ProductAdmin(
     ListCheckboxes,
     ControlCharacterFields,
     ProductImportExportMixin,
+    ProductBulkEditMixin,
     OptimisticAdmin,
     ExtensibleAdmin,
     HistoryAdmin,

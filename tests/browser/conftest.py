@@ -4,6 +4,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
@@ -104,6 +105,7 @@ def working_pages(editor, settings) -> list[str]:
     assert product is not None
     run = bulk_run_start(trigger=BulkRun.Trigger.OPS, scope=BulkRun.Scope.ALL, chunk_size=5)
     editor.user_permissions.add(Permission.objects.get(codename="view_ops"))
+    bulk_edit = _bulk_edit_done(editor, [product.sku])
     return [
         "/admin/",
         "/admin/catalog/product/",
@@ -117,4 +119,22 @@ def working_pages(editor, settings) -> list[str]:
         "/admin/stats/productstats/",
         "/admin/stats/categorystats/",
         "/admin/stats/opsdashboard/",
+        "/admin/catalog/product/bulk-edit/all/?status__exact=draft",  # leads to the form
+        "/admin/catalog/bulkedit/",
+        f"/admin/catalog/bulkedit/{bulk_edit}/change/",
+        f"/admin/catalog/bulkedit/{bulk_edit}/undo/",
     ]
+
+
+def _bulk_edit_done(editor: Any, skus: list[str]) -> int:
+    """A bulk edit of ``editor``'s, applied: price +10% of these products."""
+    from catalog.bulkedit.jobs import bulk_edit_create, bulk_edit_run
+    from catalog.bulkedit.operations import PRICE_PERCENT, Operation
+    from catalog.bulkedit.preview import bulk_edit_preview, products_select
+
+    preview = bulk_edit_preview(
+        selection=products_select(skus=skus), operations=[Operation(PRICE_PERCENT, "10")]
+    )
+    job = bulk_edit_create(preview=preview, user=editor)
+    bulk_edit_run(job_id=job.pk)
+    return job.pk

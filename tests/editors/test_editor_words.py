@@ -191,6 +191,28 @@ def _run_page(client: Client, catalog: dict[str, Any]) -> str:
     return reverse("admin:stats_bulkrun_change", args=[_bulk_run(client, catalog).pk])
 
 
+def _bulk_edit_form(client: Client, catalog: dict[str, Any]) -> str:
+    return client.get(reverse("admin:catalog_product_bulk_all") + "?q=oxford")["Location"]
+
+
+def _bulk_edit_preview(
+    client: Client, catalog: dict[str, Any], change: str = "price_percent", value: str = "10"
+) -> str:
+    form = _bulk_edit_form(client, catalog)
+    sent = client.post(form, {"price_change": change, "price_value": value})
+    return sent["Location"]
+
+
+def _bulk_edit_job(client: Client, catalog: dict[str, Any], *, run: bool = False) -> str:
+    from catalog.bulkedit.jobs import bulk_edit_run
+
+    preview = _bulk_edit_preview(client, catalog)
+    job_page = client.post(preview, {"digest": client.get(preview).context["digest"]})
+    if run:
+        bulk_edit_run(job_id=int(job_page["Location"].split("/")[-3]))
+    return job_page["Location"]
+
+
 #: The pages an editor works on, by name: each renders as an editor of the editors group.
 EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "home": _url("index"),
@@ -228,6 +250,17 @@ EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "import_upload": _url("catalog_product_import"),
     "import_waiting": _url("catalog_catalogimport_change", lambda c: c["waiting_import"].pk),
     "import_refused": _url("catalog_catalogimport_change", lambda c: c["refused_import"].pk),
+    "bulk_edit_form": _bulk_edit_form,
+    "bulk_edit_preview": _bulk_edit_preview,
+    "bulk_edit_preview_refused": lambda client, catalog: _bulk_edit_preview(
+        client, catalog, "price_amount", "-5000"
+    ),
+    "bulk_edit_list": _url("catalog_bulkedit_changelist"),
+    "bulk_edit_queued": _bulk_edit_job,
+    "bulk_edit_done": lambda client, catalog: _bulk_edit_job(client, catalog, run=True),
+    "bulk_edit_undo": lambda client, catalog: _bulk_edit_job(client, catalog, run=True).replace(
+        "/change/", "/undo/"
+    ),
     "password_change": _url("password_change"),
     "not_allowed": _url("auth_user_changelist"),
 }
