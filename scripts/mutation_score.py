@@ -28,17 +28,16 @@ SURVIVED = {0}
 
 
 def named_equivalents(note: Path = NOTE) -> dict[str, str]:
-    """Mutant name -> reason, from the note's list items ``- `name`: reason``."""
+    """Mutant name -> reason, from the note's list items ``- `name`: reason`` (the reason
+    may go on over indented lines)."""
     text = note.read_text(encoding="utf-8")
     start = text.find(f"\n{SECTION}\n")
     if start < 0:
         raise SystemExit(f"{note} has no section {SECTION!r}")
     end = text.find("\n## ", start + 1)
     section = text[start : end if end >= 0 else None]
-    return {
-        m.group(1): m.group(2).strip()
-        for m in re.finditer(r"^- `([^`\s]+__mutmut_\d+)`:?\s*(.*)$", section, re.M)
-    }
+    items = re.finditer(r"^- `([^`\s]+__mutmut_\d+)`:?[ \t]*(.*(?:\n  .*)*)", section, re.M)
+    return {m.group(1): " ".join(m.group(2).split()) for m in items}
 
 
 def mutant_results(root: Path = Path("mutants")) -> dict[str, int | None]:
