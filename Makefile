@@ -107,7 +107,7 @@ test-fast: $(STAMP)
 		RABBITMQ_MANAGEMENT_URL= \
 		$(VENV)/bin/pytest -m "not ($(NEEDS_SERVICES) or browser or promtool or slow)" $(PYTEST_ARGS)
 
-# Issue 26's mutation lane (about 10 minutes on 2 cores, out of `make test`): mutmut, pinned
+# Issue 26's mutation lane (about 12 minutes on 2 cores, out of `make test`): mutmut, pinned
 # as setup.cfg's `mutation` extra, mutates catalog/concurrency.py, catalog/rules.py,
 # stats/figures.py and stats/bulk/ratelimit.py in a copy (mutants/, made afresh) and runs
 # the fast unit tests that exercise them (setup.cfg [mutmut]; SQLite and the embedded
