@@ -2,8 +2,11 @@
 
 from decimal import Decimal
 
+from django.db import models
+
 from catalog.concurrency import (
     DELETE,
+    Conflict,
     EditState,
     edit_choices_apply,
     edit_compare_unknown_base,
@@ -37,6 +40,7 @@ def test_fields_changed_on_one_side_only_take_that_sides_value():
         "1": {"price": "12.00", "stock": "5"},
         "2": {"price": "20.00", "stock": "1"},
     }
+    assert result.dropped == []  # row 2 changed by this editor, but still there
 
 
 def test_both_changing_a_field_to_the_same_value_is_no_conflict():
@@ -64,7 +68,56 @@ def test_deleting_a_row_the_other_side_changed_is_a_conflict():
 
     result = edit_merge(base=BASE, theirs=_state(rows={"2": {"stock": "0"}}), mine=mine)
 
-    assert [c.key for c in result.conflicts] == ["row:2:DELETE"]
+    assert result.conflicts == [Conflict("row:2:DELETE", "2", DELETE, "changed", "delete")]
+    assert result.rows["2"] == {"price": "20.00", "stock": "0", DELETE: "on"}
+
+
+def test_deleting_a_row_nobody_else_changed_posts_the_deletion():
+    mine = _state()
+    mine.rows["2"] = mine.rows["2"] | {DELETE: "on"}
+
+    result = edit_merge(base=BASE, theirs=_state({"name": "Tee Pro"}), mine=mine)
+
+    assert result.clean
+    assert result.rows["2"] == {"price": "20.00", "stock": "7", DELETE: "on"}
+
+
+def test_rows_added_since_or_not_posted_stay_as_saved_and_the_others_are_merged():
+    theirs = EditState(
+        fields=BASE.fields,
+        rows={"3": {"price": "5.00", "stock": "1"}} | _state(rows={"1": {"stock": "4"}}).rows,
+    )
+    mine = EditState(fields=BASE.fields, rows={"2": BASE.rows["2"] | {"stock": "1"}})
+
+    result = edit_merge(base=BASE, theirs=theirs, mine=mine)
+
+    assert result.clean
+    assert result.rows == {
+        "3": {"price": "5.00", "stock": "1"},
+        "1": {"price": "10.00", "stock": "4"},
+        "2": {"price": "20.00", "stock": "1"},
+    }
+
+
+def test_a_field_a_state_lacks_counts_as_empty():
+    base = EditState(fields={"note": ""}, rows={"1": {"price": "10.00", "note": ""}})
+    theirs = EditState(fields={}, rows={"1": {"price": "10.00"}})
+    mine = EditState(
+        fields={"note": "New.", "subtitle": "Mine only."},
+        rows={"1": {"price": "10.00", "note": "", DELETE: "on"}},
+    )
+
+    result = edit_merge(base=base, theirs=theirs, mine=mine)
+
+    assert result.clean  # empty before, absent now: the other side did not change it
+    assert result.fields == {"note": "New.", "subtitle": "Mine only."}
+    assert result.rows == {"1": {"price": "10.00", "note": "", DELETE: "on"}}
+
+
+def test_a_state_read_without_fields_or_rows_is_empty():
+    assert EditState.from_json({}) == EditState(fields={}, rows={})
+    state = _state({"name": "Tee Pro"})
+    assert EditState.from_json(state.as_json()) == state
 
 
 def test_rows_added_or_deleted_by_the_other_side_stay_as_they_left_them():
@@ -101,6 +154,12 @@ def test_values_compare_as_the_form_means_them():
     assert value_text(description, "One\r\nTwo ") == value_text(description, "One\nTwo")
     assert value_text(price, "abc") == "abc"  # left for the form to reject
     assert value_text(price, None) == ""
+
+
+def test_a_decimal_without_decimal_places_compares_as_a_whole_number():
+    whole = models.DecimalField(max_digits=5, decimal_places=0)
+
+    assert value_text(whole, "12.4") == value_text(whole, "12") == "12"
 
 
 # ---- an unknown base (no usable version token) ----------------------------------------
@@ -148,3 +207,26 @@ def test_with_an_unknown_base_a_deleted_row_is_a_conflict_only_if_it_differs():
 
     assert [c.key for c in result.conflicts] == ["row:2:DELETE", "row:2:stock"]
     assert result.rows["1"][DELETE] == "on"
+
+
+def test_with_an_unknown_base_an_empty_value_the_object_lacks_is_no_conflict():
+    theirs = EditState(fields={"name": "Tee"}, rows={"1": {"price": "10.00"}})
+    mine = EditState(fields={"name": "Tee", "note": ""}, rows={"1": {"price": "10.00", "note": ""}})
+
+    result = edit_compare_unknown_base(theirs=theirs, mine=mine)
+
+    assert result.clean
+    assert result.fields == {"name": "Tee", "note": ""}
+
+
+def test_with_an_unknown_base_a_deleted_row_that_differs_is_a_conflict_after_unposted_rows():
+    theirs = _state(rows={"2": {"stock": "0"}})
+    mine = EditState(fields=BASE.fields, rows={"2": BASE.rows["2"] | {DELETE: "on"}})
+
+    result = edit_compare_unknown_base(theirs=theirs, mine=mine)
+
+    assert result.conflicts == [
+        Conflict("row:2:DELETE", "2", DELETE, "kept", "delete"),
+        Conflict("row:2:stock", "2", "stock", "0", "7"),
+    ]
+    assert result.rows == {"1": BASE.rows["1"], "2": BASE.rows["2"] | {DELETE: "on"}}

@@ -276,6 +276,11 @@ def test_the_odd_rows_are_those_off_the_currency_most_rows_or_untouched_rows_use
     assert currency_odd_rows(currencies=currencies, changed=changed) == odd
 
 
+def test_odd_rows_refuse_a_change_list_of_another_length():
+    with pytest.raises(ValueError):
+        currency_odd_rows(currencies=["EUR", "USD", "USD"], changed=[True, False])
+
+
 def test_the_odd_row_carries_the_currency_error_where_it_is(admin_client, variant_factory):
     first = variant_factory(currency="EUR")
     second = variant_factory(product=first.product, currency="EUR")

@@ -69,3 +69,15 @@ def test_price_average_rounds_half_up_to_the_cent():
     assert price_average(price_sum=Decimal("20.01"), variant_count=2) == Decimal("10.01")
     assert price_average(price_sum=Decimal("10"), variant_count=3) == Decimal("3.33")
     assert price_average(price_sum=None, variant_count=0) is None
+
+
+def test_no_price_average_without_a_sum_or_without_variants():
+    assert price_average(price_sum=None, variant_count=2) is None
+    assert price_average(price_sum=Decimal("10"), variant_count=0) is None
+
+
+def test_one_variant_is_enough_for_the_variant_and_label_points():
+    bare = {"description_length": 0, "has_category": False, "published": False}
+
+    assert completeness(**bare, variant_count=1, unlabelled_variant_count=0) == 30
+    assert completeness(**bare, variant_count=1, unlabelled_variant_count=1) == 20
