@@ -61,7 +61,7 @@ test: $(STAMP) lint typecheck
 
 # Issue 14's acceptance at full length (about 8 minutes): every Procfile process on a fresh
 # RabbitMQ vhost and on the embedded broker, 300 status snapshots under a save load, a
-# SIGKILL of each worker. `make test` runs the same test with 30 snapshots. Prints the
+# SIGKILL of each worker. `make test` runs the same test with 15 snapshots. Prints the
 # figures (also in var/test-ops-stack/figures.json).
 test-ops-stack: $(STAMP)
 	RABBITMQ_MANAGEMENT_URL=$(TEST_RABBITMQ_MANAGEMENT_URL) scripts/rabbitmq-management.sh

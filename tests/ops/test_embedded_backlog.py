@@ -9,7 +9,7 @@ moment later. Once the publishers are through, the batch queue must drain empty 
 product's statistics must equal the from-scratch reference (``testkit.reference``): a
 message lost anywhere is a product left behind.
 
-``EMBEDDED_BACKLOG`` sets the backlog (``make test`` runs 5,000; ``make
+``EMBEDDED_BACKLOG`` sets the backlog (``make test`` runs 2,500; ``make
 test-embedded-backlog`` the issue's 50,000).
 """
 
@@ -28,7 +28,7 @@ from testkit.stack import StackProcess, procfile_commands
 
 pytestmark = pytest.mark.slow  # real processes on the embedded default: no service needed
 
-BACKLOG = int(os.environ.get("EMBEDDED_BACKLOG", "5000"))
+BACKLOG = int(os.environ.get("EMBEDDED_BACKLOG", "2500"))
 WORKERS = ("batch-worker", "bulk-worker", "import-worker")
 PUBLISHERS = 2
 #: Seconds the publishers take at least, so that they are killed while they publish.

@@ -41,7 +41,7 @@ from tests.conftest import IN_CI
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 #: Snapshots of the steady phase, one a second (issue 14 asks for 300).
-SNAPSHOTS = int(os.environ.get("OPS_STACK_SNAPSHOTS", "30"))
+SNAPSHOTS = int(os.environ.get("OPS_STACK_SNAPSHOTS", "15"))
 READY_WITHIN = 60.0
 CRITICAL_WITHIN = 30.0
 OK_WITHIN = 30.0

@@ -9,10 +9,12 @@ from tests.config.test_commands_unavailable import _manage
 pytestmark = pytest.mark.slow  # a fresh Python and Django per command: ~1 s each
 
 
-@pytest.fixture
-def demo(tmp_path) -> dict[str, str]:
-    """The environment of a migrated embedded setup with 30 demo products."""
-    env = {"CATALOG_VAR_DIR": str(tmp_path), "DATABASE_URL": "", "CELERY_BROKER_URL": ""}
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> dict[str, str]:
+    """The environment of a migrated embedded setup with 30 demo products, shared by the
+    file's tests (bad input writes nothing; the one edit is undone)."""
+    var = tmp_path_factory.mktemp("bulk-edit-process")
+    env = {"CATALOG_VAR_DIR": str(var), "DATABASE_URL": "", "CELERY_BROKER_URL": ""}
     for args in (["migrate", "-v", "0"], ["seed_catalog", "--products", "30"]):
         assert _manage(*args, **env).returncode == 0
     return env

@@ -39,7 +39,8 @@ from testkit.workers import (
 )
 from tests.conftest import IN_CI, _broker_error
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# In make test-outside (the issue's lane for checks by others' cases), not in make test.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.outside]
 
 #: Seconds after the interval within which a flush counts as on time on a busy machine.
 SLACK = 3.0
