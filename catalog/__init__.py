@@ -4,7 +4,8 @@ Pure logic apart from ``admin``; it imports neither stats nor editors. Other app
 to ``signals`` and extend the admin through ``admin.hooks``.
 
 - ``models``; ``rules`` and ``validators`` (each field's rule, shared by forms, models and
-  the import); ``tree`` (walks of the category tree: cycle-safe, depth-bounded).
+  the import); ``tree`` (walks of the category tree: cycle-safe, depth-bounded);
+  ``job_progress`` (what an import and a bulk edit share as background jobs).
 - ``services`` (writes that are more than one save), ``demo`` (the demo catalog that
   ``seed_catalog`` and the benchmarks write), ``selectors`` (named reads),
   ``history`` (the History pages' bursts), ``textdiff`` (word-by-word diffs of text),

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from catalog.job_progress import BackgroundJob
 from catalog.tree import category_parent_problem
 from catalog.validators import sku_validator, validate_no_control_characters
 
@@ -214,7 +215,7 @@ class EditPresence(models.Model):
         return f"{self.user_id} on {self.model} {self.object_id}"
 
 
-class CatalogImport(models.Model):
+class CatalogImport(BackgroundJob, models.Model):
     """One uploaded import file, from its dry run to its end (Catalog > Imports).
 
     The file itself sits in ``VAR_DIR/imports/`` until the import ends (done, refused,
@@ -281,14 +282,6 @@ class CatalogImport(models.Model):
 
     def __str__(self) -> str:
         return f"Import of {self.file_name}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE
-
-    @property
-    def percent(self) -> int:
-        return 100 * self.done // self.total if self.total else 0
 
 
 # Bulk edits live in their own package; imported here so Django registers them with the app.

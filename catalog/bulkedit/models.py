@@ -9,8 +9,10 @@ value only while it still holds what the job wrote.
 from django.conf import settings
 from django.db import models
 
+from catalog.job_progress import BackgroundJob
 
-class BulkEdit(models.Model):
+
+class BulkEdit(BackgroundJob, models.Model):
     """One bulk edit, from its preview to its end (and its undo). Its number is its pk."""
 
     class Status(models.TextChoices):
@@ -69,14 +71,6 @@ class BulkEdit(models.Model):
 
     def __str__(self) -> str:
         return f"Bulk edit {self.pk}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE
-
-    @property
-    def percent(self) -> int:
-        return 100 * self.done // self.total if self.total else 0
 
 
 class BulkEditChange(models.Model):
