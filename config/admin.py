@@ -138,6 +138,14 @@ class ObjectActionsMixin(_ModelAdmin):
     def get_object_actions(self) -> list[ObjectAction]:
         return []
 
+    def object_or_404(self, request: HttpRequest, object_id: str) -> Any:
+        """The object, as ``get_queryset`` lets this user see it, or a 404: one answer for
+        another's object and for none at all (Django's admin redirects with "doesn't exist")."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.opts.verbose_name} with ID {object_id!r}.")
+        return obj
+
     def render_change_form(
         self,
         request: HttpRequest,
@@ -172,9 +180,7 @@ class ObjectActionsMixin(_ModelAdmin):
                     return HttpResponseNotAllowed(["POST"])
                 if not action.permitted(self, request, None):
                     raise PermissionDenied
-                obj = self.get_object(request, unquote(object_id))
-                if obj is None:
-                    raise Http404(f"No {self.opts.verbose_name} with ID {object_id!r}.")
+                obj = self.object_or_404(request, object_id)
                 if not action.permitted(self, request, obj):
                     raise PermissionDenied
                 return action.view(self, request, obj)

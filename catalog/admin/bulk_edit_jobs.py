@@ -10,10 +10,9 @@ shows what it restored and the values it left because they were changed since.
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
@@ -116,13 +115,6 @@ class BulkEditAdmin(ObjectActionsMixin, ReadOnlyAdmin):
             return queryset
         return queryset.filter(created_by_id=request.user.pk)
 
-    def _job(self, request: HttpRequest, object_id: str) -> BulkEdit:
-        # Another editor's job answers as if it did not exist, not with Django's redirect.
-        job = self.get_object(request, unquote(object_id))
-        if job is None:
-            raise Http404(f"No bulk edit with ID {object_id!r}.")
-        return job
-
     def change_view(
         self,
         request: HttpRequest,
@@ -130,7 +122,7 @@ class BulkEditAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        job = self._job(request, object_id)
+        job = self.object_or_404(request, object_id)
         undone = request.session.get(UNDO_KEY, {}).get(str(job.pk))
         context = {
             **(extra_context or {}),
@@ -145,14 +137,14 @@ class BulkEditAdmin(ObjectActionsMixin, ReadOnlyAdmin):
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        self._job(request, object_id)
+        self.object_or_404(request, object_id)
         return super().history_view(request, object_id, extra_context)
 
     def undo_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """GET asks "Undo bulk edit #N?"; POST undoes it and returns to the job's page."""
         if not may_bulk_edit(request):
             raise PermissionDenied
-        job = self._job(request, object_id)
+        job = self.object_or_404(request, object_id)
         if request.method == "POST":
             user = request.user if request.user.is_authenticated else None
             try:

@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from catalog.imports.heartbeat import cancel_requested, last_sign_of_life, run_is_alive
@@ -154,20 +153,14 @@ class ImportJobsMixin(_Base):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        self._404_unless_managed(request, object_id)
+        self.object_or_404(request, object_id)  # another's import: 404
         return super().change_view(request, object_id, form_url, extra_context)
 
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        self._404_unless_managed(request, object_id)
+        self.object_or_404(request, object_id)  # another's import: 404
         return super().history_view(request, object_id, extra_context)
-
-    def _404_unless_managed(self, request: HttpRequest, object_id: str) -> None:
-        # Django's admin answers a missing object with a redirect and "doesn't exist":
-        # answer 404 instead, the same for another's import as for no import at all.
-        if self.get_object(request, unquote(object_id)) is None:
-            raise Http404(f"No import with ID {object_id!r}.")
 
     @admin.display(description="Background process")
     def worker(self, obj: CatalogImport) -> str:
