@@ -13,7 +13,6 @@ from django.utils.safestring import SafeString
 
 from catalog.admin.bulk_edit import ProductBulkEditMixin
 from catalog.admin.category_tree import CategoryPathChoiceField
-from catalog.admin.changelist import IdsFirstChangeList
 from catalog.admin.concurrency import Inline, OptimisticAdmin
 from catalog.admin.currency import OneCurrencyFormSet
 from catalog.admin.error_summary import ErrorSummaryAdmin
@@ -21,6 +20,7 @@ from catalog.admin.filters import CategorySubtreeFilter
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.admin.imports import ProductImportExportMixin
+from catalog.admin.product_list import ProductListMixin
 from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import ProductTarget
 from catalog.history import SYSTEM_AUTHOR
@@ -60,6 +60,7 @@ class VariantInline(ControlCharacterFields, admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(
+    ProductListMixin,
     ErrorSummaryAdmin,
     ListCheckboxes,
     ControlCharacterFields,
@@ -84,6 +85,7 @@ class ProductAdmin(
     list_display = ["sku", "name", "category", "status", "variant_count", "updated"]
     list_select_related = ["category"]
     list_filter = ["status", ("category", CategorySubtreeFilter)]
+    # Read by ProductListMixin.get_search_results (catalog.search), not field by field.
     search_fields = ["sku", "name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category"]
@@ -111,9 +113,6 @@ class ProductAdmin(
             .get_queryset(request)
             .annotate(_variant_count=Coalesce(Subquery(variants, output_field=IntegerField()), 0))
         )
-
-    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[IdsFirstChangeList]:
-        return IdsFirstChangeList
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any

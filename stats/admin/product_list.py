@@ -28,6 +28,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Count, F, OrderBy, Q, QuerySet
 from django.http import HttpRequest
 
+from catalog.admin.keyset import KeysetNullsLast
 from stats.figures import low_stock_threshold
 from stats.recompute.models import ProductStats
 
@@ -55,7 +56,11 @@ class NullsLast(F):
 #: Stock status sorts by total stock: out (0), then low, then in stock, and the
 #: emptiest first within each.
 STOCK_ORDERING = NullsLast("stats__total_stock")
-COMPLETENESS_ORDERING = NullsLast("stats__completeness")
+#: Completeness pages by key off the ``stats_completeness_product`` index (products
+#: with statistics in completeness order, the newest first among equals; then those
+#: without, newest first), never sorting the whole catalog: 6.96 s at 1,000,000
+#: products sorted the LEFT JOIN of every product (issue #27).
+COMPLETENESS_ORDERING = KeysetNullsLast("stats__completeness", tiebreak="stats__product_id")
 
 
 class _StatisticsFilter(admin.SimpleListFilter):

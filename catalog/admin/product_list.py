@@ -1,0 +1,55 @@
+"""The product list at a million products: its search, its count and its deep pages.
+
+``ProductAdmin`` takes these from ``ProductListMixin`` (one place to read what the list
+does beyond Django's): the search reads a term as a SKU prefix or name words, each from
+an index (``catalog.search``); the count is exact up to a threshold and estimated beyond
+(``catalog.admin.counting``); the default order pages by key (``catalog.admin.keyset``),
+as does a column whose ordering says so (stats' completeness). The figures at 200,000
+products are in ``bench/README.md`` (``bench/scale.py``).
+"""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from catalog.admin.changelist import IdsFirstChangeList
+from catalog.admin.counting import EXACT, EXACT_VALUE, CappedCountPaginator, exact_count_threshold
+from catalog.admin.keyset import Segment
+from catalog.search import product_search
+
+
+class ProductChangeList(IdsFirstChangeList):
+    # Meta.ordering ("-updated_at", "-id"), off the product_updated index.
+    keyset_default = (Segment(Q(), (("updated_at", True), ("id", True))),)
+
+
+class ProductListMixin:
+    """Search, count and paging of the product list (a ``ModelAdmin`` mixin)."""
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        # The union of the two readings is a condition on the product itself: no
+        # duplicates to remove.
+        return product_search(queryset, search_term), False
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> CappedCountPaginator:
+        exact = request.GET.get(EXACT) == EXACT_VALUE
+        return CappedCountPaginator(
+            queryset,
+            per_page,
+            cap=None if exact else exact_count_threshold(),
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+        )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ProductChangeList]:
+        return ProductChangeList

@@ -1,0 +1,149 @@
+"""How the product list reads a search term, and the query that answers it from an index.
+
+Editors type either the start of a SKU ("DEMO-19", "lamp-") or words of a name ("oak
+lamp"). A term is read both ways and the list shows the **union**:
+
+- the whole term as the **start of a SKU** (``sku LIKE 'term%'``, case-insensitive),
+  read from the SKU's unique index. Only a term that can be part of a SKU (letters,
+  digits, ``-`` ``_`` ``.``) is tried as one;
+- every **word** of the term as the **start of a word of the name** ("lam" finds "Lamp",
+  "oak lamp" finds names with both), read from the FULLTEXT index on the name on
+  MariaDB/MySQL (boolean mode, ``+word*``); on SQLite (development) by a ``LIKE`` at
+  the name's start or after a space (the same answers on the demo's names).
+
+What changed for editors (docs/editors.md): a piece from the middle of a SKU ("19999"
+of "DEMO-199990") or from inside a word ("eapot" of "Teapot") no longer matches; the
+start of either still does. A ``LIKE '%term%'`` read every row (2.9 s at 1,000,000
+products); these read only the matching index entries.
+
+**Short words and stopwords.** MariaDB's full-text index leaves out words shorter than
+``innodb_ft_min_token_size`` (3 by default) and InnoDB's stopwords ("the", "for",
+"with"...), so no index entry says that "Lamp XL" contains "XL". A term word that is
+that short or a stopword is therefore not sent to the index: it is required with
+``name LIKE '%word%'`` on the rows the other words found. A term made only of such
+words ("XL") falls back to that ``LIKE`` alone: found as before, but by reading the
+list's rows in order until a page is full (slow for rare short words on a large
+catalog; ``bench/README.md``).
+
+**Why probes first.** MariaDB cannot combine a full-text index with another index
+under ``OR``: ``sku LIKE 'x%' OR MATCH(name) ...`` reads the whole table. The SKU part
+is first asked for one row (``LIMIT 1`` off the unique index); a term that starts no
+SKU is searched in names alone. Otherwise the names are asked too, and only when both
+have matches is the union spelled as two materialised ``IN`` subqueries, each read
+from its own index (the page then walks the list's order, checking each row in them).
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Expression, F, FloatField, Func, Q, QuerySet, Value
+from django.db.models.lookups import GreaterThan
+
+#: InnoDB's default full-text stopword list (information_schema.INNODB_FT_DEFAULT_STOPWORD).
+INNODB_STOPWORDS = frozenset(
+    {"a", "about", "an", "are", "as", "at", "be", "by", "com", "de", "en", "for", "from"}
+    | {"how", "i", "in", "is", "it", "la", "of", "on", "or", "that", "the", "this", "to"}
+    | {"was", "what", "when", "where", "who", "will", "with", "und", "www"}
+)
+#: ``innodb_ft_min_token_size``'s default: shorter words are not in the index.
+MIN_INDEXED_WORD = 3
+#: What a SKU may be made of (``catalog.validators.sku_validator``, case aside).
+_SKU_PREFIX = re.compile(r"^[A-Za-z0-9._-]+$")
+#: A word as the full-text parser splits names: anything else separates words (and
+#: boolean-mode operators such as + - * " never reach the query).
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    """A search term read both ways (see the module docstring)."""
+
+    #: The whole term as the start of a SKU, or None when it cannot be one.
+    sku_prefix: str | None
+    #: Words the full-text index can answer (each as a word prefix).
+    indexed_words: tuple[str, ...]
+    #: Words it cannot (too short, stopwords): each a substring of the name.
+    unindexed_words: tuple[str, ...]
+
+    @property
+    def has_words(self) -> bool:
+        return bool(self.indexed_words or self.unindexed_words)
+
+
+def search_term_read(term: str) -> SearchTerm:
+    """Split what an editor typed into a SKU prefix and name words."""
+    term = term.strip()
+    words = [w.lower() for w in _WORD.findall(term)]
+    indexed = tuple(w for w in words if len(w) >= MIN_INDEXED_WORD and w not in INNODB_STOPWORDS)
+    unindexed = tuple(w for w in words if w not in indexed)
+    return SearchTerm(
+        sku_prefix=term if _SKU_PREFIX.match(term) else None,
+        indexed_words=tuple(dict.fromkeys(indexed)),
+        unindexed_words=tuple(dict.fromkeys(unindexed)),
+    )
+
+
+class NameWordsRelevance(Func):
+    """``MATCH(name) AGAINST('+w1* +w2*' IN BOOLEAN MODE)``: every word as a word prefix.
+
+    Its value is a relevance (0 where a word is missing), so the condition is ``> 0``,
+    which MariaDB still reads from the full-text index (Django would compare a boolean
+    expression ``= True``, i.e. ``= 1``, which no relevance equals).
+    """
+
+    output_field = FloatField()
+
+    def __init__(self, words: tuple[str, ...]) -> None:
+        query = " ".join(f"+{word}*" for word in words)
+        super().__init__(F("name"), Value(query))
+
+    def as_sql(self, compiler, connection, **extra_context):  # type: ignore[no-untyped-def,override]
+        column, column_params = compiler.compile(self.source_expressions[0])
+        query, query_params = compiler.compile(self.source_expressions[1])
+        return (
+            f"MATCH ({column}) AGAINST ({query} IN BOOLEAN MODE)",
+            (*column_params, *query_params),
+        )
+
+
+def _full_text() -> bool:
+    # The FULLTEXT index exists on MariaDB/MySQL only (catalog migration 0013).
+    return connection.vendor == "mysql"
+
+
+def _words_condition(term: SearchTerm) -> Q | Expression | None:
+    if not term.has_words:
+        return None
+    substrings = Q(*(Q(name__icontains=w) for w in term.unindexed_words))
+    if not _full_text():
+        # The start of a word, as the full-text index reads it (names split at spaces).
+        starts = (Q(name__istartswith=w) | Q(name__icontains=f" {w}") for w in term.indexed_words)
+        return Q(*starts) & substrings
+    if not term.indexed_words:
+        return substrings
+    match: Q | Expression = GreaterThan(NameWordsRelevance(term.indexed_words), 0)
+    return Q(match) & substrings if term.unindexed_words else match
+
+
+def product_search(queryset: QuerySet, term: str) -> QuerySet:
+    """The products of ``queryset`` that ``term`` finds: SKU prefix or name words (union)."""
+    if not term.strip():
+        return queryset
+    read = search_term_read(term)
+    sku = Q(sku__istartswith=read.sku_prefix) if read.sku_prefix else None
+    words = _words_condition(read)
+    if sku is None and words is None:
+        return queryset.none()  # punctuation alone: neither a SKU start nor a word
+    if sku is None or words is None:
+        return queryset.filter(sku if words is None else words)
+    # Both ways could match: ask each for one row from its index first (the SKU first:
+    # a word that starts no SKU, the usual case, needs no second probe).
+    base = queryset.model._default_manager.order_by()
+    if not base.filter(sku).exists():
+        return queryset.filter(words)
+    if not base.filter(words).exists():
+        return queryset.filter(sku)
+    return queryset.filter(
+        Q(pk__in=base.filter(sku).values("pk")) | Q(pk__in=base.filter(words).values("pk"))
+    )
