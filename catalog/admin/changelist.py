@@ -26,7 +26,6 @@ from django.http import HttpRequest
 
 from catalog.admin.counting import (
     EXACT,
-    CappedCountPaginator,
     estimated_count,
     exact_count_threshold,
     rounded,
@@ -85,8 +84,7 @@ class IdsFirstChangeList(ChangeList):
         if (self.after or self.before) and order is None:
             raise IncorrectLookupParameters("a key without an order that pages by key")
         super().get_results(request)
-        paginator: CappedCountPaginator = self.paginator
-        if paginator.capped:
+        if not self.count_is_exact:
             self.count_estimate = estimated_count(self.queryset)
         if order is None:
             # Django left the page as a lazy slice of the sorted, filtered queryset.
@@ -125,7 +123,8 @@ class IdsFirstChangeList(ChangeList):
 
     @property
     def count_is_exact(self) -> bool:
-        return not self.paginator.capped
+        # A model admin's own paginator (not a ``CappedCountPaginator``) counts exactly.
+        return not getattr(self.paginator, "capped", False)
 
     @property
     def count_words(self) -> str:

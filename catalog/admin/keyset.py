@@ -61,24 +61,33 @@ class Segment:
 KeysetOrder = tuple[Segment, ...]
 
 
-class KeysetNullsLast(F):
-    """A column's ordering that pages by key: rows with the value, then those without.
+class NullsLast(F):
+    """A column's sort order that puts rows without the value last, ascending or not.
 
-    ``ordering=KeysetNullsLast("stats__completeness", tiebreak="stats__product_id")``
-    on an ``@admin.display``. Either direction puts the rows without the value last (as
-    ``stats.admin.product_list.NullsLast``), and the product list reads the rows with
-    it off an index on (value, tiebreak descending), which the owning app declares.
+    Django's admin reverses an ``OrderBy`` for the descending order, nulls and all, so
+    ``F(...).asc(nulls_last=True)`` would put the rows without the value first when
+    sorted the other way; this builds each direction itself.
     """
-
-    def __init__(self, name: str, *, tiebreak: str) -> None:
-        super().__init__(name)
-        self.tiebreak = tiebreak
 
     def asc(self, **kwargs: Any) -> OrderBy:
         return OrderBy(F(self.name), nulls_last=True)
 
     def desc(self, **kwargs: Any) -> OrderBy:
         return OrderBy(F(self.name), descending=True, nulls_last=True)
+
+
+class KeysetNullsLast(NullsLast):
+    """A ``NullsLast`` ordering that pages by key: rows with the value, then those without.
+
+    ``ordering=KeysetNullsLast("stats__completeness", tiebreak="stats__product_id")``
+    on an ``@admin.display``. The product list reads the rows with the value off an
+    index on (value, tiebreak descending), which the owning app declares; the rows
+    without come after, newest first, in either direction.
+    """
+
+    def __init__(self, name: str, *, tiebreak: str) -> None:
+        super().__init__(name)
+        self.tiebreak = tiebreak
 
     def segments(self, descending: bool) -> KeysetOrder:
         with_value = Segment(

@@ -1,4 +1,4 @@
-"""The index the product list sorted by completeness reads its pages from (issue #27)."""
+"""The indexes the product list sorted by completeness or stock reads its pages from (#27)."""
 
 from django.db import migrations, models
 
@@ -14,5 +14,9 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["completeness", "-product"], name="stats_completeness_product"
             ),
+        ),
+        migrations.AddIndex(
+            model_name="productstats",
+            index=models.Index(fields=["total_stock", "-product"], name="stats_stock_product"),
         ),
     ]
