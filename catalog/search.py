@@ -16,14 +16,24 @@ of "DEMO-199990") or from inside a word ("eapot" of "Teapot") no longer matches;
 start of either still does. A ``LIKE '%term%'`` read every row (2.9 s at 1,000,000
 products); these read only the matching index entries.
 
+**Common words are read in the list's order instead.** The full-text index returns
+every match before the list can sort them: a word in one name in ten ("Speaker") cost
+0.11 s for the page at 200,000 products, growing with the catalog. Such a word fills a
+page within the first few hundred rows of the list, so for the page it is checked row
+by row (``name LIKE 'word%' OR LIKE '% word%' OR LIKE '%-word%'``) while the list is
+read off its own index (about 1 ms whatever the catalog's size); the count still reads
+the full-text index, up to its threshold (``Found.counted``). A word is common when
+one in 40 of the newest 2,000 names has it (``words_are_common``: one read of 2,000
+names).
+
 **Short words and stopwords.** MariaDB's full-text index leaves out words shorter than
 ``innodb_ft_min_token_size`` (3 by default) and InnoDB's stopwords ("the", "for",
 "with"...), so no index entry says that "Lamp XL" contains "XL". A term word that is
 that short or a stopword is therefore not sent to the index: it is required with
 ``name LIKE '%word%'`` on the rows the other words found. A term made only of such
-words ("XL") falls back to that ``LIKE`` alone: found as before, but by reading the
-list's rows in order until a page is full (slow for rare short words on a large
-catalog; ``bench/README.md``).
+words ("XL") is read like a common word, in the list's order: found as before, but
+a rare short word reads the whole list (no index can answer it; a few seconds at
+1,000,000 products, the one search the EXPLAIN tests leave out).
 
 **Why probes first.** MariaDB cannot combine a full-text index with another index
 under ``OR``: ``sku LIKE 'x%' OR MATCH(name) ...`` reads the whole table. The SKU part
@@ -50,6 +60,10 @@ INNODB_STOPWORDS = frozenset(
 MIN_INDEXED_WORD = 3
 #: What a SKU may be made of (``catalog.validators.sku_validator``, case aside).
 _SKU_PREFIX = re.compile(r"^[A-Za-z0-9._-]+$")
+#: The newest names that tell a common word from a rare one, and the share of them that
+#: must match for it to be common (one in 40: a page of 50 within 2,000 rows of the list).
+SAMPLE = 2_000
+COMMON_ONE_IN = 40
 #: A word as the full-text parser splits names: anything else separates words (and
 #: boolean-mode operators such as + - * " never reach the query).
 _WORD = re.compile(r"\w+")
@@ -112,38 +126,85 @@ def _full_text() -> bool:
     return connection.vendor == "mysql"
 
 
+def _word_starts(words: tuple[str, ...]) -> Q:
+    """Each word at the start of the name or after a space or hyphen (``LIKE``, no index)."""
+    return Q(
+        *(
+            Q(name__istartswith=w) | Q(name__icontains=f" {w}") | Q(name__icontains=f"-{w}")
+            for w in words
+        )
+    )
+
+
+def words_are_common(queryset: QuerySet, term: SearchTerm) -> bool:
+    """Whether the term's words are in one of every ``COMMON_ONE_IN`` of the newest
+    ``SAMPLE`` names: enough that walking the list in order fills a page at once."""
+    products = queryset.model._default_manager
+    # Ids first, off the update-time index alone; then their names by primary key.
+    newest = list(products.order_by("-updated_at", "-id").values_list("pk", flat=True)[:SAMPLE])
+    names = list(products.filter(pk__in=newest).values_list("name", flat=True))
+    patterns = [
+        re.compile(rf"(?:^|[\s-]){re.escape(w)}", re.IGNORECASE) for w in term.indexed_words
+    ]
+    patterns += [re.compile(re.escape(w), re.IGNORECASE) for w in term.unindexed_words]
+    hits = sum(all(p.search(name) for p in patterns) for name in names)
+    return bool(names) and hits * COMMON_ONE_IN >= len(names)
+
+
 def _words_condition(term: SearchTerm) -> Q | Expression | None:
+    """The words as the full-text index answers them (on SQLite: ``_word_starts``)."""
     if not term.has_words:
         return None
     substrings = Q(*(Q(name__icontains=w) for w in term.unindexed_words))
     if not _full_text():
-        # The start of a word, as the full-text index reads it (names split at spaces).
-        starts = (Q(name__istartswith=w) | Q(name__icontains=f" {w}") for w in term.indexed_words)
-        return Q(*starts) & substrings
+        return _word_starts(term.indexed_words) & substrings
     if not term.indexed_words:
         return substrings
     match: Q | Expression = GreaterThan(NameWordsRelevance(term.indexed_words), 0)
     return Q(match) & substrings if term.unindexed_words else match
 
 
-def product_search(queryset: QuerySet, term: str) -> QuerySet:
+@dataclass(frozen=True)
+class Found:
+    """What a search found: ``rows`` for the page, ``counted`` as the count reads them."""
+
+    rows: QuerySet
+    counted: QuerySet
+
+
+def product_search(queryset: QuerySet, term: str) -> Found:
     """The products of ``queryset`` that ``term`` finds: SKU prefix or name words (union)."""
     if not term.strip():
-        return queryset
+        return Found(queryset, queryset)
     read = search_term_read(term)
     sku = Q(sku__istartswith=read.sku_prefix) if read.sku_prefix else None
     words = _words_condition(read)
     if sku is None and words is None:
-        return queryset.none()  # punctuation alone: neither a SKU start nor a word
-    if sku is None or words is None:
-        return queryset.filter(sku if words is None else words)
+        none = queryset.none()  # punctuation alone: neither a SKU start nor a word
+        return Found(none, none)
+    if words is None:
+        return Found(queryset.filter(sku), queryset.filter(sku))
+    base = queryset.model._default_manager.order_by()
+    if _full_text() and read.indexed_words and words_are_common(queryset, read):
+        # The page: row by row in the list's order (the SKU one more test on each row);
+        # the count: from the indexes, up to its threshold.
+        walk = _word_starts(read.indexed_words) & Q(
+            *(Q(name__icontains=w) for w in read.unindexed_words)
+        )
+        rows = queryset.filter(sku | walk if sku is not None else walk)
+        if sku is None:
+            return Found(rows, queryset.filter(words))
+        union = Q(pk__in=base.filter(sku).values("pk")) | Q(pk__in=base.filter(words).values("pk"))
+        return Found(rows, queryset.filter(union))
+    if sku is None:
+        return Found(queryset.filter(words), queryset.filter(words))
     # Both ways could match: ask each for one row from its index first (the SKU first:
     # a word that starts no SKU, the usual case, needs no second probe).
-    base = queryset.model._default_manager.order_by()
     if not base.filter(sku).exists():
-        return queryset.filter(words)
-    if not base.filter(words).exists():
-        return queryset.filter(sku)
-    return queryset.filter(
-        Q(pk__in=base.filter(sku).values("pk")) | Q(pk__in=base.filter(words).values("pk"))
-    )
+        found = queryset.filter(words)
+    elif not base.filter(words).exists():
+        found = queryset.filter(sku)
+    else:
+        union = Q(pk__in=base.filter(sku).values("pk")) | Q(pk__in=base.filter(words).values("pk"))
+        found = queryset.filter(union)
+    return Found(found, found)

@@ -32,17 +32,28 @@ def exact_count_threshold() -> int:
 class CappedCountPaginator(Paginator):
     """Counts at most ``cap`` + 1 rows; numbered pages stop at ``cap`` rows when capped."""
 
-    def __init__(self, object_list: Any, per_page: int, *, cap: int | None, **kwargs: Any):
+    def __init__(
+        self,
+        object_list: Any,
+        per_page: int,
+        *,
+        cap: int | None,
+        counted: QuerySet | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
+        #: The same rows as the count reads them from an index, where the page reads
+        #: them another way (a common search word: ``catalog.search.Found``).
+        self.counted = counted
 
     @cached_property
     def count(self) -> int:
+        queryset: QuerySet = self.object_list if self.counted is None else self.counted  # type: ignore[assignment]
         if self.cap is None:
-            return super().count
+            return queryset.count()
         # The ids alone: the list's annotations (the variant count's subquery) would
         # otherwise be evaluated for every row counted.
-        queryset: QuerySet = self.object_list  # type: ignore[assignment]  # always a queryset here
         return queryset.order_by().values("pk")[: self.cap + 1].count()
 
     @property

@@ -32,7 +32,11 @@ class ProductListMixin:
     ) -> tuple[QuerySet, bool]:
         # The union of the two readings is a condition on the product itself: no
         # duplicates to remove.
-        return product_search(queryset, search_term), False
+        found = product_search(queryset, search_term)
+        # Read by get_paginator (called later in the same request): the rows found,
+        # as the count reads them from an index (catalog.search.Found).
+        request._search_counted = found.counted  # type: ignore[attr-defined]
+        return found.rows, False
 
     def get_paginator(
         self,
@@ -47,6 +51,7 @@ class ProductListMixin:
             queryset,
             per_page,
             cap=None if exact else exact_count_threshold(),
+            counted=getattr(request, "_search_counted", None),
             orphans=orphans,
             allow_empty_first_page=allow_empty_first_page,
         )

@@ -8,13 +8,21 @@ row in when its transaction commits, as every admin save does. They run on SQLit
 import pytest
 
 from catalog.models import Product
-from catalog.search import product_search, search_term_read
+from catalog.search import (
+    COMMON_ONE_IN,
+    product_search,
+    search_term_read,
+    words_are_common,
+)
 
 committed = pytest.mark.django_db(transaction=True)
 
 
 def _found(term: str) -> list[str]:
-    return sorted(product_search(Product.objects.all(), term).values_list("sku", flat=True))
+    found = product_search(Product.objects.all(), term)
+    skus = sorted(found.rows.values_list("sku", flat=True))
+    assert found.counted.count() == len(skus)  # the count reads the same products
+    return skus
 
 
 @pytest.fixture
@@ -96,3 +104,30 @@ def test_a_piece_inside_a_sku_or_a_word_no_longer_matches():
 def test_a_blank_term_or_punctuation_alone_leaves_the_list_whole():
     assert len(_found("   ")) == 4
     assert _found('"+-') == []  # neither a SKU start nor any word: nothing matches
+
+
+@pytest.mark.django_db
+def test_a_word_in_many_of_the_newest_names_is_common(product_factory):
+    for n in range(COMMON_ONE_IN):
+        product_factory(name=f"Brass hook {n}")
+    product_factory(name="Velvet cushion")  # one name in 41: not quite common
+    product_factory(name="Linen cushion")
+    products = Product.objects.all()
+    assert words_are_common(products, search_term_read("brass"))
+    assert words_are_common(products, search_term_read("hoo"))
+    assert not words_are_common(products, search_term_read("velvet"))
+    assert not words_are_common(products, search_term_read("rass"))  # not a word's start
+
+
+@committed
+def test_a_common_word_is_read_row_by_row_for_the_page_and_counted_from_the_index(
+    product_factory,
+):
+    for n in range(COMMON_ONE_IN):
+        product_factory(sku=f"H-{n}", name=f"Brass hook {n}")
+    product_factory(sku="V-1", name="Velvet Oak-brass cushion")
+    common = product_search(Product.objects.all(), "brass")
+    assert "LIKE" in str(common.rows.query)
+    assert common.rows.count() == common.counted.count() == COMMON_ONE_IN + 1
+    rare = product_search(Product.objects.all(), "velvet brass")
+    assert [p.sku for p in rare.rows] == ["V-1"]
