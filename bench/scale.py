@@ -146,6 +146,7 @@ def main() -> None:
         ("SKU prefix DEMO-1999", "?q=DEMO-1999", None),
         ("name word Speaker", "?q=Speaker", None),
         ("name words Vintage Speaker", "?q=Vintage+Speaker", None),
+        ("name word, rare (a product number)", "?q=123457", None),
         ("sorted by completeness", f"?o={completeness}", None),
         ("sorted by completeness, descending", f"?o=-{completeness}", None),
         (
