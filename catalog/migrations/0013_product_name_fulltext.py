@@ -1,7 +1,7 @@
 """A FULLTEXT index on the product's name, for the product list's word search (catalog.search).
 
-MariaDB/MySQL only: SQLite (development) has no such index and searches names with
-``icontains``. Built in about 4 s at 200,000 products on the project's machine.
+MariaDB/MySQL only: SQLite (development) has no such index and finds the start of a
+name's words with ``LIKE``. Built in about 4 s at 200,000 products on the project's machine.
 """
 
 from typing import Any
