@@ -22,9 +22,10 @@ every match before the list can sort them: a word in one name in ten ("Speaker")
 page within the first few hundred rows of the list, so for the page it is checked row
 by row (``name LIKE 'word%' OR LIKE '% word%' OR LIKE '%-word%'``) while the list is
 read off its own index (about 1 ms whatever the catalog's size); the count still reads
-the full-text index, up to its threshold (``Found.counted``). A word is common when
-one in 40 of the newest 2,000 names has it (``words_are_common``: one read of 2,000
-names).
+the full-text index, up to its threshold (``Found.counted``), unless the list has no
+other filter and the sample's share of the catalog is surely beyond the threshold:
+then the list says "about N" from that share without counting. A word is common when
+one in 40 of the newest 2,000 names has it (``words_share``: one read of 2,000 names).
 
 **Short words and stopwords.** MariaDB's full-text index leaves out words shorter than
 ``innodb_ft_min_token_size`` (3 by default) and InnoDB's stopwords ("the", "for",
@@ -136,9 +137,8 @@ def _word_starts(words: tuple[str, ...]) -> Q:
     )
 
 
-def words_are_common(queryset: QuerySet, term: SearchTerm) -> bool:
-    """Whether the term's words are in one of every ``COMMON_ONE_IN`` of the newest
-    ``SAMPLE`` names: enough that walking the list in order fills a page at once."""
+def words_share(queryset: QuerySet, term: SearchTerm) -> float:
+    """The share of the newest ``SAMPLE`` names that have the term's words (0 to 1)."""
     products = queryset.model._default_manager
     # Ids first, off the update-time index alone; then their names by primary key.
     newest = list(products.order_by("-updated_at", "-id").values_list("pk", flat=True)[:SAMPLE])
@@ -148,7 +148,13 @@ def words_are_common(queryset: QuerySet, term: SearchTerm) -> bool:
     ]
     patterns += [re.compile(re.escape(w), re.IGNORECASE) for w in term.unindexed_words]
     hits = sum(all(p.search(name) for p in patterns) for name in names)
-    return bool(names) and hits * COMMON_ONE_IN >= len(names)
+    return hits / len(names) if names else 0.0
+
+
+def words_are_common(queryset: QuerySet, term: SearchTerm) -> bool:
+    """Whether the term's words are in one of every ``COMMON_ONE_IN`` of the newest
+    ``SAMPLE`` names: enough that walking the list in order fills a page at once."""
+    return words_share(queryset, term) * COMMON_ONE_IN >= 1
 
 
 def _words_condition(term: SearchTerm) -> Q | Expression | None:
@@ -166,10 +172,16 @@ def _words_condition(term: SearchTerm) -> Q | Expression | None:
 
 @dataclass(frozen=True)
 class Found:
-    """What a search found: ``rows`` for the page, ``counted`` as the count reads them."""
+    """What a search found: ``rows`` for the page, ``counted`` as the count reads them.
+
+    ``share``: for common words in an otherwise unfiltered list, the share of the
+    sampled names that have them, from which the list may estimate its count without
+    counting (``catalog.admin.product_list``).
+    """
 
     rows: QuerySet
     counted: QuerySet
+    share: float | None = None
 
 
 def product_search(queryset: QuerySet, term: str) -> Found:
@@ -185,17 +197,20 @@ def product_search(queryset: QuerySet, term: str) -> Found:
     if words is None:
         return Found(queryset.filter(sku), queryset.filter(sku))
     base = queryset.model._default_manager.order_by()
-    if _full_text() and read.indexed_words and words_are_common(queryset, read):
+    share = words_share(queryset, read) if _full_text() and read.indexed_words else 0.0
+    if share * COMMON_ONE_IN >= 1:
         # The page: row by row in the list's order (the SKU one more test on each row);
         # the count: from the indexes, up to its threshold.
         walk = _word_starts(read.indexed_words) & Q(
             *(Q(name__icontains=w) for w in read.unindexed_words)
         )
         rows = queryset.filter(sku | walk if sku is not None else walk)
+        # The sample is of the whole catalog: it speaks for an unfiltered list only.
+        unfiltered = None if queryset.query.has_filters() else share
         if sku is None:
-            return Found(rows, queryset.filter(words))
+            return Found(rows, queryset.filter(words), unfiltered)
         union = Q(pk__in=base.filter(sku).values("pk")) | Q(pk__in=base.filter(words).values("pk"))
-        return Found(rows, queryset.filter(union))
+        return Found(rows, queryset.filter(union), unfiltered)
     if sku is None:
         return Found(queryset.filter(words), queryset.filter(words))
     # Both ways could match: ask each for one row from its index first (the SKU first:

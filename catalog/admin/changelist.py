@@ -85,7 +85,8 @@ class IdsFirstChangeList(ChangeList):
             raise IncorrectLookupParameters("a key without an order that pages by key")
         super().get_results(request)
         if not self.count_is_exact:
-            self.count_estimate = estimated_count(self.queryset)
+            known = getattr(self.paginator, "known_estimate", None)
+            self.count_estimate = known or estimated_count(self.queryset)
         if order is None:
             # Django left the page as a lazy slice of the sorted, filtered queryset.
             page: Any = self.result_list

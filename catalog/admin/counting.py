@@ -39,10 +39,14 @@ class CappedCountPaginator(Paginator):
         *,
         cap: int | None,
         counted: QuerySet | None = None,
+        known_estimate: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.cap = cap
+        #: An estimate made without counting (a common word's share of the catalog):
+        #: when it is at least twice the threshold, nothing is counted.
+        self.known_estimate = known_estimate
         #: The same rows as the count reads them from an index, where the page reads
         #: them another way (a common search word: ``catalog.search.Found``).
         self.counted = counted
@@ -52,6 +56,8 @@ class CappedCountPaginator(Paginator):
         queryset: QuerySet = self.object_list if self.counted is None else self.counted  # type: ignore[assignment]
         if self.cap is None:
             return queryset.count()
+        if self.known_estimate is not None and self.known_estimate >= 2 * self.cap:
+            return self.cap + 1
         # The ids alone: the list's annotations (the variant count's subquery) would
         # otherwise be evaluated for every row counted.
         return queryset.order_by().values("pk")[: self.cap + 1].count()

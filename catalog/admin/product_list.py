@@ -14,9 +14,15 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from catalog.admin.changelist import IdsFirstChangeList
-from catalog.admin.counting import EXACT, EXACT_VALUE, CappedCountPaginator, exact_count_threshold
+from catalog.admin.counting import (
+    EXACT,
+    EXACT_VALUE,
+    CappedCountPaginator,
+    estimated_count,
+    exact_count_threshold,
+)
 from catalog.admin.keyset import Segment
-from catalog.search import product_search
+from catalog.search import Found, product_search
 
 
 class ProductChangeList(IdsFirstChangeList):
@@ -35,7 +41,7 @@ class ProductListMixin:
         found = product_search(queryset, search_term)
         # Read by get_paginator (called later in the same request): the rows found,
         # as the count reads them from an index (catalog.search.Found).
-        request._search_counted = found.counted  # type: ignore[attr-defined]
+        request._search_found = found  # type: ignore[attr-defined]
         return found.rows, False
 
     def get_paginator(
@@ -47,11 +53,19 @@ class ProductListMixin:
         allow_empty_first_page: bool = True,
     ) -> CappedCountPaginator:
         exact = request.GET.get(EXACT) == EXACT_VALUE
+        found: Found | None = getattr(request, "_search_found", None)
+        known = None
+        if found is not None and found.share and not exact:
+            # Common words over the whole catalog: their share of it, when that is
+            # surely beyond the threshold, instead of counting.
+            catalog = estimated_count(self.model._default_manager.all())  # type: ignore[attr-defined]
+            known = round(found.share * catalog) if catalog else None
         return CappedCountPaginator(
             queryset,
             per_page,
             cap=None if exact else exact_count_threshold(),
-            counted=getattr(request, "_search_counted", None),
+            counted=found.counted if found is not None else None,
+            known_estimate=known,
             orphans=orphans,
             allow_empty_first_page=allow_empty_first_page,
         )

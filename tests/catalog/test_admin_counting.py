@@ -92,3 +92,22 @@ def test_mariadb_estimates_the_rows_from_its_statistics(product_factory):
         cursor.execute("ANALYZE TABLE catalog_product")
     estimate = estimated_count(Product.objects.all())
     assert estimate is not None and 20 <= estimate <= 80
+
+
+@pytest.mark.mariadb
+@pytest.mark.django_db(transaction=True)  # ANALYZE TABLE commits
+def test_a_common_word_over_the_whole_catalog_is_estimated_without_counting(
+    admin_client, product_factory
+):
+    for n in range(60):
+        product_factory(sku=f"B-{n}", name=f"Brass hook {n}", status="draft")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE TABLE catalog_product")
+    with CaptureQueriesContext(connection) as queries:
+        cl, _ = _cl(admin_client, {"q": "brass"})
+    assert cl.count_words.startswith("about ")
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    # Another filter: the sample of the whole catalog says nothing of it; counted.
+    with CaptureQueriesContext(connection) as queries:
+        cl, _ = _cl(admin_client, {"q": "brass", "status__exact": "draft"})
+    assert [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
