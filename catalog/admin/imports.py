@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
@@ -26,6 +32,7 @@ from catalog.imports.export_slots import ExportBusy
 from catalog.imports.exports import catalog_export_download
 from catalog.imports.files import FORMATS, ImportFileError
 from catalog.imports.jobs import ImportQuotaError, catalog_import_upload
+from catalog.imports.problems import error_report_csv
 from catalog.imports.progress import progress_words
 from catalog.imports.services import ImportReport
 from catalog.imports.uploads import upload_refusal
@@ -185,3 +192,21 @@ class CatalogImportAdmin(ImportJobsMixin, ObjectActionsMixin, ReadOnlyAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ImportChangeList]:
         return ImportChangeList
+
+    def get_urls(self) -> list[URLPattern]:
+        report = path(
+            "<path:object_id>/report/",
+            self.admin_site.admin_view(self.report_view),
+            name="catalog_catalogimport_report",
+        )
+        return [report, *super().get_urls()]
+
+    def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The import's problems as a CSV file (another's import: 404; none found: 404)."""
+        job = self.object_or_404(request, object_id)
+        report = ImportReport.from_dict(job.report) if job.report else None
+        if report is None or report.ok:
+            raise Http404(f"Import {job.pk} found no problem.")
+        response = HttpResponse(error_report_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        return response

@@ -123,6 +123,7 @@ def working_pages(editor, settings) -> list[str]:
         "/admin/catalog/bulkedit/",
         f"/admin/catalog/bulkedit/{bulk_edit}/change/",
         f"/admin/catalog/bulkedit/{bulk_edit}/undo/",
+        "/admin/editors/job/",  # the job centre: the bulk edit, the run
     ]
 
 
