@@ -24,6 +24,11 @@ def people(editor_factory):
     return alice, bob, lead
 
 
+def _listed(client, kind: str):
+    (row,) = [r["row"] for r in client.get(JOBS).context["rows"] if r["row"].kind == kind]
+    return row
+
+
 def _jobs_of(user, tmp_path) -> dict[str, object]:
     return {
         "import": _refused_import(user, tmp_path / f"{user.username}.csv"),
@@ -83,7 +88,7 @@ def test_stop_posts_the_kinds_own_action_and_comes_back_here(people, tmp_path):
     alice, _, _ = people
     job = _jobs_of(alice, tmp_path)["edit"]
     client = _client(alice)
-    (row,) = [r["row"] for r in client.get(JOBS).context["rows"] if r["row"].kind == "Bulk edit"]
+    row = _listed(client, "Bulk edit")
 
     response = client.post(row.stop_url, {"next": JOBS}, follow=True)
 
@@ -109,7 +114,7 @@ def test_stop_never_sends_anyone_to_another_site(people, tmp_path):
 def test_the_error_report_downloads_as_csv_and_anothers_answers_404(people, tmp_path):
     alice, bob, _ = people
     job = _jobs_of(alice, tmp_path)["import"]
-    (row,) = [r["row"] for r in _client(alice).get(JOBS).context["rows"] if r["row"].kind == "Import"]
+    row = _listed(_client(alice), "Import")
 
     response = _client(alice).get(row.report_url)
 
