@@ -9,22 +9,22 @@ from catalog.job_sources import bulk_edit_jobs, bulk_edit_status, import_jobs, i
 from catalog.models import BulkEdit, CatalogImport
 from config.jobs import JobQuery, JobStatus
 
-I = CatalogImport.Status
+Imp = CatalogImport.Status
 E = BulkEdit.Status
 
 
 @pytest.mark.parametrize(
     ("status", "started", "expected"),
     [
-        (I.CHECKING, False, JobStatus.QUEUED),
-        (I.CHECKING, True, JobStatus.RUNNING),
-        (I.PREVIEWED, True, JobStatus.QUEUED),  # waiting for its editor's Confirm
-        (I.IMPORTING, False, JobStatus.QUEUED),
-        (I.IMPORTING, True, JobStatus.RUNNING),
-        (I.DONE, True, JobStatus.DONE),
-        (I.REFUSED, True, JobStatus.FAILED),
-        (I.FAILED, True, JobStatus.FAILED),
-        (I.CANCELLED, True, JobStatus.CANCELLED),  # rolled back: nothing saved
+        (Imp.CHECKING, False, JobStatus.QUEUED),
+        (Imp.CHECKING, True, JobStatus.RUNNING),
+        (Imp.PREVIEWED, True, JobStatus.QUEUED),  # waiting for its editor's Confirm
+        (Imp.IMPORTING, False, JobStatus.QUEUED),
+        (Imp.IMPORTING, True, JobStatus.RUNNING),
+        (Imp.DONE, True, JobStatus.DONE),
+        (Imp.REFUSED, True, JobStatus.FAILED),
+        (Imp.FAILED, True, JobStatus.FAILED),
+        (Imp.CANCELLED, True, JobStatus.CANCELLED),  # rolled back: nothing saved
     ],
 )
 def test_an_imports_status_in_the_common_words(status, started, expected):
@@ -47,7 +47,7 @@ def test_a_bulk_edits_status_in_the_common_words(status, done, expected):
     assert bulk_edit_status(BulkEdit(status=status, done=done)) == expected
 
 
-def _import(user, status=I.DONE, **fields) -> CatalogImport:
+def _import(user, status=Imp.DONE, **fields) -> CatalogImport:
     return CatalogImport.objects.create(file_name="a.csv", created_by=user, status=status, **fields)
 
 
@@ -67,14 +67,15 @@ def test_an_editor_is_listed_their_own_imports_and_bulk_edits_only(editor_factor
     query = JobQuery(user=alice, everyone=False, limit=10)
     rows = import_jobs(query) + bulk_edit_jobs(query)
 
-    assert {(row.kind, row.id) for row in rows} == {("Import", mine[0].pk), ("Bulk edit", mine[1].pk)}
+    listed = {(row.kind, row.id) for row in rows}
+    assert listed == {("Import", mine[0].pk), ("Bulk edit", mine[1].pk)}
     assert {row.who for row in rows} == {"alice"}
 
 
 @pytest.mark.django_db
 def test_everyones_jobs_link_only_the_pages_the_asker_may_open(editor_factory):
     alice, bob = editor_factory(username="alice"), editor_factory(username="bob")
-    bobs_import, bobs_edit = _import(bob, I.IMPORTING), _edit(bob, E.RUNNING, total=4)
+    bobs_import, bobs_edit = _import(bob, Imp.IMPORTING), _edit(bob, E.RUNNING, total=4)
 
     query = JobQuery(user=alice, everyone=True, limit=10)
     (row,) = import_jobs(query)
@@ -108,9 +109,9 @@ def test_a_source_reads_only_its_latest_rows(editor_factory, django_assert_num_q
 @pytest.mark.django_db
 def test_links_follow_each_jobs_state(editor_factory):
     alice = editor_factory(username="alice")
-    refused = _import(alice, I.REFUSED)
-    previewed = _import(alice, I.PREVIEWED)
-    asked = _import(alice, I.IMPORTING, cancel_requested_at=timezone.now())
+    refused = _import(alice, Imp.REFUSED)
+    previewed = _import(alice, Imp.PREVIEWED)
+    asked = _import(alice, Imp.IMPORTING, cancel_requested_at=timezone.now())
     running = _edit(alice, E.RUNNING, done=2, total=4, started_at=timezone.now())
     finished = _edit(alice, E.DONE)
     undone = _edit(alice, E.DONE, undone_at=timezone.now())
