@@ -151,7 +151,7 @@ def bulk_edit_jobs(query: JobQuery) -> list[JobRow]:
                 kind="Bulk edit",
                 id=job.pk,
                 who=job.created_by.get_username() if job.created_by else "-",
-                what=f"{job}: {job.summary} ({job.selection})",
+                what=f"{job.summary} ({job.selection})",
                 status=status,
                 done=job.done,
                 total=job.total,
