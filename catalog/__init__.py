@@ -16,5 +16,5 @@ to ``signals`` and extend the admin through ``admin.hooks``.
 - ``imports``: CSV/XLSX import and export (its own docstring names its modules);
   ``bulkedit``: many products changed at once, with preview and undo (its docstring too);
   ``tasks``: the import worker's Celery wiring (imports and bulk edits); ``job_sources``:
-  imports and bulk edits as the job centre lists them (``config.jobs``).
+  imports, bulk edits and large exports as the job centre lists them (``config.jobs``).
 """

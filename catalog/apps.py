@@ -24,8 +24,9 @@ class CatalogConfig(AppConfig):
             signal.connect(receiver, sender=sender, dispatch_uid=f"catalog.{receiver.__name__}")
 
         # The job centre lists the catalog's jobs (config.jobs).
-        from catalog.job_sources import bulk_edit_jobs, import_jobs
+        from catalog.job_sources import bulk_edit_jobs, export_jobs, import_jobs
         from config.jobs import register_job_source
 
         register_job_source("catalog.imports", import_jobs)
         register_job_source("catalog.bulk_edits", bulk_edit_jobs)
+        register_job_source("catalog.exports", export_jobs)

@@ -1,20 +1,24 @@
-"""The catalog's jobs for the job centre (``config.jobs``): imports and bulk edits.
+"""The catalog's jobs for the job centre (``config.jobs``): imports, bulk edits, and the
+large exports prepared in the background.
 
 Registered in ``CatalogConfig.ready()``. Each source reads its latest ``limit`` jobs
 (the one query, plus the owners' names in it), says each job's status in the common
 words and offers the links its own admin pages would: the job's page and Stop where the
 asker may open them (another's import answers 404 there, so no link to it), an import's
 error report once it was refused, a bulk edit's Undo once it may be undone. Stop posts to
-the kind's own action (``catalog.admin.import_jobs``, ``catalog.admin.bulk_edit_jobs``):
-nothing here stops a job itself.
+the kind's own action (``catalog.admin.import_jobs``, ``catalog.admin.bulk_edit_jobs``,
+``catalog.admin.export_jobs``): nothing here stops a job itself. An export has no page:
+its row offers Download once its file is ready.
 """
+
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.imports.jobs import RUNNING, imports_managed_by
-from catalog.models import BulkEdit, CatalogImport
+from catalog.models import BulkEdit, CatalogExport, CatalogImport
 from config.jobs import JobQuery, JobRow, JobStatus, eta_seconds
 
 ImportStatus = CatalogImport.Status
@@ -87,21 +91,13 @@ def import_jobs(query: JobQuery) -> list[JobRow]:
         started = job.confirmed_at if job.status == ImportStatus.IMPORTING else job.created_at
         stoppable = job.is_active and job.cancel_requested_at is None
         rows.append(
-            JobRow(
-                kind="Import",
-                id=job.pk,
-                who=job.created_by.get_username() if job.created_by else "-",
+            _row(
+                "Import",
+                job,
+                status,
+                started=started,
+                now=now,
                 what=str(job),
-                status=status,
-                done=job.done,
-                total=job.total,
-                unit="product",
-                created_at=job.created_at,
-                started_at=started,
-                finished_at=job.finished_at,
-                eta=eta_seconds(done=job.done, total=job.total, started_at=started, now=now)
-                if status == JobStatus.RUNNING
-                else None,
                 note=_import_note(job),
                 url=_admin_url("catalog_catalogimport_change", job.pk) if visible else "",
                 stop_url=_admin_url("catalog_catalogimport_cancel", job.pk)
@@ -147,21 +143,13 @@ def bulk_edit_jobs(query: JobQuery) -> list[JobRow]:
         visible = superuser or job.created_by_id == user.pk
         status = bulk_edit_status(job)
         rows.append(
-            JobRow(
-                kind="Bulk edit",
-                id=job.pk,
-                who=job.created_by.get_username() if job.created_by else "-",
+            _row(
+                "Bulk edit",
+                job,
+                status,
+                started=job.started_at,
+                now=now,
                 what=f"{job.summary} ({job.selection})",
-                status=status,
-                done=job.done,
-                total=job.total,
-                unit="product",
-                created_at=job.created_at,
-                started_at=job.started_at,
-                finished_at=job.finished_at,
-                eta=eta_seconds(done=job.done, total=job.total, started_at=job.started_at, now=now)
-                if status == JobStatus.RUNNING
-                else None,
                 note=_bulk_edit_note(job),
                 url=_admin_url("catalog_bulkedit_change", job.pk) if visible else "",
                 stop_url=_admin_url("catalog_bulkedit_cancel", job.pk)
@@ -173,6 +161,81 @@ def bulk_edit_jobs(query: JobQuery) -> list[JobRow]:
             )
         )
     return rows
+
+
+def export_status(job: CatalogExport) -> JobStatus:
+    """An export in the common words (its statuses are the common ones)."""
+    return JobStatus(str(job.status))
+
+
+def _export_note(job: CatalogExport) -> str:
+    if job.status == CatalogExport.Status.DONE:
+        return "Ready to download" if job.stored_path else "File removed (kept a few days)"
+    return ""
+
+
+def export_jobs(query: JobQuery) -> list[JobRow]:
+    """The latest large exports: the asker's own, or everyone's."""
+    user = query.user
+    if not user.is_authenticated:
+        return []
+    exports = CatalogExport.objects.all()
+    if not query.everyone:
+        exports = exports.filter(created_by_id=user.pk)
+    managed = user.has_perm(MANAGE_ALL_IMPORTS)
+    now = timezone.now()
+    rows = []
+    latest = exports.select_related("created_by").defer("error").order_by("-created_at", "-id")
+    for job in latest[: query.limit]:
+        visible = managed or job.created_by_id == user.pk
+        status = export_status(job)
+        ready = visible and job.status == CatalogExport.Status.DONE and job.stored_path
+        rows.append(
+            _row(
+                "Export",
+                job,
+                status,
+                started=job.started_at,
+                now=now,
+                what=str(job),
+                note=_export_note(job),
+                result_url=_admin_url("catalog_export_download", job.pk) if ready else "",
+                stop_url=_admin_url("catalog_export_stop", job.pk)
+                if visible and job.is_active
+                else "",
+            )
+        )
+    return rows
+
+
+def _row(
+    kind: str,
+    job: CatalogImport | BulkEdit | CatalogExport,
+    status: JobStatus,
+    *,
+    started: datetime | None,
+    now: datetime,
+    **words_and_links: str,
+) -> JobRow:
+    """What every catalog job fills alike: its owner, its products done of total, its
+    moments, and the time left at its pace while it runs."""
+    running = status == JobStatus.RUNNING
+    return JobRow(
+        kind=kind,
+        id=job.pk,
+        who=job.created_by.get_username() if job.created_by else "-",
+        status=status,
+        done=job.done,
+        total=job.total,
+        unit="product",
+        created_at=job.created_at,
+        started_at=started,
+        finished_at=job.finished_at,
+        eta=eta_seconds(done=job.done, total=job.total, started_at=started, now=now)
+        if running
+        else None,
+        **words_and_links,
+    )
 
 
 def _admin_url(name: str, pk: int) -> str:

@@ -26,8 +26,10 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from catalog.admin.export_jobs import ExportJobsMixin
 from catalog.admin.import_jobs import ImportJobsMixin, may_import
 from catalog.admin.import_report import ImportChangeList, report_context
+from catalog.imports.export_jobs import ExportStateError, catalog_export_request, request_message
 from catalog.imports.export_slots import ExportBusy
 from catalog.imports.exports import catalog_export_download
 from catalog.imports.files import FORMATS, ImportFileError
@@ -51,8 +53,9 @@ class ImportForm(forms.Form):
     )
 
 
-class ProductImportExportMixin(_ModelAdmin):
-    """The product list's Import and Export buttons and their two views."""
+class ProductImportExportMixin(ExportJobsMixin, _ModelAdmin):
+    """The product list's Import and Export buttons and their two views (a large export's
+    Download and Stop: ``ExportJobsMixin``)."""
 
     def get_urls(self) -> list[URLPattern]:
         urls = [
@@ -111,18 +114,27 @@ class ProductImportExportMixin(_ModelAdmin):
         if fmt not in FORMATS:
             fmt = "csv"
         category_id = request.GET.get("category", "")
-        slug = None
+        category = None
         if category_id.isdigit():
-            slug = (
-                Category.objects.filter(pk=int(category_id)).values_list("slug", flat=True).first()
-            )
+            category = Category.objects.filter(pk=int(category_id)).first()
+        slug = category.slug if category else None
+        # Back to the list it was started from, with a message on top.
+        query = f"?category__id__exact={category_id}" if category else ""
+        back = HttpResponseRedirect(reverse("admin:catalog_product_changelist") + query)
+        user = request.user if request.user.is_authenticated else None
+        try:
+            job = catalog_export_request(fmt=fmt, category=category, user=user)
+        except ExportStateError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return back
+        if job is not None:  # a large one: prepared in the background, listed on Jobs
+            self.message_user(request, request_message(job), messages.SUCCESS)
+            return back
         try:
             download = catalog_export_download(fmt=fmt, category_slug=slug, user_id=request.user.pk)
         except ExportBusy as exc:
-            # Back to the list it was started from, with the reason on top.
             self.message_user(request, str(exc), messages.ERROR)
-            query = f"?category__id__exact={category_id}" if slug else ""
-            return HttpResponseRedirect(reverse("admin:catalog_product_changelist") + query)
+            return back
         # Streamed: the CSV as it is written, the XLSX from its temporary file; closing the
         # response frees the export's slot (also when the client goes away).
         response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
