@@ -168,3 +168,26 @@ def test_every_admin_page_links_the_jobs_in_its_header(people):
     alice, _, _ = people
     page = _client(alice).get(reverse("admin:catalog_product_changelist")).text
     assert f'<a href="{JOBS}" id="jobs-link">Jobs</a>' in page
+
+
+def test_stop_of_an_import_and_of_a_run_are_their_own_cancels(people, tmp_path):
+    alice, _, _ = people
+    waiting = CatalogImport.objects.create(
+        file_name="waiting.csv", created_by=alice, status=CatalogImport.Status.PREVIEWED
+    )
+    run = _jobs_of(alice, tmp_path)["run"]
+    client = _client(alice)
+
+    rows = {(r["row"].kind, r["row"].id): r["row"] for r in client.get(JOBS).context["rows"]}
+    stop = rows["Import", waiting.pk].stop_url
+    stopped_import = client.post(stop, {"next": JOBS}, follow=True)
+    stopped_run = client.post(
+        _listed(client, "Statistics recompute").stop_url, {"next": JOBS}, follow=True
+    )
+
+    assert "Import cancelled; nothing was saved." in stopped_import.text
+    assert f"Bulk run {run.pk} cancelled" in stopped_run.text
+    assert stopped_run.redirect_chain[-1][0] == JOBS
+    waiting.refresh_from_db()
+    run.refresh_from_db()
+    assert (waiting.status, run.status) == ("cancelled", "cancelled")
