@@ -24,9 +24,15 @@ class CatalogConfig(AppConfig):
             signal.connect(receiver, sender=sender, dispatch_uid=f"catalog.{receiver.__name__}")
 
         # The job centre lists the catalog's jobs (config.jobs).
-        from catalog.job_sources import bulk_edit_jobs, export_jobs, import_jobs
+        from catalog import job_sources as jobs
         from config.jobs import register_job_source
 
-        register_job_source("catalog.imports", import_jobs)
-        register_job_source("catalog.bulk_edits", bulk_edit_jobs)
-        register_job_source("catalog.exports", export_jobs)
+        register_job_source(
+            "catalog.imports", jobs.import_jobs, in_progress=jobs.imports_in_progress
+        )
+        register_job_source(
+            "catalog.bulk_edits", jobs.bulk_edit_jobs, in_progress=jobs.bulk_edits_in_progress
+        )
+        register_job_source(
+            "catalog.exports", jobs.export_jobs, in_progress=jobs.exports_in_progress
+        )

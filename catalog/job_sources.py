@@ -14,6 +14,7 @@ its row offers Download once its file is ready.
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -206,6 +207,22 @@ def export_jobs(query: JobQuery) -> list[JobRow]:
             )
         )
     return rows
+
+
+# --- A user's own jobs in progress, for the count beside every page's Jobs link ---
+
+
+def imports_in_progress(user: AbstractUser | AnonymousUser) -> QuerySet[CatalogImport]:
+    """Being checked or imported (one waiting for its editor's Confirm is not counted)."""
+    return CatalogImport.objects.filter(created_by_id=user.pk, status__in=RUNNING)
+
+
+def bulk_edits_in_progress(user: AbstractUser | AnonymousUser) -> QuerySet[BulkEdit]:
+    return BulkEdit.objects.filter(created_by_id=user.pk, status__in=BulkEdit.ACTIVE)
+
+
+def exports_in_progress(user: AbstractUser | AnonymousUser) -> QuerySet[CatalogExport]:
+    return CatalogExport.objects.filter(created_by_id=user.pk, status__in=CatalogExport.ACTIVE)
 
 
 def _row(

@@ -7,7 +7,7 @@ every app already uses (``config.admin``, ``config.outbox``), and it knows no ap
 each app owns its jobs, their models and the meaning of their statuses, and registers a
 **job source** in its ``AppConfig.ready()``::
 
-    register_job_source("imports", import_jobs)
+    register_job_source("imports", import_jobs, in_progress=imports_in_progress)
 
 A source is a function of a ``JobQuery`` (who asks, whether they see everyone's jobs,
 how many rows at most) returning ``JobRow``s, newest first: its latest ``limit`` jobs
@@ -16,14 +16,18 @@ only, never a whole table. Each row says its status in the common vocabulary
 page offers (the job's page, its result, Stop, the error report, Undo), each only where
 the asker may follow it. The page (``editors.job_centre``) merges the sources
 (``jobs_listed``) and shows one list; Stop posts to the owning app's own stop action.
+``in_progress`` (optional) gives a user's jobs of that kind still queued or running, as
+a queryset: every page's header counts them all in one query (``jobs_in_progress``).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db import models
+from django.db.models import QuerySet
 
 
 class JobStatus(models.TextChoices):
@@ -95,13 +99,33 @@ class JobRow:
 
 
 JobSource = Callable[[JobQuery], list[JobRow]]
+#: A user's own jobs still in progress, as a queryset (its primary keys are read): the
+#: header's "Jobs (2 in progress)" counts every kind's in one query.
+InProgress = Callable[[AbstractUser | AnonymousUser], "QuerySet[Any]"]
 
 _sources: dict[str, JobSource] = {}
+_in_progress: dict[str, InProgress] = {}
 
 
-def register_job_source(name: str, source: JobSource) -> None:
+def register_job_source(
+    name: str, source: JobSource, *, in_progress: InProgress | None = None
+) -> None:
     """Add (or replace: ``ready()`` may run twice in tests) the source named ``name``."""
     _sources[name] = source
+    if in_progress is not None:
+        _in_progress[name] = in_progress
+
+
+def jobs_in_progress(user: AbstractUser | AnonymousUser) -> int:
+    """How many of ``user``'s jobs are still in progress, every kind together: one
+    ``COUNT`` over a ``UNION ALL`` of each kind's (indexed on status), for every page's
+    header."""
+    if not user.is_authenticated or not _in_progress:
+        return 0
+    first, *rest = [
+        in_progress(user).order_by().values_list("pk") for in_progress in _in_progress.values()
+    ]
+    return first.union(*rest, all=True).count() if rest else first.count()
 
 
 def job_sources() -> dict[str, JobSource]:

@@ -28,6 +28,6 @@ class StatsConfig(AppConfig):
 
         # The job centre lists the bulk recompute runs (config.jobs).
         from config.jobs import register_job_source
-        from stats.bulk.job_source import bulk_run_jobs
+        from stats.bulk.job_source import bulk_run_jobs, bulk_runs_in_progress
 
-        register_job_source("stats.bulk_runs", bulk_run_jobs)
+        register_job_source("stats.bulk_runs", bulk_run_jobs, in_progress=bulk_runs_in_progress)

@@ -7,6 +7,8 @@ run). A run started by the schedule or the command line has no owner: only whoev
 sees everyone's jobs sees it.
 """
 
+from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from config.jobs import JobQuery, JobRow, JobStatus
@@ -23,6 +25,11 @@ def bulk_run_status(run: BulkRun) -> JobStatus:
     if run.status == Status.CANCELLED:
         return JobStatus.STOPPED if run.chunks_done + run.chunks_failed else JobStatus.CANCELLED
     return JobStatus(str(run.status))
+
+
+def bulk_runs_in_progress(user: AbstractUser | AnonymousUser) -> QuerySet[BulkRun]:
+    """The user's own runs queued or running (for the count beside the Jobs link)."""
+    return BulkRun.objects.filter(started_by_id=user.pk, status__in=BulkRun.ACTIVE)
 
 
 def _who(run: BulkRun) -> str:

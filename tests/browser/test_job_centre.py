@@ -100,8 +100,10 @@ def test_jobs_lists_follows_stops_undoes_and_gives_the_error_report(
     _log_in(page, editor.username)
     job = _start_bulk_edit(page, shirts)
 
-    # Every page's header leads to the jobs: the bulk edit waits, the import was refused.
-    page.get_by_role("link", name="Jobs", exact=True).click()
+    # Every page's header leads to the jobs, counting those in progress: the bulk edit
+    # waits, the import was refused.
+    expect(page.locator("#jobs-link")).to_have_text("Jobs (1 in progress)")
+    page.locator("#jobs-link").click()
     expect(page.locator("#content h1")).to_have_text("Jobs")
     edit_row = page.locator("#job-list tr", has_text=f"Bulk edit #{job.pk}")
     import_row = page.locator("#job-list tr", has_text=f"Import #{refused.pk}")

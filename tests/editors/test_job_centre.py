@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import BulkEdit, CatalogImport
+from config.jobs import jobs_in_progress
 from editors.job_centre import MAX_PAGES, PER_PAGE, job_page_number
 from stats.bulk.models import BulkRun
 from tests.catalog.imports.test_ownership import _client
@@ -162,6 +163,21 @@ def test_the_page_number_stays_within_the_pages_offered(value, number):
 def test_no_jobs_says_what_will_be_listed(people):
     alice, _, _ = people
     assert "No jobs yet." in _client(alice).get(JOBS).text
+
+
+def test_the_header_counts_ones_own_jobs_in_progress_in_one_query(
+    people, tmp_path, django_assert_num_queries
+):
+    alice, bob, _ = people
+    _jobs_of(alice, tmp_path)  # a refused import (ended), a running bulk edit, a queued run
+    _jobs_of(bob, tmp_path)
+    CatalogImport.objects.create(file_name="x.csv", created_by=alice, status="importing")
+
+    with django_assert_num_queries(1):
+        assert jobs_in_progress(alice) == 3
+
+    page = _client(alice).get(reverse("admin:catalog_product_changelist")).text
+    assert f'<a href="{JOBS}" id="jobs-link">Jobs (3 in progress)</a>' in page
 
 
 def test_every_admin_page_links_the_jobs_in_its_header(people):
