@@ -27,12 +27,8 @@ class CatalogConfig(AppConfig):
         from catalog import job_sources as jobs
         from config.jobs import register_job_source
 
+        register_job_source("imports", jobs.import_jobs, in_progress=jobs.imports_in_progress)
         register_job_source(
-            "catalog.imports", jobs.import_jobs, in_progress=jobs.imports_in_progress
+            "bulk edits", jobs.bulk_edit_jobs, in_progress=jobs.bulk_edits_in_progress
         )
-        register_job_source(
-            "catalog.bulk_edits", jobs.bulk_edit_jobs, in_progress=jobs.bulk_edits_in_progress
-        )
-        register_job_source(
-            "catalog.exports", jobs.export_jobs, in_progress=jobs.exports_in_progress
-        )
+        register_job_source("exports", jobs.export_jobs, in_progress=jobs.exports_in_progress)

@@ -30,4 +30,4 @@ class StatsConfig(AppConfig):
         from config.jobs import register_job_source
         from stats.bulk.job_source import bulk_run_jobs, bulk_runs_in_progress
 
-        register_job_source("stats.bulk_runs", bulk_run_jobs, in_progress=bulk_runs_in_progress)
+        register_job_source("bulk recompute runs", bulk_run_jobs, in_progress=bulk_runs_in_progress)

@@ -91,7 +91,7 @@ def test_a_source_registered_again_replaces_the_first():
 
 
 def test_every_app_registers_its_jobs_when_django_starts():
-    assert {"catalog.imports", "catalog.bulk_edits", "stats.bulk_runs"} <= jobs.job_sources().keys()
+    assert {"imports", "bulk edits", "exports", "bulk recompute runs"} <= jobs.job_sources().keys()
 
 
 def test_a_row_counts_its_percent_and_whether_it_is_still_going():
