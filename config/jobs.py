@@ -1,7 +1,8 @@
 """The job centre's registry: each app says what its background jobs are, in one shape.
 
-Why here, in ``config``: imports and bulk edits live in ``catalog``, bulk recompute runs
-in ``stats``, and ``stats`` depends on ``catalog`` but never the other way. A registry in
+Why here, in ``config``: imports, exports and bulk edits live in ``catalog``, bulk
+recompute runs in ``stats``, and ``stats`` depends on ``catalog`` but never the other
+way. A registry in
 either app would make the other reach into it; ``config`` is the project's shared layer
 every app already uses (``config.admin``, ``config.outbox``), and it knows no app. So
 each app owns its jobs, their models and the meaning of their statuses, and registers a
