@@ -5,7 +5,7 @@ Why in ``editors``: the page is about the people's work, like Editor activity, a
 permission ("Can see every editor's jobs", ``editors.view_all_jobs``) hangs off a model
 without a table here (``editors.models.Job``). The page knows no kind of job: each app's
 source says its rows, statuses and links (``catalog.job_sources``,
-``stats.bulk.job_source``). Stop posts to the kind's own action with ``next`` pointing back
+``stats.job_source``). Stop posts to the kind's own action with ``next`` pointing back
 here (``config.admin.ObjectActionsMixin``), so the kind's message shows on this page.
 
 Everyone with the admin sees their own jobs; the permission shows everyone's, with a

@@ -28,6 +28,6 @@ class StatsConfig(AppConfig):
 
         # The job centre lists the bulk recompute runs (config.jobs).
         from config.jobs import register_job_source
-        from stats.bulk.job_source import bulk_run_jobs, bulk_runs_in_progress
+        from stats.job_source import bulk_run_jobs, bulk_runs_in_progress
 
         register_job_source("bulk recompute runs", bulk_run_jobs, in_progress=bulk_runs_in_progress)

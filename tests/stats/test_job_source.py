@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from config.jobs import JobQuery, JobStatus
-from stats.bulk.job_source import bulk_run_jobs, bulk_run_status
 from stats.bulk.models import BulkRun
+from stats.job_source import bulk_run_jobs, bulk_run_status
 
 S = BulkRun.Status
 
