@@ -3,10 +3,10 @@
 An edge, like the admin (it words a run and links its admin pages), so it sits at the
 top of the stats layers, beside ``formatting``, not inside the bulk path.
 
-A run's time left is its own estimate (``stats.bulk.selectors.bulk_run_progress``: the rate limit
-paces it, not the work done so far), and Stop is Statistics > Bulk recompute runs'
-Cancel action, offered as that page offers it (``stats.cancel_bulkrun``, or one's own
-run). A run started by the schedule or the command line has no owner: only whoever
+A run's time left is its own estimate (``stats.bulk.selectors.bulk_run_progress``: the
+rate limit paces it, not the work done so far), and Stop is Statistics > Bulk recompute
+runs' Cancel action, offered as that page offers it (``stats.cancel_bulkrun``, or one's
+own run). A run started by the schedule or the command line has no owner: only whoever
 sees everyone's jobs sees it.
 """
 
