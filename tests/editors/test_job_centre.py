@@ -207,3 +207,28 @@ def test_stop_of_an_import_and_of_a_run_are_their_own_cancels(people, tmp_path):
     waiting.refresh_from_db()
     run.refresh_from_db()
     assert (waiting.status, run.status) == ("cancelled", "cancelled")
+
+
+def test_the_page_reads_as_many_rows_and_queries_with_ten_jobs_as_with_hundreds(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    alice, _, _ = people
+    client = _client(alice)
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            CatalogImport.objects.create(file_name="a.csv", created_by=alice, status="done")
+            BulkEdit.objects.create(created_by=alice, status="done", summary="s", selection="x")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(JOBS)
+        assert len(response.context["rows"]) == min(PER_PAGE, CatalogImport.objects.count() * 2)
+        return len(captured)
+
+    add(5)
+    queries()  # warm-up: session and permission caches
+    few = queries()
+    add(200)
+    assert queries() == few
