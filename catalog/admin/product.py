@@ -21,6 +21,7 @@ from catalog.admin.filters import CategorySubtreeFilter
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.admin.imports import ProductImportExportMixin
+from catalog.admin.saved_views import SavedViewsAdmin
 from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import ProductTarget
 from catalog.history import SYSTEM_AUTHOR
@@ -60,6 +61,7 @@ class VariantInline(ControlCharacterFields, admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(
+    SavedViewsAdmin,
     ErrorSummaryAdmin,
     ListCheckboxes,
     ControlCharacterFields,
@@ -73,7 +75,8 @@ class ProductAdmin(
 
     A save against a newer version merges or shows the conflict (``OptimisticAdmin``),
     field by field and variant row by variant row. A refused save names its problems at
-    the top, each linked to its field or variant row (``ErrorSummaryAdmin``).
+    the top, each linked to its field or variant row (``ErrorSummaryAdmin``). The list
+    shows the columns each editor chose and opens their saved views (``SavedViewsAdmin``).
     """
 
     edit_target = ProductTarget()
