@@ -2,6 +2,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -21,7 +22,7 @@ from catalog.admin.filters import CategorySubtreeFilter
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.admin.imports import ProductImportExportMixin
-from catalog.admin.saved_views import SavedViewsAdmin
+from catalog.admin.saved_views import SavedViewsAdmin, changelist_with_views
 from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import ProductTarget
 from catalog.history import SYSTEM_AUTHOR
@@ -115,8 +116,8 @@ class ProductAdmin(
             .annotate(_variant_count=Coalesce(Subquery(variants, output_field=IntegerField()), 0))
         )
 
-    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[IdsFirstChangeList]:
-        return IdsFirstChangeList
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return changelist_with_views(IdsFirstChangeList)
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any

@@ -3,18 +3,22 @@
 Thin pages over ``catalog.listviews``. A view is opened through its own address
 (``views/<id>/open/``): its columns become the editor's, then the list is shown with
 its filters, search and sort, and ``view=<id>`` in the address says which view is open
-(taken out before Django reads the filters). The list's plain address, with nothing
-after it, opens the editor's default view; "All products" (``view=all``) is the list
-without one. The chosen columns stay the editor's until they choose others or open a
+(the list reads it as no filter: ``changelist_with_views``; it stays in every link of
+the list, so a sort or a product saved keeps the view). The list's plain address, with
+nothing after it, opens the editor's default view, unless it was asked for from the list
+itself (Django's "Show all" link is the plain address); "All products" (``view=all``) is
+the list without a view. The chosen columns stay the editor's until they choose others or open a
 view. Any editor who may see products has saved views; they need no permission of their
 own.
 """
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
@@ -45,6 +49,33 @@ VIEW_PARAM = "view"
 ALL_PRODUCTS = "all"
 #: Parameters of the list's address that are not part of what a view shows.
 NOT_SAVED = frozenset({SORT_PARAM, "p", "e", "_facets", VIEW_PARAM, IS_POPUP_VAR, TO_FIELD_VAR})
+
+
+def changelist_with_views(changelist: type[ChangeList]) -> type[ChangeList]:
+    """The list's class, reading ``view=`` as no filter: it stays in the address, so the
+    sort, filter and page links and a product's "back to the list" keep the open view."""
+    if changelist not in _WITH_VIEWS:
+        _WITH_VIEWS[changelist] = type(
+            f"{changelist.__name__}WithViews", (_ViewParamIgnored, changelist), {}
+        )
+    return _WITH_VIEWS[changelist]
+
+
+class _ViewParamIgnored(ChangeList):
+    def get_filters_params(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        lookups = super().get_filters_params(params)
+        lookups.pop(VIEW_PARAM, None)
+        return lookups
+
+
+_WITH_VIEWS: dict[type[ChangeList], type[ChangeList]] = {}
+
+
+def _from_the_list(request: HttpRequest) -> bool:
+    """Whether the plain list was asked for from the list itself ("Show all" there leads
+    to the plain address): that means every product, not the default view."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    return referer.netloc == request.get_host() and referer.path == request.path
 
 
 def _list_url(query: str = "") -> str:
@@ -93,17 +124,13 @@ class SavedViewsAdmin(ListColumnsAdmin):
         popup = IS_POPUP_VAR in request.GET or TO_FIELD_VAR in request.GET
         if popup:
             return super().changelist_view(request, extra_context)
-        if request.method == "GET" and not request.GET:
+        if request.method == "GET" and not request.GET and not _from_the_list(request):
             default = default_view_for(user=request.user, settings=self.list_settings(request))
             if default is not None:
                 return HttpResponseRedirect(
                     reverse("admin:catalog_product_view_open", args=[default.pk])
                 )
         chosen = request.GET.get(VIEW_PARAM)
-        if VIEW_PARAM in request.GET:
-            stripped = request.GET.copy()
-            del stripped[VIEW_PARAM]
-            request.GET = stripped  # type: ignore[assignment]  # read-only in the stubs only
         current = None
         if chosen and chosen != ALL_PRODUCTS:
             current = saved_view_visible(user=request.user, view_id=chosen)
@@ -117,7 +144,6 @@ class SavedViewsAdmin(ListColumnsAdmin):
             ),
             "list_query": request.GET.urlencode(),
             "list_filtered": bool(set(request.GET) - NOT_SAVED),
-            "view_param": f"{VIEW_PARAM}={current.pk}" if current else "",
             "save_form": SavedViewForm(initial={"query": request.GET.urlencode()}),
         }
         return super().changelist_view(request, context)

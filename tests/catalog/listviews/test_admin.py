@@ -251,3 +251,31 @@ def test_a_column_given_a_new_position_goes_there_and_the_others_move_along():
     chosen = columns_chosen(data, available=available, required=["sku", "name"], current=current)
 
     assert chosen == ["sku", "name", "total_stock", "price_range", "category", "status"]
+
+
+def test_the_lists_own_links_keep_the_open_view(editor_client, editor, shirts):
+    view = SavedView.objects.create(owner=editor, name="Drafts", query="status__exact=draft")
+
+    response = editor_client.get(f"{LIST}?status__exact=draft&view={view.pk}")
+
+    assert response.status_code == 200  # not Django's "?e=1" for an unknown filter
+    cl = response.context["cl"]
+    assert f"view={view.pk}" in cl.get_query_string({"o": "1"})
+    assert f"view={view.pk}" in cl.clear_all_filters_qs
+    assert f"view%3D{view.pk}" in cl.preserved_filters  # a product saved comes back to it
+
+
+def test_show_all_on_the_list_shows_every_product_not_the_default_view(
+    editor_client, editor, shirts
+):
+    view = SavedView.objects.create(owner=editor, name="Drafts", query="status__exact=draft")
+    ProductListSettings.objects.create(user=editor, default_view=view)
+
+    from_elsewhere = editor_client.get(LIST, HTTP_REFERER="http://testserver/admin/")
+    from_the_list = editor_client.get(
+        LIST, HTTP_REFERER=f"http://testserver{LIST}?q=oxford&view={view.pk}"
+    )
+
+    assert from_elsewhere.status_code == 302
+    assert from_the_list.status_code == 200
+    assert "SHIRT-2" in from_the_list.content.decode()
