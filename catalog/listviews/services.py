@@ -19,6 +19,7 @@ from catalog.listviews.models import ProductListSettings, SavedView
 from catalog.listviews.query import ListShape, columns_clean, query_clean, sort_clean
 
 NAME_MAX_LENGTH = SavedView._meta.get_field("name").max_length or 80
+QUERY_MAX_LENGTH = SavedView._meta.get_field("query").max_length or 2000
 
 
 class SavedViewError(Exception):
@@ -47,6 +48,15 @@ def _name_clean(*, owner: Any, name: str, view_id: int | None = None) -> str:
             field="name",
         )
     return name
+
+
+def _query(shape: ListShape, query: str) -> str:
+    cleaned = query_clean(query, known=shape.params)
+    if len(cleaned) > QUERY_MAX_LENGTH:
+        raise SavedViewError(
+            "This list's filters and search are too long to save: shorten the search."
+        )
+    return cleaned
 
 
 def _settings(user: Any) -> ProductListSettings:
@@ -86,7 +96,7 @@ def saved_view_save(
             view = SavedView.objects.create(
                 owner=owner,
                 name=_name_clean(owner=owner, name=name),
-                query=query_clean(query, known=shape.params),
+                query=_query(shape, query),
                 sort=sort_clean(sort, sortable=shape.sortable),
                 columns=_columns(shape, columns),
                 shared=shared,
@@ -121,7 +131,7 @@ def saved_view_update(
     if name is not None:
         view.name = _name_clean(owner=user, name=name, view_id=view.pk)
     if query is not None:
-        view.query = query_clean(query, known=shape.params)
+        view.query = _query(shape, query)
     if sort is not None:
         view.sort = sort_clean(sort, sortable=shape.sortable)
     if columns is not None:

@@ -279,3 +279,15 @@ def test_show_all_on_the_list_shows_every_product_not_the_default_view(
     assert from_elsewhere.status_code == 302
     assert from_the_list.status_code == 200
     assert "SHIRT-2" in from_the_list.content.decode()
+
+
+def test_the_chooser_offers_the_columns_other_apps_add_and_hides_them_on_request(
+    editor_client, shirts
+):
+    offered = editor_client.get(COLUMNS).content.decode()
+    assert "Completeness" in offered and "Stock status" in offered
+
+    editor_client.post(COLUMNS, {"show": ["status", "stats_stock_status"], "next": "view=all"})
+
+    headers = [capfirst(str(h["text"])) for h in _headers(editor_client.get(f"{LIST}?view=all"))]
+    assert headers == ["SKU", "Name", "Status", "Stock status"]

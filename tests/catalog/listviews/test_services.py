@@ -164,3 +164,10 @@ def test_the_chosen_columns_are_remembered_and_none_means_standard(editor, shape
     assert shown == ["sku", "name", "total_stock", "status"]
     assert ProductListSettings.objects.get(user=editor).columns == shown
     assert list_columns_choose(user=editor, shape=shape, columns=[]) == list(shape.standard)
+
+
+def test_a_search_too_long_to_save_is_refused_not_cut(editor, shape):
+    with pytest.raises(SavedViewError, match="too long to save"):
+        _save(editor, shape, query="q=" + "shirt " * 400)
+
+    assert not SavedView.objects.exists()
