@@ -291,3 +291,28 @@ def test_the_chooser_offers_the_columns_other_apps_add_and_hides_them_on_request
 
     headers = [capfirst(str(h["text"])) for h in _headers(editor_client.get(f"{LIST}?view=all"))]
     assert headers == ["SKU", "Name", "Status", "Stock status"]
+
+
+def test_renaming_to_a_name_taken_is_a_form_error_and_the_view_is_unchanged(editor_client, editor):
+    SavedView.objects.create(owner=editor, name="Drafts")
+    view = SavedView.objects.create(owner=editor, name="Shirts")
+
+    refused = editor_client.post(
+        reverse("admin:catalog_product_view", args=[view.pk]), {"name": "drafts", "shared": "on"}
+    )
+
+    assert refused.status_code == 200
+    assert "already have a view named" in refused.content.decode()
+    assert refused.context["form"]["name"].value() == "drafts"
+    view.refresh_from_db()
+    assert (view.name, view.shared) == ("Shirts", False)
+
+
+def test_a_teammates_private_view_in_the_address_opens_nothing_of_it(editor_factory, shirts):
+    alice, bob = editor_factory(username="alice"), editor_factory(username="bob")
+    private = SavedView.objects.create(owner=alice, name="Alice only", query="status__exact=draft")
+
+    page = _client(bob).get(f"{LIST}?view={private.pk}").content.decode()
+
+    assert "Alice only" not in page
+    assert 'id="saved-views-current">All products<' in page

@@ -171,3 +171,12 @@ def test_a_search_too_long_to_save_is_refused_not_cut(editor, shape):
         _save(editor, shape, query="q=" + "shirt " * 400)
 
     assert not SavedView.objects.exists()
+
+
+def test_the_database_holds_one_name_per_owner_too(editor):
+    from django.db import IntegrityError, transaction
+
+    SavedView.objects.create(owner=editor, name="Drafts")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SavedView.objects.create(owner=editor, name="Drafts")
