@@ -213,6 +213,17 @@ def _bulk_edit_job(client: Client, catalog: dict[str, Any], *, run: bool = False
     return job_page["Location"]
 
 
+def _saved_views(client: Client, then: str) -> Any:
+    """The editor's own view and one a teammate shares; ``then`` or the own view's id."""
+    from catalog.listviews.models import SavedView
+
+    owner = int(client.session["_auth_user_id"])
+    own = SavedView.objects.create(owner_id=owner, name="Drafts", query="status__exact=draft")
+    teammate = EditorFactory(username="teammate")
+    SavedView.objects.create(owner=teammate, name="Low stock", query="stock=low", shared=True)
+    return then or own.pk
+
+
 #: The pages an editor works on, by name: each renders as an editor of the editors group.
 EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "home": _url("index"),
@@ -261,6 +272,18 @@ EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "bulk_edit_undo": lambda client, catalog: _bulk_edit_job(client, catalog, run=True).replace(
         "/change/", "/undo/"
     ),
+    "saved_views": lambda client, catalog: _saved_views(
+        client, reverse("admin:catalog_product_views")
+    ),
+    "saved_view_save": _url("catalog_product_view_save", query="status__exact=draft&o=-2"),
+    "saved_view_change": lambda client, catalog: reverse(
+        "admin:catalog_product_view", args=[_saved_views(client, "")]
+    ),
+    "product_list_saved_view_changed": lambda client, catalog: (
+        reverse("admin:catalog_product_changelist")
+        + f"?status__exact=published&view={_saved_views(client, '')}"
+    ),
+    "list_columns": _url("catalog_product_columns", query="q=oxford"),
     "jobs": _url("editors_job_changelist"),
     "jobs_with_a_bulk_edit": lambda client, catalog: (
         _bulk_edit_job(client, catalog, run=True) and reverse("admin:editors_job_changelist")

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0012_bulk_edit"),
+        ("catalog", "0013_saved_views"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
