@@ -16,5 +16,6 @@ to ``signals`` and extend the admin through ``admin.hooks``.
 - ``imports``: CSV/XLSX import and export (its own docstring names its modules);
   ``bulkedit``: many products changed at once, with preview and undo (its docstring too);
   ``listviews``: saved views of the product list and each editor's columns (its docstring);
-  ``tasks``: the import worker's Celery wiring (imports and bulk edits).
+  ``tasks``: the import worker's Celery wiring (imports and bulk edits); ``job_sources``:
+  imports, bulk edits and large exports as the job centre lists them (``config.jobs``).
 """

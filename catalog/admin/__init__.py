@@ -16,7 +16,8 @@ Other apps add to these pages through ``hooks``, never by replacing them.
   ``history_diff`` (text changes word by word, as HTML) and ``restore`` (the restore page:
   now -> after restore, for the product and its variants).
 - ``imports``, ``import_jobs``, ``import_report``: import and export from the product
-  list, Catalog > Imports (Confirm, Cancel) and an import's report.
+  list, Catalog > Imports (Confirm, Cancel) and an import's report (its error report
+  as a CSV file too); ``export_jobs``: a large export's Download and Stop.
 - ``bulk_edit`` (the product list's "Edit selected products" action and "Edit all N"
   link, the form and the preview, Apply), ``bulk_edit_form`` (the form, and the selection
   kept in the session between the pages) and ``bulk_edit_jobs`` (Catalog > Bulk edits: a

@@ -126,6 +126,7 @@ def working_pages(editor, settings) -> list[str]:
         "/admin/catalog/product/views/",
         "/admin/catalog/product/views/save/?status__exact=draft",
         "/admin/catalog/product/columns/",
+        "/admin/editors/job/",  # the job centre: the bulk edit, the run
     ]
 
 

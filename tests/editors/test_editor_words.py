@@ -284,6 +284,13 @@ EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
         + f"?status__exact=published&view={_saved_views(client, '')}"
     ),
     "list_columns": _url("catalog_product_columns", query="q=oxford"),
+    "jobs": _url("editors_job_changelist"),
+    "jobs_with_a_bulk_edit": lambda client, catalog: (
+        _bulk_edit_job(client, catalog, run=True) and reverse("admin:editors_job_changelist")
+    ),
+    "jobs_with_a_bulk_run": lambda client, catalog: (
+        _run_page(client, catalog) and reverse("admin:editors_job_changelist")
+    ),
     "password_change": _url("password_change"),
     "not_allowed": _url("auth_user_changelist"),
 }
@@ -338,6 +345,18 @@ def test_the_messages_after_a_bulk_run_and_a_deletion_say_no_developer_word(edit
     for response in (started, shown):
         text = " ".join(str(m) for m in response.context["messages"])
         assert text and developer_words(text) == []
+
+
+def test_everyones_jobs_say_no_developer_word(catalog):
+    lead = EditorFactory(username="lead")
+    lead.user_permissions.add(Permission.objects.get(codename="view_all_jobs"))
+    client = Client()
+    client.force_login(lead)
+
+    page = client.get(reverse("admin:editors_job_changelist"))
+
+    assert "The nightly schedule" in page.text  # the failed run, nobody's
+    assert developer_words(visible_text(page.content.decode())) == []
 
 
 def test_editor_activity_says_no_developer_word(catalog):
