@@ -16,5 +16,7 @@ to ``signals`` and extend the admin through ``admin.hooks``.
   row lock), ``presence`` (who else has a change form open).
 - ``imports``: CSV/XLSX import and export (its own docstring names its modules);
   ``bulkedit``: many products changed at once, with preview and undo (its docstring too);
-  ``tasks``: the import worker's Celery wiring (imports and bulk edits).
+  ``listviews``: saved views of the product list and each editor's columns (its docstring);
+  ``tasks``: the import worker's Celery wiring (imports and bulk edits); ``job_sources``:
+  imports, bulk edits and large exports as the job centre lists them (``config.jobs``).
 """

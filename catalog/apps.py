@@ -22,3 +22,13 @@ class CatalogConfig(AppConfig):
         ]
         for signal, receiver, sender in connections:
             signal.connect(receiver, sender=sender, dispatch_uid=f"catalog.{receiver.__name__}")
+
+        # The job centre lists the catalog's jobs (config.jobs).
+        from catalog import job_sources as jobs
+        from config.jobs import register_job_source
+
+        register_job_source("imports", jobs.import_jobs, in_progress=jobs.imports_in_progress)
+        register_job_source(
+            "bulk edits", jobs.bulk_edit_jobs, in_progress=jobs.bulk_edits_in_progress
+        )
+        register_job_source("exports", jobs.export_jobs, in_progress=jobs.exports_in_progress)

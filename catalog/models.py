@@ -286,3 +286,9 @@ class CatalogImport(BackgroundJob, models.Model):
 
 # Bulk edits live in their own package; imported here so Django registers them with the app.
 from catalog.bulkedit.models import BulkEdit, BulkEditChange  # noqa: E402, F401
+
+# Exports prepared in the background, beside the imports' code.
+from catalog.imports.export_models import CatalogExport  # noqa: E402, F401
+
+# Saved views of the product list, too.
+from catalog.listviews.models import ProductListSettings, SavedView  # noqa: E402, F401

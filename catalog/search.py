@@ -123,7 +123,7 @@ class NameWordsRelevance(Func):
 
 
 def _full_text() -> bool:
-    # The FULLTEXT index exists on MariaDB/MySQL only (catalog migration 0013).
+    # The FULLTEXT index exists on MariaDB/MySQL only (catalog migration 0015).
     return connection.vendor == "mysql"
 
 

@@ -1,4 +1,5 @@
-"""Celery wiring of the import worker: imports (task, sender, sweep) and bulk edits.
+"""Celery wiring of the import worker: imports (task, sender, sweep), bulk edits and
+large exports.
 
 No logic here: a step's message is sent once its upload or confirm has committed
 (``catalog.imports.jobs.import_steps``, ``config.outbox``), and the sweep decides which
@@ -13,6 +14,7 @@ from django.conf import settings
 from config.celery import app
 from config.queues import (
     TASK_CATALOG_BULK_EDIT,
+    TASK_CATALOG_EXPORT,
     TASK_CATALOG_IMPORT,
     TASK_CATALOG_IMPORT_SWEEP,
 )
@@ -62,6 +64,12 @@ def catalog_import_sweep_task() -> None:
     resent = bulk_edits_sweep()
     if resent:
         logger.warning("Import sweep sent bulk edit(s) %s again", ", ".join(map(str, resent)))
+    # And the large exports (their files too: they sit in the directory it shares).
+    from catalog.imports.export_jobs import catalog_exports_sweep
+
+    exports = catalog_exports_sweep()
+    if exports:
+        logger.warning("Import sweep sent export(s) %s again", ", ".join(map(str, exports)))
 
 
 @app.task(
@@ -88,3 +96,28 @@ def send_bulk_edits(items: Iterable[tuple[int, None]]) -> None:
     for job_id, _ in items:
         catalog_bulk_edit_task.apply_async(args=(job_id,), retry=False)
         bulk_edit_mark_queued(job_id=job_id)
+
+
+@app.task(
+    name=TASK_CATALOG_EXPORT,
+    # A lost worker leaves a half-written file, never offered: the sweep ends the export
+    # as Failed, and a message delivered again finds it taken (export_jobs.catalog_export_run).
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
+    soft_time_limit=settings.CATALOG_IMPORT_TIME_LIMIT - 30,
+    ignore_result=True,
+)
+def catalog_export_task(export_id: int) -> None:
+    from catalog.imports.export_jobs import catalog_export_run
+
+    catalog_export_run(export_id=export_id)
+
+
+def send_exports(items: Iterable[tuple[int, None]]) -> None:
+    """The sender of ``catalog.imports.export_jobs.catalog_exports`` (``config.outbox``)."""
+    from catalog.imports.export_jobs import catalog_export_mark_queued
+
+    for export_id, _ in items:
+        catalog_export_task.apply_async(args=(export_id,), retry=False)
+        catalog_export_mark_queued(export_id=export_id)

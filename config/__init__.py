@@ -17,7 +17,9 @@ every process (``startup``; ``gunicorn.conf.py`` at the top runs it in gunicorn'
 - ``admin`` (shared admin building blocks), ``admin_site`` and ``apps`` (the admin site:
   the home page's order, autocomplete labels), ``commands`` (the base of every management
   command: one-line errors, bounded arguments), ``humanize`` (counts and durations in
-  words), ``logs`` and ``access_log`` (one readable line per event, a quiet access log).
+  words), ``logs`` and ``access_log`` (one readable line per event, a quiet access log),
+  ``jobs`` (the job centre's registry: each app's background jobs in one shape, and the
+  time left from the rate so far).
 """
 
 from config.startup import settings_or_exit

@@ -18,6 +18,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.urls import URLPattern, path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 
@@ -132,7 +133,8 @@ class ObjectActionsMixin(_ModelAdmin):
 
     The URL of each action is named ``<app>_<model>_<slug with underscores>``; the change
     page's template gets the shown ones as ``object_actions`` (each with its ``url``) and
-    each URL as ``<slug with underscores>_url`` (None when hidden).
+    each URL as ``<slug with underscores>_url`` (None when hidden). A form that posts
+    ``next`` (a page of this site) is sent back there afterwards (``back_to_next``).
     """
 
     def get_object_actions(self) -> list[ObjectAction]:
@@ -183,7 +185,7 @@ class ObjectActionsMixin(_ModelAdmin):
                 obj = self.object_or_404(request, object_id)
                 if not action.permitted(self, request, obj):
                     raise PermissionDenied
-                return action.view(self, request, obj)
+                return back_to_next(request, action.view(self, request, obj))
 
             return view
 
@@ -213,6 +215,20 @@ class ObjectActionsMixin(_ModelAdmin):
                 current_app=self.admin_site.name,
             )
         )
+
+
+def back_to_next(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An action's redirect sent instead to the page the button was on, when the form
+    says so (``next``, a page of this site: the job centre's Stop), so its message shows
+    there; anything else is left as the action answered."""
+    target = request.POST.get("next", "")
+    if not isinstance(response, HttpResponseRedirect) or not target:
+        return response
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return response
+    return HttpResponseRedirect(target)
 
 
 class LabelledRowsFormSet(BaseInlineFormSet):

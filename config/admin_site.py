@@ -5,7 +5,8 @@ the default site: ``AdminConfig.default_site``), so ``django.contrib.admin.site`
 every ``@admin.register`` in the apps are this site; no app's admin is unregistered or
 registered again.
 
-Two hooks, both documented ``AdminSite`` methods:
+Three hooks, all documented ``AdminSite`` methods (the third, ``each_context``, gives
+every page the count of the user's jobs in progress, beside the header's Jobs link):
 
 - ``get_app_list``: Django lists the apps by name, which put Axes and Themes (tools for
   whoever runs the system) above the catalog. Here the catalog comes first, then its
@@ -21,6 +22,9 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
+
+from config.jobs import jobs_in_progress
 
 #: App labels in the order the home page lists them; apps not named come after these,
 #: by name, and before ``LAST``.
@@ -67,6 +71,13 @@ class CatalogAdminSite(admin.AdminSite):
         apps = super().get_app_list(request, app_label)
         # Django sorted them by name: a stable sort keeps that order within a group.
         return sorted(apps, key=lambda app: app_position(app["app_label"]))
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        """Every page's context, with the count of the user's jobs in progress for the
+        header's Jobs link: lazy, so a page without the header (login) asks nothing."""
+        context = super().each_context(request)
+        context["jobs_in_progress"] = SimpleLazyObject(lambda: jobs_in_progress(request.user))
+        return context
 
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
         view = LabelledAutocompleteJsonView.as_view(admin_site=self)

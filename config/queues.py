@@ -41,6 +41,7 @@ TASK_BULK_RESUME = "stats.bulk_resume"
 TASK_CATALOG_IMPORT = "catalog.import_run"
 TASK_CATALOG_IMPORT_SWEEP = "catalog.import_sweep"
 TASK_CATALOG_BULK_EDIT = "catalog.bulk_edit_apply"
+TASK_CATALOG_EXPORT = "catalog.export_run"
 
 ROLE_BATCH, ROLE_BULK, ROLE_IMPORTS = "batch", "bulk", "imports"
 #: The consumer class of every role but one that names its own, and of a worker without a role.
@@ -118,11 +119,17 @@ QUEUES: tuple[QueueSpec, ...] = (
     # Minutes of work per message and hundreds of MB for a large file: a worker of its
     # own, one import at a time. Its sweep runs there too: the import worker shares the
     # uploads directory with the web, the others may not. A bulk edit's apply is the same
-    # kind of work (minutes of catalog writes, one at a time): it runs there too.
+    # kind of work (minutes of catalog writes, one at a time): it runs there too, and so
+    # does a large export (minutes of reads, its file in the directory shared with the web).
     QueueSpec(
         QUEUE_CATALOG_IMPORTS,
         ROLE_IMPORTS,
-        routes=(TASK_CATALOG_IMPORT, TASK_CATALOG_IMPORT_SWEEP, TASK_CATALOG_BULK_EDIT),
+        routes=(
+            TASK_CATALOG_IMPORT,
+            TASK_CATALOG_IMPORT_SWEEP,
+            TASK_CATALOG_BULK_EDIT,
+            TASK_CATALOG_EXPORT,
+        ),
     ),
     QueueSpec(QUEUE_DEFAULT, None),
 )

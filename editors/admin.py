@@ -56,3 +56,7 @@ class EditorActivityAdmin(ReadOnlyAdmin):
             **(extra_context or {}),
         }
         return TemplateResponse(request, "admin/editors/activity.html", context)
+
+
+# Editors > Jobs (registered there).
+from editors import job_centre  # noqa: E402, F401

@@ -19,3 +19,23 @@ class EditorActivity(models.Model):
 
     def __str__(self) -> str:
         return "editor activity"
+
+
+class Job(models.Model):
+    """No table: the job centre (Editors > Jobs, ``editors.job_centre``) and its permission.
+
+    The jobs themselves are each app's (imports, bulk edits, bulk recompute runs), listed
+    through ``config.jobs``. Everyone with the admin sees their own there; the one
+    permission, ``editors.view_all_jobs``, shows everyone's: for whoever runs the system
+    or leads the editors, given by hand (the editors' group does not have it).
+    """
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = [("view_all_jobs", "Can see every editor's jobs")]
+        verbose_name = "job"
+        verbose_name_plural = "jobs"
+
+    def __str__(self) -> str:
+        return "jobs"

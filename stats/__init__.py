@@ -8,5 +8,6 @@ sub-package's docstring names its modules.
 
 - ``figures`` (how each figure is derived), ``formatting`` (plain text for the command
   and the admin), ``receivers`` (catalog changes reach the statistics), ``tasks`` (every
-  Celery task, for autodiscovery), ``models`` (re-exports each sub-package's models).
+  Celery task, for autodiscovery), ``models`` (re-exports each sub-package's models),
+  ``job_source`` (bulk runs as the job centre lists them: ``config.jobs``).
 """

@@ -25,3 +25,9 @@ class StatsConfig(AppConfig):
         ]
         for signal, receiver, sender in connections:
             signal.connect(receiver, sender=sender, dispatch_uid=f"stats.{receiver.__name__}")
+
+        # The job centre lists the bulk recompute runs (config.jobs).
+        from config.jobs import register_job_source
+        from stats.job_source import bulk_run_jobs, bulk_runs_in_progress
+
+        register_job_source("bulk recompute runs", bulk_run_jobs, in_progress=bulk_runs_in_progress)

@@ -14,6 +14,7 @@ from stats.batch.models import BatchWorkerLease
 from stats.bulk.models import BulkChunk, BulkRun
 from stats.monitoring.models import LatestSnapshot, OpsDashboard, QueueSample
 from stats.recompute.models import (
+    CategoryDirectStats,
     CategoryPriceRange,
     CategoryStaleness,
     CategoryStats,
@@ -27,6 +28,7 @@ __all__ = [
     "BatchWorkerLease",
     "BulkChunk",
     "BulkRun",
+    "CategoryDirectStats",
     "CategoryPriceRange",
     "CategoryStaleness",
     "CategoryStats",

@@ -28,9 +28,17 @@ def products_changed(sender: type, product_ids: list[int], **kwargs: Any) -> Non
 
 
 def product_deleted(sender: type, instance: Product, **kwargs: Any) -> None:
-    # The product's statistics go with it; its category's must be recomputed.
-    from stats.batch.requests import product_deleted_request
+    """The product's statistics go with it; its category's must be recomputed.
 
+    The category's mark is written in the delete's transaction, as a save's product mark
+    is: the periodic refresh then repairs the category whether or not the request
+    arrives, and the sweep no longer has to recompute every category to be sure.
+    """
+    from stats.batch.requests import product_deleted_request
+    from stats.recompute.marks import category_stats_mark_stale
+
+    if instance.category_id is not None:
+        category_stats_mark_stale(category_ids=[instance.category_id])
     product_deleted_request(product_id=instance.pk, category_id=instance.category_id)
 
 

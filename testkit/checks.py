@@ -36,6 +36,12 @@ def statistics_errors() -> list[str]:
             errors.append(
                 f"product {product_id}: {got} (v{row.computed_version}) != {expected} (v{version})"
             )
+    return errors + category_statistics_errors()
+
+
+def category_statistics_errors() -> list[str]:
+    """Every category whose stored figures or price ranges differ from the reference."""
+    errors = []
     stored_categories = {s.category_id: s for s in CategoryStats.objects.all()}
     for category_id in Category.objects.values_list("id", flat=True):
         expected = category_stats_from_scratch(category_id=category_id)

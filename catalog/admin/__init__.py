@@ -18,12 +18,17 @@ Other apps add to these pages through ``hooks``, never by replacing them.
   ``history_diff`` (text changes word by word, as HTML) and ``restore`` (the restore page:
   now -> after restore, for the product and its variants).
 - ``imports``, ``import_jobs``, ``import_report``: import and export from the product
-  list, Catalog > Imports (Confirm, Cancel) and an import's report.
+  list, Catalog > Imports (Confirm, Cancel) and an import's report (its error report
+  as a CSV file too); ``export_jobs``: a large export's Download and Stop.
 - ``bulk_edit`` (the product list's "Edit selected products" action and "Edit all N"
   link, the form and the preview, Apply), ``bulk_edit_form`` (the form, and the selection
   kept in the session between the pages) and ``bulk_edit_jobs`` (Catalog > Bulk edits: a
   job's progress and conflicts, Stop, "Undo bulk edit #N"); the work is
   ``catalog.bulkedit``.
+- ``saved_views`` (the product list's "Views" control: open, save, update, rename,
+  share, delete, default; the column chooser), ``saved_view_forms`` (their forms) and
+  ``list_columns`` (the columns each editor chose, the price range and total stock
+  columns read for a page's rows in one query); the rules are ``catalog.listviews``.
 - ``error_summary``: a refused save's problems named at the top of the product, variant
   and category pages, each linked to its field or variant row (in place of Django's
   "Please correct the error").

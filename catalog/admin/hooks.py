@@ -33,6 +33,11 @@ they come after the admin's own filters, in the extensions' order::
                        list_filters=[CompletenessFilter])
     )
 
+Every product list column is offered by the column chooser and may be hidden
+(``catalog.admin.list_columns``); saved views and each editor's choice keep a column by
+its function's ``__name__`` (a renamed function drops out of them, nothing breaks), and
+a saved view keeps a filter by its parameter name.
+
 A column, an ordering or a filter reaching into another table joins it: name that
 relation in ``list_select_related`` so that a page's rows come without a query per row,
 and measure it on 100,000 products (``bench/changelist.py``): the product list reads a

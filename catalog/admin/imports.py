@@ -14,18 +14,27 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from catalog.admin.export_jobs import ExportJobsMixin
 from catalog.admin.import_jobs import ImportJobsMixin, may_import
 from catalog.admin.import_report import ImportChangeList, report_context
+from catalog.imports.export_jobs import ExportStateError, catalog_export_request, request_message
 from catalog.imports.export_slots import ExportBusy
 from catalog.imports.exports import catalog_export_download
 from catalog.imports.files import FORMATS, ImportFileError
 from catalog.imports.jobs import ImportQuotaError, catalog_import_upload
+from catalog.imports.problems import error_report_csv
 from catalog.imports.progress import progress_words
 from catalog.imports.services import ImportReport
 from catalog.imports.uploads import upload_refusal
@@ -44,8 +53,9 @@ class ImportForm(forms.Form):
     )
 
 
-class ProductImportExportMixin(_ModelAdmin):
-    """The product list's Import and Export buttons and their two views."""
+class ProductImportExportMixin(ExportJobsMixin, _ModelAdmin):
+    """The product list's Import and Export buttons and their two views (a large export's
+    Download and Stop: ``ExportJobsMixin``)."""
 
     def get_urls(self) -> list[URLPattern]:
         urls = [
@@ -104,18 +114,27 @@ class ProductImportExportMixin(_ModelAdmin):
         if fmt not in FORMATS:
             fmt = "csv"
         category_id = request.GET.get("category", "")
-        slug = None
+        category = None
         if category_id.isdigit():
-            slug = (
-                Category.objects.filter(pk=int(category_id)).values_list("slug", flat=True).first()
-            )
+            category = Category.objects.filter(pk=int(category_id)).first()
+        slug = category.slug if category else None
+        # Back to the list it was started from, with a message on top.
+        query = f"?category__id__exact={category_id}" if category else ""
+        back = HttpResponseRedirect(reverse("admin:catalog_product_changelist") + query)
+        user = request.user if request.user.is_authenticated else None
+        try:
+            job = catalog_export_request(fmt=fmt, category=category, user=user)
+        except ExportStateError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return back
+        if job is not None:  # a large one: prepared in the background, listed on Jobs
+            self.message_user(request, request_message(job), messages.SUCCESS)
+            return back
         try:
             download = catalog_export_download(fmt=fmt, category_slug=slug, user_id=request.user.pk)
         except ExportBusy as exc:
-            # Back to the list it was started from, with the reason on top.
             self.message_user(request, str(exc), messages.ERROR)
-            query = f"?category__id__exact={category_id}" if slug else ""
-            return HttpResponseRedirect(reverse("admin:catalog_product_changelist") + query)
+            return back
         # Streamed: the CSV as it is written, the XLSX from its temporary file; closing the
         # response frees the export's slot (also when the client goes away).
         response = StreamingHttpResponse(download.chunks, content_type=download.content_type)
@@ -185,3 +204,21 @@ class CatalogImportAdmin(ImportJobsMixin, ObjectActionsMixin, ReadOnlyAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ImportChangeList]:
         return ImportChangeList
+
+    def get_urls(self) -> list[URLPattern]:
+        report = path(
+            "<path:object_id>/report/",
+            self.admin_site.admin_view(self.report_view),
+            name="catalog_catalogimport_report",
+        )
+        return [report, *super().get_urls()]
+
+    def report_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The import's problems as a CSV file (another's import: 404; none found: 404)."""
+        job = self.object_or_404(request, object_id)
+        report = ImportReport.from_dict(job.report) if job.report else None
+        if report is None or report.ok:
+            raise Http404(f"Import {job.pk} found no problem.")
+        response = HttpResponse(error_report_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+        return response

@@ -2,6 +2,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -20,7 +21,8 @@ from catalog.admin.filters import CategorySubtreeFilter
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.admin.imports import ProductImportExportMixin
-from catalog.admin.product_list import ProductListMixin
+from catalog.admin.product_list import ProductChangeList, ProductListMixin
+from catalog.admin.saved_views import SavedViewsAdmin, changelist_with_views
 from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import ProductTarget
 from catalog.history import SYSTEM_AUTHOR
@@ -60,6 +62,7 @@ class VariantInline(ControlCharacterFields, admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(
+    SavedViewsAdmin,
     ProductListMixin,
     ErrorSummaryAdmin,
     ListCheckboxes,
@@ -74,7 +77,8 @@ class ProductAdmin(
 
     A save against a newer version merges or shows the conflict (``OptimisticAdmin``),
     field by field and variant row by variant row. A refused save names its problems at
-    the top, each linked to its field or variant row (``ErrorSummaryAdmin``).
+    the top, each linked to its field or variant row (``ErrorSummaryAdmin``). The list
+    shows the columns each editor chose and opens their saved views (``SavedViewsAdmin``).
     """
 
     edit_target = ProductTarget()
@@ -113,6 +117,10 @@ class ProductAdmin(
             .get_queryset(request)
             .annotate(_variant_count=Coalesce(Subquery(variants, output_field=IntegerField()), 0))
         )
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        # Search, count and deep pages: catalog.admin.product_list.
+        return changelist_with_views(ProductChangeList)
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any

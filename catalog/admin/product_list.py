@@ -8,8 +8,6 @@ as does a column whose ordering says so (stats' completeness). The figures at 20
 products are in ``bench/README.md`` (``bench/scale.py``).
 """
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
@@ -69,6 +67,3 @@ class ProductListMixin:
             orphans=orphans,
             allow_empty_first_page=allow_empty_first_page,
         )
-
-    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ProductChangeList]:
-        return ProductChangeList

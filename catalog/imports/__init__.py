@@ -20,5 +20,7 @@
   progress in the editor's words); ``sweep``: no import waits forever for a worker that
   is gone; ``uploads``: the upload cap, enforced as it arrives.
 - ``exports``: CSV and XLSX exports in memory that does not grow with the catalog;
-  ``export_slots``: how many run at once, counted in the database.
+  ``export_slots``: how many run at once, counted in the database; ``export_jobs``: a
+  large one prepared in the background by the import worker, its file kept a few days
+  (``export_models``: its ``CatalogExport``).
 """

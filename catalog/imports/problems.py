@@ -6,14 +6,18 @@ problems are fixed together, in its rows. So the preview lists, under each produ
 errors (its SKU and name), each of its problems once with the rows it is on ("rows 3, 7
 and 9"); a problem found in several products is listed once, with all its rows, above
 them. Row numbers stop after ``SHOWN_ROWS`` ("and 240 more"). Conflicts follow, one per
-product.
+product. ``error_report_csv`` writes the same lines as a file to download (the import's
+page and the job centre link it), with the refusal of a whole file first.
 """
 
+import csv
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from catalog.imports import layout
 from catalog.imports.errors import RowError
+from catalog.imports.layout import cell_out
 from catalog.imports.report import ImportReport
 from catalog.imports.rows import CATEGORY_MISSING
 
@@ -126,3 +130,21 @@ def grouped(lines: Sequence[ProblemLine]) -> list[ProblemGroup]:
         else:
             groups.append(ProblemGroup(line.heading, [line]))
     return groups
+
+
+#: The error report's columns.
+REPORT_COLUMNS = ("Product", "Problem", "How to fix")
+
+
+def error_report_csv(report: ImportReport) -> str:
+    """The report's problems as a CSV file an editor opens beside theirs: one line per
+    problem, as the page lists them. Text that starts like a formula gets the export's
+    quote (``layout.cell_out``): a file name or a cell's value is the uploader's text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(REPORT_COLUMNS)
+    if report.file_error:
+        writer.writerow(["", cell_out(report.file_error), ""])
+    for line in problem_lines(report):
+        writer.writerow([cell_out(line.heading), cell_out(line.text), cell_out(line.hint)])
+    return out.getvalue()

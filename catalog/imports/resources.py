@@ -80,16 +80,31 @@ def export_queryset(*, category: Category | None = None) -> QuerySet[Variant]:
     return variants
 
 
-def export_chunks(*, category: Category | None = None, size: int = 1000) -> Iterator[list[Variant]]:
+#: Products an export reads at a time (a background export counts its progress in these).
+EXPORT_CHUNK = 1000
+
+
+def _export_products(category: Category | None) -> QuerySet[Product]:
+    products = Product.objects.order_by("sku")
+    if category is not None:
+        products = products.filter(category_id__in=_subtree(category))
+    return products
+
+
+def export_product_count(*, category: Category | None = None) -> int:
+    """The products an export of ``category`` (None: the whole catalog) writes."""
+    return _export_products(category).count()
+
+
+def export_chunks(
+    *, category: Category | None = None, size: int = EXPORT_CHUNK
+) -> Iterator[list[Variant]]:
     """The same variants, ``size`` products at a time, in the same order.
 
     MariaDB's client reads a whole result set into memory (Django's ``iterator()``
     cannot stream there): 300,000 variants with their products took 500 MB at once.
     """
-    products = Product.objects.order_by("sku")
-    if category is not None:
-        products = products.filter(category_id__in=_subtree(category))
-    ids = list(products.values_list("id", flat=True))
+    ids = list(_export_products(category).values_list("id", flat=True))
     for start in range(0, len(ids), size):
         yield list(
             Variant.objects.filter(product_id__in=ids[start : start + size])

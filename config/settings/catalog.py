@@ -50,6 +50,11 @@ EDITORS_HISTORY_FOLD_SECONDS = env_int("EDITORS_HISTORY_FOLD_SECONDS", 600)
 CATALOG_EXPORTS_AT_ONCE = env_int("CATALOG_EXPORTS_AT_ONCE", 2, minimum=1)
 CATALOG_EXPORTS_PER_USER = env_int("CATALOG_EXPORTS_PER_USER", 1, minimum=1)
 CATALOG_EXPORT_SLOT_SECONDS = env_int("CATALOG_EXPORT_SLOT_SECONDS", 60, minimum=10)
+# An export of at least this many products is prepared in the background by the import
+# worker (catalog/imports/export_jobs.py), listed on Jobs with a Download link; smaller
+# ones download at once. Its file is removed CATALOG_EXPORT_KEEP_DAYS after it was made.
+CATALOG_EXPORT_BACKGROUND_FROM = env_int("CATALOG_EXPORT_BACKGROUND_FROM", 20_000, minimum=1)
+CATALOG_EXPORT_KEEP_DAYS = env_int("CATALOG_EXPORT_KEEP_DAYS", 7, minimum=1)
 
 # --- Import jobs: owner, heartbeat and sweep, upload caps (catalog/imports/heartbeat.py,
 # sweep.py, uploads.py) ---

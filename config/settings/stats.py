@@ -35,7 +35,10 @@ STATS_BATCH_FLUSH_RETENTION_DAYS = env_int("STATS_BATCH_FLUSH_RETENTION_DAYS", 7
 STATS_CATEGORY_REFRESH_INTERVAL = env_int("STATS_CATEGORY_REFRESH_INTERVAL", 30)
 
 # Bulk recomputation: one task per chunk on the rate-limited bulk queue.
+# The smallest chunk; a catalog too large to be recomputed within STATS_BULK_WINDOW_HOURS
+# at this size gets larger chunks (stats/bulk/window.py).
 STATS_BULK_CHUNK_SIZE = env_int("STATS_BULK_CHUNK_SIZE", 1000)
+STATS_BULK_WINDOW_HOURS = env_int("STATS_BULK_WINDOW_HOURS", 8, minimum=1)
 STATS_BULK_RATE_LIMIT = env_str("STATS_BULK_RATE_LIMIT", "30/h")
 STATS_BULK_MAX_ATTEMPTS = env_int("STATS_BULK_MAX_ATTEMPTS", 3)
 # A chunk that takes its worker down each time must be counted failed by us (its run then

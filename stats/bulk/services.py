@@ -22,6 +22,7 @@ from catalog.models import Category, Product
 from catalog.selectors import category_subtrees, category_tree
 from stats.bulk.models import BulkChunk, BulkRun
 from stats.bulk.publish import chunk_messages
+from stats.bulk.window import bulk_chunk_size_for
 from stats.recompute.products import product_stats_recompute
 from stats.records.task_runs import BULK_CHUNK, task_run_record
 
@@ -78,10 +79,10 @@ def bulk_run_start(
 
     ``one_active_run``: refuse a second queued or running run of ``started_by`` (editors:
     the queue does 30 chunks an hour, and one editor must not fill it).
+    ``chunk_size``: by default the window's (``stats.bulk.window``): the smallest chunk for
+    a catalog the window holds at that size, larger for one it does not.
     """
-    if chunk_size is None:
-        chunk_size = settings.STATS_BULK_CHUNK_SIZE
-    if chunk_size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise BulkRunError("The chunk size must be at least 1.")
     ids = None
     if one_active_run and started_by is not None:
@@ -98,6 +99,10 @@ def bulk_run_start(
         if unknown:
             shown = ", ".join(map(str, unknown[:10])) + (" ..." if len(unknown) > 10 else "")
             raise BulkRunError(f"Unknown product IDs: {shown}")
+    if chunk_size is None:
+        # One COUNT over the scope (an index scan: about 0.1 s at 1,000,000 products).
+        count = len(ids) if ids is not None else _scope_products(scope, chosen).count()
+        chunk_size = bulk_chunk_size_for(count)
     run = BulkRun.objects.create(
         trigger=trigger,
         scope=scope,

@@ -1,5 +1,12 @@
 """Category statistics: figures over each category's whole subtree, rolled up in one pass.
 
+Rolled up from each category's own figures (``CategoryDirectStats``): the figures of the
+categories asked for are computed from the catalog, every other category's are read from
+their rows (computed then, the first time a category has none). So a refresh after an
+editor's save reads the products of that product's category, not of the whole subtree
+above it: at 1,000,000 products the refresh after any save read every product and
+variant (a top-level category is an ancestor of most of the catalog).
+
 Prices are rolled up per currency (``CategoryPriceRange``): a subtree mixes currencies and
 no range ever spans two of them.
 
@@ -8,6 +15,7 @@ before the catalog is read, so of two overlapping recomputes the later one reads
 earlier one read or newer, and a slower, older computation never overwrites a fresher one.
 """
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -26,11 +34,18 @@ from catalog.selectors import (
 )
 from catalog.tree import category_ancestry, max_depth
 from stats.figures import CATEGORY_FIGURES
-from stats.recompute.models import CategoryPriceRange, CategoryStaleness, CategoryStats
+from stats.recompute.models import (
+    CategoryDirectStats,
+    CategoryPriceRange,
+    CategoryStaleness,
+    CategoryStats,
+)
 from stats.recompute.sql import db_datetime, placeholders, table, upsert_rows
 
 #: Per currency, the lowest and the highest price: ``{"EUR": (min, max)}``.
 Prices = dict[str, tuple[Decimal, Decimal]]
+#: The figures of a category's own products that add up (its prices are kept apart).
+_DIRECT_COUNTS = ("product_count", "published_count", "draft_count", "total_stock")
 
 
 @transaction.atomic
@@ -86,7 +101,8 @@ def category_stats_write(*, category_ids: set[int] | None, now: datetime) -> int
             ignore_conflicts=True,
         )
     scope = category_subtrees(targets, tree)
-    totals = _subtree_totals(targets, tree, _direct_category_figures(scope, tree))
+    direct = _direct_figures(scope, changed=category_ids, now=now)
+    totals = _subtree_totals(targets, tree, direct)
     computed_at = db_datetime(now, CategoryStats)
     upsert_rows(
         CategoryStats,
@@ -125,9 +141,54 @@ def _price_ranges_write(targets: set[int], prices: dict[int, Prices]) -> None:
     )
 
 
-def _direct_category_figures(scope: set[int], tree: Tree) -> dict[int, dict[str, Any]]:
+def _direct_figures(
+    scope: set[int], *, changed: set[int] | None, now: datetime
+) -> dict[int, dict[str, Any]]:
+    """Every ``scope`` category's own figures: computed for the ``changed`` ones (None:
+    all) and those without a row, and written back; read from their rows for the others."""
+    stored = {
+        row.category_id: _direct_from_row(row)
+        for row in CategoryDirectStats.objects.filter(category_id__in=scope).exclude(
+            category_id__in=scope if changed is None else changed
+        )
+    }
+    compute = scope - set(stored)
+    if not compute:
+        return stored
+    computed = _direct_category_figures(compute, whole_tree=changed is None)
+    fresh = {cid: computed.get(cid, {}) for cid in compute}
+    computed_at = db_datetime(now, CategoryDirectStats)
+    upsert_rows(
+        CategoryDirectStats,
+        ["category_id", *_DIRECT_COUNTS, "prices", "computed_at"],
+        [
+            (
+                cid,
+                *(figures.get(name) or 0 for name in _DIRECT_COUNTS),
+                json.dumps(
+                    {
+                        c: [str(low), str(high)]
+                        for c, (low, high) in figures.get("prices", {}).items()
+                    }
+                ),
+                computed_at,
+            )
+            for cid, figures in sorted(fresh.items())
+        ],
+        key="category_id",
+        update=[*_DIRECT_COUNTS, "prices", "computed_at"],
+    )
+    return stored | fresh
+
+
+def _direct_from_row(row: CategoryDirectStats) -> dict[str, Any]:
+    figures: dict[str, Any] = {name: getattr(row, name) for name in _DIRECT_COUNTS}
+    figures["prices"] = {c: (Decimal(low), Decimal(high)) for c, (low, high) in row.prices.items()}
+    return figures
+
+
+def _direct_category_figures(scope: set[int], *, whole_tree: bool) -> dict[int, dict[str, Any]]:
     """Figures of the products sitting directly in each category: two grouped queries."""
-    whole_tree = len(scope) == len(tree)
     products = Product.objects.filter(category__isnull=False).order_by()
     variants = Variant.objects.filter(product__category__isnull=False).order_by()
     if not whole_tree:

@@ -142,6 +142,38 @@ class CategoryPriceRange(models.Model):
         return f"{self.currency} {self.price_min} - {self.price_max}"
 
 
+class CategoryDirectStats(models.Model):
+    """The figures of the products sitting directly in a category (not in its subcategories).
+
+    What a refresh rolls up from. A category's own products are what a change touches (a
+    product saved, moved or deleted marks its category, and its old one, stale), so a
+    refresh reads the products of the marked categories only, and takes every other
+    category's share of a subtree from here: a top-level category's figures cost the
+    products of the categories that changed, not the whole catalog (at 1,000,000 products
+    every refresh read every product and variant). ``category_stats_recompute_all`` rewrites
+    every row from the catalog, so a row a bulk write left behind is right again after it.
+    Written under the lock of the ``CategoryStats`` rows of the category's ancestors.
+    """
+
+    category = models.OneToOneField(
+        Category, on_delete=models.CASCADE, primary_key=True, related_name="direct_stats"
+    )
+    product_count = models.PositiveIntegerField(default=0)
+    published_count = models.PositiveIntegerField(default=0)
+    draft_count = models.PositiveIntegerField(default=0)
+    total_stock = models.PositiveBigIntegerField(default=0)
+    #: Per currency, the lowest and the highest price as text: ``{"EUR": ["9.99", "19.99"]}``.
+    prices = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "category's own product statistics"
+        verbose_name_plural = "categories' own product statistics"
+
+    def __str__(self) -> str:
+        return f"Own product statistics of category {self.category_id}"
+
+
 class CategoryStaleness(models.Model):
     """A category whose statistics wait for the next periodic refresh.
 

@@ -79,3 +79,22 @@ def db_decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
     return Decimal(str(value)).quantize(CENT)
+
+
+def table_rows_estimate(model: type[Model]) -> int | None:
+    """The database's estimate of a table's rows, without reading them (None: unknown).
+
+    MariaDB/MySQL keep one in ``information_schema.TABLES`` (InnoDB samples pages, so it
+    can be off by some percent); SQLite has none.
+    """
+    connection = connections[router.db_for_read(model)]
+    if connection.vendor != "mysql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT TABLE_ROWS FROM information_schema.TABLES "
+            "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s",
+            [model._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row and row[0] is not None else None

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from stats.recompute.categories import category_stats_recompute_all
+from stats.recompute.categories import category_stats_refresh_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
 from stats.recompute.selectors import stale_products
 from stats.records.flushes import batch_flushes_prune
@@ -23,9 +23,10 @@ def product_stats_sweep_stale(
 
     A stale mark older than the flush interval plus a margin means its request was lost
     (broker outage, killed worker, failed batch). Work is bounded per sweep so a large
-    backlog is caught up over several sweeps instead of one endless task. Category
-    statistics are refreshed in full at the end, which also repairs those of products
-    deleted while their request was lost.
+    backlog is caught up over several sweeps instead of one endless task. Then the
+    categories marked stale are refreshed (those of the products just recomputed, and of
+    products deleted while their request was lost: a delete marks its category), not
+    every category: at 1,000,000 products that read the whole catalog every sweep.
     """
     older_than = older_than or timedelta(
         seconds=settings.STATS_BATCH_FLUSH_INTERVAL + settings.STATS_STALE_MARGIN
@@ -43,8 +44,8 @@ def product_stats_sweep_stale(
         if not ids:
             break
         seen.update(ids)  # a product that fails again keeps its mark: do not loop on it
-        result += product_stats_recompute(product_ids=ids)
-    result += RecomputeResult(categories=category_stats_recompute_all())
+        result += product_stats_recompute(product_ids=ids, defer_categories=True)
+    result += RecomputeResult(categories=category_stats_refresh_stale())
     batch_flushes_prune(older_than=timedelta(days=settings.STATS_BATCH_FLUSH_RETENTION_DAYS))
     if result.computed or result.failed:
         logger.info("Stale sweep: %s", result)

@@ -123,6 +123,10 @@ def working_pages(editor, settings) -> list[str]:
         "/admin/catalog/bulkedit/",
         f"/admin/catalog/bulkedit/{bulk_edit}/change/",
         f"/admin/catalog/bulkedit/{bulk_edit}/undo/",
+        "/admin/catalog/product/views/",
+        "/admin/catalog/product/views/save/?status__exact=draft",
+        "/admin/catalog/product/columns/",
+        "/admin/editors/job/",  # the job centre: the bulk edit, the run
     ]
 
 

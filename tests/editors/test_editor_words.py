@@ -217,6 +217,17 @@ def _bulk_edit_job(client: Client, catalog: dict[str, Any], *, run: bool = False
     return job_page["Location"]
 
 
+def _saved_views(client: Client, then: str) -> Any:
+    """The editor's own view and one a teammate shares; ``then`` or the own view's id."""
+    from catalog.listviews.models import SavedView
+
+    owner = int(client.session["_auth_user_id"])
+    own = SavedView.objects.create(owner_id=owner, name="Drafts", query="status__exact=draft")
+    teammate = EditorFactory(username="teammate")
+    SavedView.objects.create(owner=teammate, name="Low stock", query="stock=low", shared=True)
+    return then or own.pk
+
+
 #: The pages an editor works on, by name: each renders as an editor of the editors group.
 EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "home": _url("index"),
@@ -264,6 +275,25 @@ EDITOR_PAGES: dict[str, Callable[[Client, dict[str, Any]], str]] = {
     "bulk_edit_done": lambda client, catalog: _bulk_edit_job(client, catalog, run=True),
     "bulk_edit_undo": lambda client, catalog: _bulk_edit_job(client, catalog, run=True).replace(
         "/change/", "/undo/"
+    ),
+    "saved_views": lambda client, catalog: _saved_views(
+        client, reverse("admin:catalog_product_views")
+    ),
+    "saved_view_save": _url("catalog_product_view_save", query="status__exact=draft&o=-2"),
+    "saved_view_change": lambda client, catalog: reverse(
+        "admin:catalog_product_view", args=[_saved_views(client, "")]
+    ),
+    "product_list_saved_view_changed": lambda client, catalog: (
+        reverse("admin:catalog_product_changelist")
+        + f"?status__exact=published&view={_saved_views(client, '')}"
+    ),
+    "list_columns": _url("catalog_product_columns", query="q=oxford"),
+    "jobs": _url("editors_job_changelist"),
+    "jobs_with_a_bulk_edit": lambda client, catalog: (
+        _bulk_edit_job(client, catalog, run=True) and reverse("admin:editors_job_changelist")
+    ),
+    "jobs_with_a_bulk_run": lambda client, catalog: (
+        _run_page(client, catalog) and reverse("admin:editors_job_changelist")
     ),
     "password_change": _url("password_change"),
     "not_allowed": _url("auth_user_changelist"),
@@ -319,6 +349,18 @@ def test_the_messages_after_a_bulk_run_and_a_deletion_say_no_developer_word(edit
     for response in (started, shown):
         text = " ".join(str(m) for m in response.context["messages"])
         assert text and developer_words(text) == []
+
+
+def test_everyones_jobs_say_no_developer_word(catalog):
+    lead = EditorFactory(username="lead")
+    lead.user_permissions.add(Permission.objects.get(codename="view_all_jobs"))
+    client = Client()
+    client.force_login(lead)
+
+    page = client.get(reverse("admin:editors_job_changelist"))
+
+    assert "The nightly schedule" in page.text  # the failed run, nobody's
+    assert developer_words(visible_text(page.content.decode())) == []
 
 
 def test_editor_activity_says_no_developer_word(catalog):

@@ -20,12 +20,11 @@ from config.outbox import unsent
 from stats.bulk.models import BulkRun
 from stats.bulk.selectors import bulk_run_progress
 from stats.bulk.services import BulkRunError, bulk_run_start
+from stats.bulk.window import MAX_CHUNK_SIZE, bulk_run_fits_window
 from stats.formatting import format_duration, format_scope, format_task_duration
 from stats.recompute.products import product_stats_recompute_all
 
 BAR_WIDTH = 30
-#: A chunk is one message and one task, which must end within STATS_BULK_TIME_LIMIT.
-MAX_CHUNK_SIZE = 100_000
 #: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
 INTERRUPTED = 130
 
@@ -102,7 +101,8 @@ class Command(ServiceCommand):
             metavar="N",
             # At least 1 here: the service reads a falsy size as "use the default".
             type=whole_number(1, MAX_CHUNK_SIZE),
-            help=f"Products per chunk (default {settings.STATS_BULK_CHUNK_SIZE}).",
+            help=f"Products per chunk (default: {settings.STATS_BULK_CHUNK_SIZE}, or more "
+            f"when the run would not end within {settings.STATS_BULK_WINDOW_HOURS} hours).",
         )
         parser.add_argument(
             "--wait",
@@ -162,6 +162,12 @@ class Command(ServiceCommand):
         # No atomic block around a command: the run is committed and its chunks were
         # sent (or failed to be) before bulk_run_start returned.
         self.stdout.write(run_summary(run))
+        if not bulk_run_fits_window(run.products_total, run.chunk_size):
+            self.stderr.write(
+                f"Warning: bulk run {run.pk} takes longer than the "
+                f"{settings.STATS_BULK_WINDOW_HOURS}-hour window (STATS_BULK_WINDOW_HOURS).",
+                style_func=self.style.WARNING,
+            )
         if not_sent:
             self.stderr.write(
                 f"Warning: the chunks of bulk run {run.pk} could not be published "

@@ -10,6 +10,8 @@ from catalog.models import Product
 from stats.models import ProductStaleness, ProductStats
 from stats.recompute.marks import product_stats_mark_stale
 from stats.recompute.products import RecomputeResult, product_stats_recompute
+from stats.recompute.selectors import stale_products_count
+from stats.recompute.sql import table_rows_estimate
 from tests.stats.recompute.test_services import _no_pending_saves
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +110,26 @@ def test_a_mark_that_does_not_count_a_save_forces_a_recompute_and_no_save(produc
     assert ProductStats.objects.get(pk=product.pk).save_count == 0
     assert ProductStats.objects.get(pk=other.pk).save_count == 1
     assert not ProductStaleness.objects.exists()
+
+
+def test_stale_products_are_counted_exactly_up_to_the_bound(product_factory):
+    product_factory.create_batch(5)
+
+    assert stale_products_count(exactly_up_to=5) == ProductStaleness.objects.count() == 5
+
+
+def test_beyond_the_bound_the_stale_count_reads_no_more_than_it_and_estimates(
+    product_factory,
+):
+    product_factory.create_batch(5)
+
+    with CaptureQueriesContext(connection) as queries:
+        counted = stale_products_count(exactly_up_to=2)
+
+    assert counted >= 3  # never below the bound, whatever the table's estimate says
+    assert "LIMIT 3" in queries.captured_queries[0]["sql"]
+    estimate = table_rows_estimate(ProductStaleness)
+    if connection.vendor == "mysql":
+        assert isinstance(estimate, int) and counted == max(3, estimate)
+    else:
+        assert estimate is None and counted == 3

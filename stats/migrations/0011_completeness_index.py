@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stats", "0009_bulk_run_categories"),
+        ("stats", "0010_category_direct_stats"),
     ]
 
     operations = [

@@ -24,7 +24,7 @@ class MySQLOnlyRunSQL(migrations.RunSQL):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0012_bulk_edit")]
+    dependencies = [("catalog", "0014_catalog_export")]
 
     operations = [
         MySQLOnlyRunSQL(
