@@ -94,6 +94,14 @@ def test_mariadb_estimates_the_rows_from_its_statistics(product_factory):
     assert estimate is not None and 20 <= estimate <= 80
 
 
+def _product_counts(queries: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT COUNT(*) FROM (SELECT `catalog_product`")
+    ]
+
+
 @pytest.mark.mariadb
 @pytest.mark.django_db(transaction=True)  # ANALYZE TABLE commits
 def test_a_common_word_over_the_whole_catalog_is_estimated_without_counting(
@@ -106,8 +114,8 @@ def test_a_common_word_over_the_whole_catalog_is_estimated_without_counting(
     with CaptureQueriesContext(connection) as queries:
         cl, _ = _cl(admin_client, {"q": "brass"})
     assert cl.count_words.startswith("about ")
-    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert not _product_counts(queries)
     # Another filter: the sample of the whole catalog says nothing of it; counted.
     with CaptureQueriesContext(connection) as queries:
         cl, _ = _cl(admin_client, {"q": "brass", "status__exact": "draft"})
-    assert [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert _product_counts(queries)
