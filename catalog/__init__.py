@@ -9,7 +9,8 @@ to ``signals`` and extend the admin through ``admin.hooks``.
 - ``services`` (writes that are more than one save), ``demo`` (the demo catalog that
   ``seed_catalog`` and the benchmarks write), ``selectors`` (named reads),
   ``history`` (the History pages' bursts), ``textdiff`` (word-by-word diffs of text),
-  ``restore`` (a product's version restored with its variants).
+  ``restore`` (a product's version restored with its variants), ``search`` (how the
+  product list reads a search term: SKU prefix or name words, each from an index).
 - ``signals`` (what the catalog sends), ``receivers`` (every change counts one version).
 - ``concurrency`` (merge or conflict, pure), ``edit_targets`` (each form's version under a
   row lock), ``presence`` (who else has a change form open).

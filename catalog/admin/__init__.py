@@ -5,7 +5,9 @@ Other apps add to these pages through ``hooks``, never by replacing them.
 - ``product``, ``variant``, ``category``: the three model admins; ``category_tree`` (the
   category list as a tree with counts, the parent picker by paths); ``changelist`` (the
   product list reads a page's ids, then its rows), ``filters`` (a category filter that
-  means the whole subtree).
+  means the whole subtree); ``product_list`` (the product list's search, count and
+  deep pages at a million products), with ``keyset`` ("Next"/"Previous" by a row's
+  key, no growing OFFSET) and ``counting`` (exact up to a threshold, estimated beyond).
 - ``concurrency`` and ``presence``: the version check, merge, conflict form and presence
   poll (logic in ``catalog.concurrency`` / ``catalog.presence``), with ``version_token``
   (the signed token, bound to its object), ``edit_form`` (the POST read and rewritten) and

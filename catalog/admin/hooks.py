@@ -18,7 +18,10 @@ saved (e.g. to add a message below Django's); ``media`` is loaded on the admin's
 
 A column sorts when its ``@admin.display`` names an ``ordering``: a lookup through a
 relation of the object (``ordering="stats__completeness"``), or an expression for an
-order Django's strings cannot say (where rows without the relation go). List filters
+order Django's strings cannot say (where rows without the relation go). On the product
+list, ``catalog.admin.keyset.KeysetNullsLast`` (with an index the app declares on the
+value and the product id) pages such a sort by key off that index instead of sorting
+the catalog; any other ordering keeps numbered pages. List filters
 are anything Django's ``list_filter`` takes, usually a ``SimpleListFilter`` subclass;
 they come after the admin's own filters, in the extensions' order::
 

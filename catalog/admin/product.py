@@ -14,7 +14,6 @@ from django.utils.safestring import SafeString
 
 from catalog.admin.bulk_edit import ProductBulkEditMixin
 from catalog.admin.category_tree import CategoryPathChoiceField
-from catalog.admin.changelist import IdsFirstChangeList
 from catalog.admin.concurrency import Inline, OptimisticAdmin
 from catalog.admin.currency import OneCurrencyFormSet
 from catalog.admin.error_summary import ErrorSummaryAdmin
@@ -22,6 +21,7 @@ from catalog.admin.filters import CategorySubtreeFilter
 from catalog.admin.history import HistoryAdmin
 from catalog.admin.hooks import ExtensibleAdmin, product_admin_extensions
 from catalog.admin.imports import ProductImportExportMixin
+from catalog.admin.product_list import ProductChangeList, ProductListMixin
 from catalog.admin.saved_views import SavedViewsAdmin, changelist_with_views
 from catalog.admin.text import ControlCharacterFields
 from catalog.edit_targets import ProductTarget
@@ -63,6 +63,7 @@ class VariantInline(ControlCharacterFields, admin.TabularInline):
 @admin.register(Product)
 class ProductAdmin(
     SavedViewsAdmin,
+    ProductListMixin,
     ErrorSummaryAdmin,
     ListCheckboxes,
     ControlCharacterFields,
@@ -88,6 +89,7 @@ class ProductAdmin(
     list_display = ["sku", "name", "category", "status", "variant_count", "updated"]
     list_select_related = ["category"]
     list_filter = ["status", ("category", CategorySubtreeFilter)]
+    # Read by ProductListMixin.get_search_results (catalog.search), not field by field.
     search_fields = ["sku", "name"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["category"]
@@ -117,7 +119,8 @@ class ProductAdmin(
         )
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
-        return changelist_with_views(IdsFirstChangeList)
+        # Search, count and deep pages: catalog.admin.product_list.
+        return changelist_with_views(ProductChangeList)
 
     def formfield_for_foreignkey(
         self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any

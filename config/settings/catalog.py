@@ -76,3 +76,8 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# The product list counts its rows exactly up to this many; beyond, it shows the
+# database's estimate ("about 1,000,000 products") with "count exactly" on demand, and
+# its numbered pages stop here ("Next" goes on by key): catalog.admin.counting.
+CATALOG_LIST_EXACT_COUNT_UP_TO = env_int("CATALOG_LIST_EXACT_COUNT_UP_TO", 10_000, minimum=100)

@@ -56,6 +56,15 @@ class ProductStats(models.Model):
     class Meta:
         verbose_name = "product statistics"
         verbose_name_plural = "product statistics"
+        indexes = [
+            # The product list sorted by completeness reads its pages off this index,
+            # in either direction (stats.admin.product_list.COMPLETENESS_ORDERING). No
+            # filter may read through it: most products share a few values
+            # (stats.admin.product_list.CompletenessFilter).
+            models.Index(fields=["completeness", "-product"], name="stats_completeness_product"),
+            # And sorted by stock status (STOCK_ORDERING: the total stock).
+            models.Index(fields=["total_stock", "-product"], name="stats_stock_product"),
+        ]
 
     def __str__(self) -> str:
         return f"Statistics of product {self.product_id}"

@@ -136,6 +136,8 @@ def test_duplicate_variant_sku_is_a_form_error(admin_client, category_factory, v
     assert not Product.objects.filter(sku="NEW-1").exists()
 
 
+# Committed: MariaDB's full-text index takes a row in at commit (catalog.search).
+@pytest.mark.django_db(transaction=True)
 def test_changelist_searches_by_sku_and_name(admin_client, product_factory):
     product_factory(sku="FIND-ME-1", name="Lamp")
     product_factory(sku="OTHER-1", name="Teapot")
