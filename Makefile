@@ -124,10 +124,11 @@ test-fast: $(STAMP)
 
 # Issue 27's scale benchmark (bench/scale.py, figures in bench/README.md): seeds the catalog
 # in SCALE_DB if it is smaller (timed), computes the statistics of 95 % of it, and measures
-# every product list path against its goal and the list before #27, in the same run. The
-# demo seed stops at 999,999 products (catalog.demo.SEED_MAX_PRODUCTS). Not yet run at that
-# size here (estimated 20 minutes on 2 cores, most of it the seed).
-# Options: SCALE_ARGS='--products 200000 --repeat 20'.
+# every product list path against its goal and the list before #27, a product's change form
+# and its save, and the background paths (category refresh, sweep, snapshot, a bulk chunk)
+# against the shapes they replaced, in the same run. The demo seed stops at 999,999
+# products (catalog.demo.SEED_MAX_PRODUCTS).
+# Options: SCALE_ARGS='--products 200000 --repeat 20 --parts list,form,background'.
 SCALE_DB ?= catalog_scale
 SCALE_ARGS ?= --products 999999
 SCALE_ENV = DJANGO_ENV=test DATABASE_URL=mysql://root@127.0.0.1:3306/$(SCALE_DB) CELERY_BROKER_URL=

@@ -191,19 +191,24 @@ def bulk_chunk() -> None:
     )
 
 
+def run(repeat: int) -> None:
+    """Every background path, each beside its baseline (``bench/scale.py`` calls this)."""
+    logging.getLogger("stats.recompute.sweep").setLevel(logging.WARNING)  # one line per sweep
+    print(f"{Product.objects.count():,} products; p95 of {repeat} (baselines: median)")
+    row("path", "measured", "baseline", "ratio", "goal")
+    category_refresh(repeat)
+    sweep(repeat)
+    snapshot(repeat)
+    bulk_chunk()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
-    logging.getLogger("stats.recompute.sweep").setLevel(logging.WARNING)  # one line per sweep
     catalog_ready(args.products)
-    print(f"{Product.objects.count():,} products; p95 of {args.repeat} (baselines: median)")
-    row("path", "measured", "baseline", "ratio", "goal")
-    category_refresh(args.repeat)
-    sweep(args.repeat)
-    snapshot(args.repeat)
-    bulk_chunk()
+    run(args.repeat)
 
 
 if __name__ == "__main__":
