@@ -32,6 +32,8 @@ were not sent and what repairs them, and the committed records stay for that rep
   sweep (``catalog.imports.sweep``).
 - ``bulk_edits`` (``catalog.bulkedit.jobs``): a bulk edit without ``queued_at``; the
   import sweep (``catalog.bulkedit.sweep``).
+- ``bulk_edit_undos`` (``catalog.bulkedit.undo``): an undo without ``undo_queued_at``; the
+  same sweep.
 
 A caller that must say what was not sent (a command, the admin, an import's page) reads
 the failures of its block with ``unsent()``.

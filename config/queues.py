@@ -41,6 +41,7 @@ TASK_BULK_RESUME = "stats.bulk_resume"
 TASK_CATALOG_IMPORT = "catalog.import_run"
 TASK_CATALOG_IMPORT_SWEEP = "catalog.import_sweep"
 TASK_CATALOG_BULK_EDIT = "catalog.bulk_edit_apply"
+TASK_CATALOG_BULK_EDIT_UNDO = "catalog.bulk_edit_undo"
 
 ROLE_BATCH, ROLE_BULK, ROLE_IMPORTS = "batch", "bulk", "imports"
 #: The consumer class of every role but one that names its own, and of a worker without a role.
@@ -122,7 +123,12 @@ QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(
         QUEUE_CATALOG_IMPORTS,
         ROLE_IMPORTS,
-        routes=(TASK_CATALOG_IMPORT, TASK_CATALOG_IMPORT_SWEEP, TASK_CATALOG_BULK_EDIT),
+        routes=(
+            TASK_CATALOG_IMPORT,
+            TASK_CATALOG_IMPORT_SWEEP,
+            TASK_CATALOG_BULK_EDIT,
+            TASK_CATALOG_BULK_EDIT_UNDO,
+        ),
     ),
     QueueSpec(QUEUE_DEFAULT, None),
 )
