@@ -155,6 +155,18 @@ def test_the_command_applies_in_the_background_and_undo_keeps_later_changes(
     )
 
 
+def _importer_killed_and_replaced(workers: list) -> None:
+    """SIGKILL the import worker mid-step, then start another like it."""
+    import signal
+
+    from config.queues import QUEUE_CATALOG_IMPORTS
+    from testkit.workers import WorkerProcess
+
+    importer = workers[0]
+    importer.kill(signal.SIGKILL)
+    workers.append(WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env=importer.env).start())
+
+
 def _queued(category_factory, count: int) -> BulkEdit:
     """``count`` products of one variant each at 10.00, and a job of +10% on them, queued."""
     category = category_factory(slug="many")
@@ -176,11 +188,6 @@ def test_an_import_worker_killed_mid_edit_is_taken_over_and_no_product_is_change
     import_workers,  # noqa: F811
     category_factory,
 ):
-    import signal
-
-    from config.queues import QUEUE_CATALOG_IMPORTS
-    from testkit.workers import WorkerProcess
-
     count = 3_000  # many chunks: long enough to be caught at it
     job = _queued(category_factory, count)
 
@@ -189,9 +196,7 @@ def test_an_import_worker_killed_mid_edit_is_taken_over_and_no_product_is_change
         return job.status == "running" and 0 < job.done < count
 
     wait_for(applying, timeout=120, interval=0.05, message="the edit half applied")
-    importer = import_workers[0]
-    importer.kill(signal.SIGKILL)
-    import_workers.append(WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env=importer.env).start())
+    _importer_killed_and_replaced(import_workers)
     wait_for(lambda: not BulkEdit.objects.get(pk=job.pk).is_active, timeout=180, message="redo")
 
     job.refresh_from_db()
@@ -245,11 +250,7 @@ def test_an_import_worker_killed_mid_undo_is_taken_over_and_no_value_is_restored
     import_workers,  # noqa: F811
     category_factory,
 ):
-    import signal
-
     from catalog.bulkedit.undo import bulk_edit_undo_queue
-    from config.queues import QUEUE_CATALOG_IMPORTS
-    from testkit.workers import WorkerProcess
 
     count = 3_000  # many chunks: long enough to be caught at it
     job = _many(category_factory, count)
@@ -263,9 +264,7 @@ def test_an_import_worker_killed_mid_undo_is_taken_over_and_no_value_is_restored
         return job.undo_status == "running" and 0 < job.undo_done < count
 
     wait_for(undoing, timeout=120, interval=0.05, message="the undo half done")
-    importer = import_workers[0]
-    importer.kill(signal.SIGKILL)
-    import_workers.append(WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env=importer.env).start())
+    _importer_killed_and_replaced(import_workers)
     wait_for(
         lambda: BulkEdit.objects.get(pk=job.pk).undo_status == "done",
         timeout=180,
