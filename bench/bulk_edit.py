@@ -33,7 +33,9 @@ What it does, in one run:
 4. **Editor idle**: one editor saving its own product through the change form (opened,
    posted, 0.2 s apart; a first save to warm up, not counted) for ``--editor-saves``
    saves: the save p95 (POSTs only) with nothing else running.
-5. **Preview** of the ``--products`` products (``bulk_edit_preview``, in this process).
+5. **Preview** of the ``--products`` products (``bulk_edit_preview``, in this process),
+   and the admin's preview page of every product ("Edit all", price +10%: the GET of the
+   page that selects, previews and shows the first 50).
 6. **Apply**: the job recorded (``bulk_edit_create``) and run by the import worker; the
    rate is its products over the time from the commit until the job is done (the
    worker's own start-to-end time is printed too). The editor keeps saving meanwhile, in
@@ -125,6 +127,24 @@ def bench_baseline(ids: list[int]) -> float:
     return len(ids) / seconds
 
 
+def bench_preview_page() -> tuple[int, float]:
+    """The admin's "Edit all N products" path over the whole catalog, price +10%: the
+    preview page's GET (selection, preview, first page of 50), timed: (products, seconds)."""
+    client = _client()
+    form_url = client.get("/admin/catalog/product/bulk-edit/all/")["Location"]
+    fields = {"status": "", "category": "", "stock_change": "", "stock_value": ""}
+    fields |= {"price_change": "price_percent", "price_value": "10"}
+    response = client.post(form_url, fields)
+    if response.status_code != 302:
+        raise RuntimeError(f"the bulk edit form refused: HTTP {response.status_code}")
+    started = time.perf_counter()
+    page = client.get(response["Location"])
+    took = time.perf_counter() - started
+    if page.status_code != 200:
+        raise RuntimeError(f"the preview page: HTTP {page.status_code}")
+    return Product.objects.count(), took  # no filter: every product
+
+
 class Editor(threading.Thread):
     """An editor saving their own product again and again, 0.2 s apart, until stopped
     (or ``saves`` times); the first save, a warm-up, is not counted."""
@@ -214,6 +234,8 @@ def main() -> int:
         preview = bulk_edit_preview(selection=Selection(job_ids, "bench"), operations=PLUS_10)
         preview_s = time.monotonic() - started
         print(f"preview of {preview.selected:,} products: {preview_s:.2f} s", flush=True)
+        page_products, page_s = bench_preview_page()
+        print(f"preview page of {page_products:,} products: {page_s:.2f} s", flush=True)
 
         busy = Editor(editor_id)
         busy.start()
@@ -242,6 +264,10 @@ def main() -> int:
     rate = job.changed / apply_s
     table = [
         ("Preview of the products, in-process", f"{preview_s:.2f} s (target < 5 s)"),
+        (
+            f"The admin's preview page, Edit all {page_products:,} products",
+            f"{page_s:.2f} s (target < 5 s)",
+        ),
         (
             "Apply in the import worker, commit to done",
             f"{apply_s:.1f} s: **{rate:,.0f} products/s**, **{rate / baseline:.0f}x** the "
