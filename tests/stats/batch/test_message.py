@@ -146,3 +146,18 @@ def test_a_message_of_several_products_is_validated_as_a_whole(args, kwargs, exp
 )
 def test_a_buffered_message_counts_as_its_products(args, kwargs, counted):
     assert products_counted(args, kwargs) == counted
+
+
+@pytest.mark.rabbitmq  # shard queues are RabbitMQ's (single active consumer)
+def test_with_shards_a_bulk_writes_requests_go_one_message_per_shard(broker_url):
+    from testkit.shards import publishing_to_shards
+
+    with publishing_to_shards(2) as shards:
+        send_recompute_requests((pid, None) for pid in range(1, 8))
+
+        bodies = {name: _take_all(name) for name in shards}
+
+    assert {name: [args for args, _, _ in found] for name, found in bodies.items()} == {
+        shards[0]: [[[2, 4, 6]]],
+        shards[1]: [[[1, 3, 5, 7]]],
+    }
