@@ -74,11 +74,9 @@ import django
 django.setup()
 
 import tablib
-from django.apps import apps
 from django.core.files import File
 from django.core.management import call_command
 from django.db import connection
-from django.db.models import F, Q
 
 from bench.stats import _machine, _rabbitmq_version
 from catalog.demo import catalog_seed, demo_product, demo_variants
@@ -89,33 +87,16 @@ from catalog.imports.layout import COLUMNS
 from catalog.imports.limits import ImportLimits
 from catalog.imports.rows import products_from_rows
 from catalog.imports.services import catalog_import
-from catalog.models import CatalogImport, Category, CategoryTreeLock, Product, Variant
+from catalog.models import CatalogImport, Category, Variant
 from catalog.selectors import category_slug_paths
 from config.queues import QUEUE_CATALOG_IMPORTS, QUEUE_STATS_BATCH, QUEUE_STATS_BULK
-from stats.models import CategoryStaleness, ProductStaleness
-from testkit.checks import statistics_errors
+from testkit.catalog_reset import catalog_empty
+from testkit.checks import statistics_current, statistics_errors
 from testkit.import_baseline import RowByRowResource
 from testkit.workers import LOG_DIR, WorkerProcess, purge_queue
 
 OUT_DIR = ROOT / "var" / "bench-import"
 QUEUES = (QUEUE_STATS_BATCH, QUEUE_STATS_BULK, QUEUE_CATALOG_IMPORTS)
-#: Kept by "empty the catalog": the demo tree the file's categories refer to.
-_KEPT = {Category, CategoryTreeLock}
-
-
-def _empty_catalog() -> None:
-    """Delete every product, variant, history record, statistic and import (not categories)."""
-    tables = [
-        model._meta.db_table
-        for app in ("catalog", "stats")
-        for model in apps.get_app_config(app).get_models()
-        if model not in _KEPT and not model._meta.proxy
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute("SET FOREIGN_KEY_CHECKS = 0")
-        for table in tables:
-            cursor.execute(f"TRUNCATE TABLE {connection.ops.quote_name(table)}")
-        cursor.execute("SET FOREIGN_KEY_CHECKS = 1")
 
 
 def write_file(path: Path, products: int) -> int:
@@ -178,7 +159,7 @@ def bench_baseline(path: Path, rows: int) -> dict[str, float]:
     baseline_s = time.monotonic() - started
     if result.has_errors() or Variant.objects.count() != len(dataset):
         raise RuntimeError(f"baseline import went wrong: {Variant.objects.count()} variants")
-    _empty_catalog()
+    catalog_empty()
     for queue in QUEUES:
         purge_queue(queue)
     started = time.monotonic()
@@ -186,7 +167,7 @@ def bench_baseline(path: Path, rows: int) -> dict[str, float]:
     ours_s = time.monotonic() - started
     if not report.applied or Variant.objects.count() != len(dataset):
         raise RuntimeError(f"our import of the subset went wrong: {report.summary()}")
-    _empty_catalog()
+    catalog_empty()
     for queue in QUEUES:
         purge_queue(queue)
     return {
@@ -246,15 +227,6 @@ def _wait_status(job: CatalogImport, leaving: str, timeout: float) -> float:
     raise TimeoutError(f"import {job.pk} still {leaving} after {timeout:.0f} s")
 
 
-def _statistics_current() -> bool:
-    if ProductStaleness.objects.exists() or CategoryStaleness.objects.exists():
-        return False
-    behind = Product.objects.filter(
-        Q(stats__isnull=True) | ~Q(stats__computed_version=F("version"))
-    )
-    return not behind.exists()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description="Import benchmark (see module docstring).")
     parser.add_argument("--products", type=int, default=100_000)
@@ -271,7 +243,7 @@ def main() -> int:
         return bench_check(args.products)
 
     call_command("migrate", verbosity=0)
-    _empty_catalog()
+    catalog_empty()
     for queue in QUEUES:
         purge_queue(queue)
     path = OUT_DIR / f"catalog-{args.products}.csv"
@@ -316,7 +288,7 @@ def main() -> int:
         ended = time.monotonic()
         if job.status != CatalogImport.Status.DONE:
             raise RuntimeError(f"import: {job.status} {job.report or job.error}")
-        while not _statistics_current():
+        while not statistics_current():
             if time.monotonic() - ended > args.stats_timeout:
                 raise TimeoutError(f"statistics not current {args.stats_timeout:.0f} s after")
             time.sleep(1)

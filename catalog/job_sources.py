@@ -113,6 +113,11 @@ def import_jobs(query: JobQuery) -> list[JobRow]:
 
 
 def _bulk_edit_note(job: BulkEdit) -> str:
+    """Where its undo stands (asked for, the worker runs it), else what it left alone."""
+    if job.undo_active:
+        return f"Undoing: {job.undo_percent}%"
+    if job.undo_status == BulkEdit.Status.FAILED:
+        return "Undo failed: ask again to go on"
     if job.undone_at is not None:
         return "Undone"
     if job.conflicts:

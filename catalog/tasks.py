@@ -14,6 +14,7 @@ from django.conf import settings
 from config.celery import app
 from config.queues import (
     TASK_CATALOG_BULK_EDIT,
+    TASK_CATALOG_BULK_EDIT_UNDO,
     TASK_CATALOG_EXPORT,
     TASK_CATALOG_IMPORT,
     TASK_CATALOG_IMPORT_SWEEP,
@@ -76,7 +77,7 @@ def catalog_import_sweep_task() -> None:
     name=TASK_CATALOG_BULK_EDIT,
     # A lost worker leaves the chunks it committed: the message comes back and the next
     # run takes the job over once its signs of life are stale, skipping what was applied
-    # (catalog.bulkedit.jobs._claim).
+    # (catalog.bulkedit.jobs.claim).
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
@@ -96,6 +97,31 @@ def send_bulk_edits(items: Iterable[tuple[int, None]]) -> None:
     for job_id, _ in items:
         catalog_bulk_edit_task.apply_async(args=(job_id,), retry=False)
         bulk_edit_mark_queued(job_id=job_id)
+
+
+@app.task(
+    name=TASK_CATALOG_BULK_EDIT_UNDO,
+    # As the edit: a lost worker's message comes back and the next run goes on after the
+    # last chunk that committed (catalog.bulkedit.undo).
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
+    soft_time_limit=settings.CATALOG_IMPORT_TIME_LIMIT - 30,
+    ignore_result=True,
+)
+def catalog_bulk_edit_undo_task(job_id: int) -> None:
+    from catalog.bulkedit.undo import bulk_edit_undo_run
+
+    bulk_edit_undo_run(job_id=job_id)
+
+
+def send_bulk_edit_undos(items: Iterable[tuple[int, None]]) -> None:
+    """The sender of ``catalog.bulkedit.undo.bulk_edit_undos`` (``config.outbox``)."""
+    from catalog.bulkedit.undo import bulk_edit_undo_mark_queued
+
+    for job_id, _ in items:
+        catalog_bulk_edit_undo_task.apply_async(args=(job_id,), retry=False)
+        bulk_edit_undo_mark_queued(job_id=job_id)
 
 
 @app.task(

@@ -32,6 +32,8 @@ were not sent and what repairs them, and the committed records stay for that rep
   sweep (``catalog.imports.sweep``).
 - ``bulk_edits`` (``catalog.bulkedit.jobs``): a bulk edit without ``queued_at``; the
   import sweep (``catalog.bulkedit.sweep``).
+- ``bulk_edit_undos`` (``catalog.bulkedit.undo``): an undo without ``undo_queued_at``; the
+  same sweep.
 
 A caller that must say what was not sent (a command, the admin, an import's page) reads
 the failures of its block with ``unsent()``.
@@ -51,7 +53,8 @@ from config.transactions import KeyT, PerTransaction
 
 logger = logging.getLogger(__name__)
 
-#: Publishes each (key, value) it takes from the iterator, in order; raises on a failure.
+#: Publishes each (key, value) it takes from the iterator, in order; raises on a failure
+#: (``PartlySent`` from it when it publishes several items at once).
 Sender = Callable[[Iterator[tuple[Any, Any]]], None]
 
 _watchers = threading.local()
@@ -72,6 +75,15 @@ class Unsent:
     def sentence(self) -> str:
         """For a page: what was not sent and what follows (the error is in the log)."""
         return f"{self.what[0].upper()}{self.what[1:]} could not be sent: {self.repair}."
+
+
+class PartlySent(Exception):
+    """Raised (from the publish's error) by a sender that publishes its items in groups, so
+    that the count of what was not sent is right: ``sent`` items went out before it."""
+
+    def __init__(self, sent: int) -> None:
+        super().__init__(f"{sent} sent")
+        self.sent = sent
 
 
 class Outbox(Generic[KeyT]):
@@ -117,12 +129,15 @@ class Outbox(Generic[KeyT]):
         try:
             sender: Sender = import_string(self._send)
             sender(feed())
-        except Exception as exc:
+        except Exception as raised:
             # The item being sent when it raised is counted unsent with those after it.
-            count = len(pending) - max(taken - 1, 0)
+            sent = max(taken - 1, 0)
+            exc: BaseException = raised
+            if isinstance(raised, PartlySent):
+                sent, exc = raised.sent, raised.__cause__ or raised
             unsent = Unsent(
                 outbox=self.name,
-                what=quantity(count, *self.what),
+                what=quantity(len(pending) - sent, *self.what),
                 repair=self.repair,
                 error=f"{type(exc).__name__}: {exc}",
             )

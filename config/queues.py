@@ -41,6 +41,7 @@ TASK_BULK_RESUME = "stats.bulk_resume"
 TASK_CATALOG_IMPORT = "catalog.import_run"
 TASK_CATALOG_IMPORT_SWEEP = "catalog.import_sweep"
 TASK_CATALOG_BULK_EDIT = "catalog.bulk_edit_apply"
+TASK_CATALOG_BULK_EDIT_UNDO = "catalog.bulk_edit_undo"
 TASK_CATALOG_EXPORT = "catalog.export_run"
 
 ROLE_BATCH, ROLE_BULK, ROLE_IMPORTS = "batch", "bulk", "imports"
@@ -128,6 +129,7 @@ QUEUES: tuple[QueueSpec, ...] = (
             TASK_CATALOG_IMPORT,
             TASK_CATALOG_IMPORT_SWEEP,
             TASK_CATALOG_BULK_EDIT,
+            TASK_CATALOG_BULK_EDIT_UNDO,
             TASK_CATALOG_EXPORT,
         ),
     ),

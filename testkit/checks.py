@@ -2,9 +2,17 @@
 
 from decimal import Decimal
 
+from django.db.models import F, Q
+
 from catalog.models import Category, Product
 from stats.figures import CATEGORY_FIGURES, CATEGORY_PRICE_FIGURES, PRODUCT_FIGURES
-from stats.models import CategoryPriceRange, CategoryStats, ProductStaleness, ProductStats
+from stats.models import (
+    CategoryPriceRange,
+    CategoryStaleness,
+    CategoryStats,
+    ProductStaleness,
+    ProductStats,
+)
 from testkit.reference import (
     category_price_ranges_from_scratch,
     category_stats_from_scratch,
@@ -19,6 +27,17 @@ def category_price_ranges(*, category_id: int) -> dict[str, dict[str, Decimal]]:
     return {
         row.currency: {name: getattr(row, name) for name in CATEGORY_PRICE_FIGURES} for row in rows
     }
+
+
+def statistics_current() -> bool:
+    """Nothing stale and every product's statistics computed from its current version
+    (cheap: the benchmarks poll it, then compare with ``statistics_errors`` once)."""
+    if ProductStaleness.objects.exists() or CategoryStaleness.objects.exists():
+        return False
+    behind = Product.objects.filter(
+        Q(stats__isnull=True) | ~Q(stats__computed_version=F("version"))
+    )
+    return not behind.exists()
 
 
 def statistics_errors() -> list[str]:

@@ -3,8 +3,10 @@
 A bulk edit is its editor's: the list shows one's own (a superuser sees all), another's
 answers 404. The page is read-only; the import worker moves its figures and the page
 follows them in place (``editors/live_refresh.js``). "Undo bulk edit #N" asks first
-(a page of its own: no script), then calls ``catalog.bulkedit.undo.bulk_edit_undo`` and
-shows what it restored and the values it left because they were changed since.
+(a page of its own: no script), then queues the undo for the import worker
+(``catalog.bulkedit.undo.bulk_edit_undo_queue``); the page follows it as it follows the
+edit, and then shows what it restored and the values it left because they were changed
+since.
 """
 
 from typing import Any
@@ -22,14 +24,10 @@ from django.utils.safestring import SafeString
 from catalog.admin.bulk_edit import may_bulk_edit
 from catalog.bulkedit.jobs import bulk_edit_cancel
 from catalog.bulkedit.operations import BulkEditError
-from catalog.bulkedit.undo import bulk_edit_undo
+from catalog.bulkedit.undo import bulk_edit_undo_queue
 from catalog.models import BulkEdit, Product
 from config.admin import ObjectAction, ObjectActionsMixin, ReadOnlyAdmin
 from config.humanize import format_moment, human_duration, quantity
-
-#: The undo's conflicts kept in the session for the page after it (the count is on the job).
-UNDO_SHOWN = 200
-UNDO_KEY = "catalog_bulk_edit_undo"
 
 
 def progress_words(job: BulkEdit) -> str:
@@ -68,7 +66,10 @@ def _active(model_admin: Any, request: HttpRequest, obj: BulkEdit) -> bool:
 
 
 def may_undo(job: BulkEdit) -> bool:
-    return not job.is_active and job.undone_at is None and job.changed > 0
+    """Once the edit ended, if it changed something: once (again, after an undo failed)."""
+    if job.is_active or job.changed == 0:
+        return False
+    return job.undone_at is None or job.undo_status == BulkEdit.Status.FAILED
 
 
 @admin.register(BulkEdit)
@@ -123,14 +124,14 @@ class BulkEditAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         job = self.object_or_404(request, object_id)
-        undone = request.session.get(UNDO_KEY, {}).get(str(job.pk))
         context = {
             **(extra_context or {}),
             "title": str(job),
             "undo_url": reverse("admin:catalog_bulkedit_undo", args=[job.pk])
             if may_undo(job) and may_bulk_edit(request)
             else None,
-            "undo_conflicts": _linked(undone or []),
+            "undo_conflicts": _linked(job.undo_conflict_lines),
+            "following": job.is_active or job.undo_active,
         }
         return super().change_view(request, object_id, form_url, context)
 
@@ -141,26 +142,21 @@ class BulkEditAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def undo_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """GET asks "Undo bulk edit #N?"; POST undoes it and returns to the job's page."""
+        """GET asks "Undo bulk edit #N?"; POST queues the undo and returns to the job's page."""
         if not may_bulk_edit(request):
             raise PermissionDenied
         job = self.object_or_404(request, object_id)
         if request.method == "POST":
             user = request.user if request.user.is_authenticated else None
             try:
-                result = bulk_edit_undo(job_id=job.pk, user=user)
+                bulk_edit_undo_queue(job_id=job.pk, user=user)
             except BulkEditError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return self.change_page_redirect(job.pk)
-            kept = dict(request.session.get(UNDO_KEY, {}))
-            kept[str(job.pk)] = [(c.sku, c.sentence()) for c in result.conflicts[:UNDO_SHOWN]]
-            request.session[UNDO_KEY] = kept
             self.message_user(
                 request,
-                f"{job} undone: {quantity(result.restored, 'product')} restored, "
-                f"{quantity(len(result.conflicts), 'value')} left as they were because they "
-                "were changed since.",
-                messages.WARNING if result.conflicts else messages.SUCCESS,
+                f"The undo of {str(job).lower()} has started: this page follows it.",
+                messages.SUCCESS,
             )
             return self.change_page_redirect(job.pk)
         context = {
@@ -225,12 +221,33 @@ class BulkEditAdmin(ObjectActionsMixin, ReadOnlyAdmin):
         )
 
     @admin.display(description="Undo")
-    def undo_state(self, obj: BulkEdit) -> str:
+    def undo_state(self, obj: BulkEdit) -> SafeString | str:
         if obj.undone_at is None:
             return "Not undone."
         who = f" by {obj.undone_by.get_username()}" if obj.undone_by else ""
+        asked = f"Asked on {format_moment(obj.undone_at)}{who}"
+        if obj.undo_active:
+            return format_html(
+                '<progress class="bulk-edit-progress" max="100" value="{}" aria-label="{}">'
+                "{}%</progress> <span>{}: {} of {} ({}%){}.</span>",
+                obj.undo_percent,
+                f"{obj} undo progress",
+                obj.undo_percent,
+                asked,
+                f"{obj.undo_done:,}",
+                quantity(obj.undo_total, "product"),
+                obj.undo_percent,
+                ", waiting to start" if obj.undo_status == BulkEdit.Status.QUEUED else "",
+            )
+        if obj.undo_status == BulkEdit.Status.FAILED:
+            return (
+                f"{asked}: it stopped on an unexpected problem after "
+                f"{quantity(obj.undo_done, 'product')}; what it restored stays restored, "
+                "and Undo goes on from there."
+            )
         return (
             f"Undone on {format_moment(obj.undone_at)}{who}: "
+            f"{quantity(obj.undo_restored, 'product')} restored, "
             f"{quantity(obj.undo_conflicts, 'value')} left as they were because they were "
             "changed since."
         )

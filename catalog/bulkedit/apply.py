@@ -23,11 +23,13 @@ from django.utils import timezone
 from catalog.bulkedit.operations import Operation, product_changes
 from catalog.bulkedit.preview import products_with_variants
 from catalog.concurrency import value_text
-from catalog.imports.writes import history_rows_insert
+from catalog.imports.writes import history_rows_insert, rows_insert
 from catalog.models import BulkEdit, BulkEditChange, Product, Variant
 from catalog.receivers import products_bulk_saved
 from catalog.selectors import PATH_SEPARATOR, category_names, category_path_names
 
+#: The columns of a change record, in the order ``chunk_apply`` writes them.
+_CHANGE_COLUMNS = ["job_id", "product_id", "variant_id", "field", "before", "after"]
 #: Products per transaction: an editor saving one of them waits at most that long.
 APPLY_CHUNK = 100
 
@@ -40,22 +42,30 @@ class ChunkOutcome:
 
 
 def _update(model: type[models.Model], attnames: list[str], objs: Sequence[Any]) -> None:
-    """One UPDATE by id per row, in one ``executemany``: Django's ``bulk_update`` compiles
-    a CASE of every row's every value and took most of an edit's time."""
+    """All the chunk's rows of ``model`` in one UPDATE (a CASE on the id per column).
+
+    Django's ``bulk_update`` builds the same statement through an expression per value
+    (most of an edit's time in Python); one UPDATE per row in an ``executemany`` was a
+    round trip per row, as mysqlclient batches only INSERTs: 40,000 statements for
+    10,000 products with three variants each, the largest share of an apply.
+    """
     if not objs:
         return
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     fields = [cast(models.Field, model._meta.get_field(name)) for name in attnames]
-    sets = ", ".join(f"{quote(f.column)} = %s" for f in fields)
     pk = quote(model._meta.pk.column)
-    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {pk} = %s"
-    rows = [
-        (*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk)
-        for obj in objs
-    ]
+    whens = " ".join([f"WHEN {pk} = %s THEN %s"] * len(objs))
+    sets = ", ".join(f"{quote(f.column)} = CASE {whens} ELSE {quote(f.column)} END" for f in fields)
+    ids = ", ".join(["%s"] * len(objs))
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {pk} IN ({ids})"
+    params: list[Any] = []
+    for f in fields:
+        for obj in objs:
+            params += (obj.pk, f.get_db_prep_save(getattr(obj, f.attname), connection))
+    params += [obj.pk for obj in objs]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        cursor.execute(sql, params)
 
 
 def _write(
@@ -94,7 +104,7 @@ def chunk_apply(
     """Apply ``operations`` to these products, each checked against the job's versions."""
     outcome = ChunkOutcome()
     when = timezone.now()
-    records: list[BulkEditChange] = []
+    records: list[tuple[Any, ...]] = []
     written: list[Product] = []
     written_variants: list[Variant] = []
     seen: set[int] = set()
@@ -131,13 +141,13 @@ def chunk_apply(
                 setattr(variant, change.field, change.after)
                 model = Variant
             records.append(
-                BulkEditChange(
-                    job=job,
-                    product_id=product.pk,
-                    variant_id=change.variant_id,
-                    field=change.field,
-                    before=field_text(model, change.field, change.before),
-                    after=field_text(model, change.field, change.after),
+                (
+                    job.pk,
+                    product.pk,
+                    change.variant_id,
+                    change.field,
+                    field_text(model, change.field, change.before),
+                    field_text(model, change.field, change.after),
                 )
             )
         written.append(product)
@@ -145,7 +155,7 @@ def chunk_apply(
         outcome.changed += 1
     outcome.conflicts += [f"#{pk}" for pk in product_ids if pk not in seen]
     _write(written, written_variants, user=user, reason=reason, when=when)
-    BulkEditChange.objects.bulk_create(records)
+    rows_insert(BulkEditChange, _CHANGE_COLUMNS, records)
     return outcome
 
 

@@ -10,7 +10,8 @@ written after each chunk commits, so the page and the command see it move.
 
 A worker lost mid-run leaves the chunks it committed; its message comes back
 (``acks_late``) and the next run takes the job over once the lost run's beat
-(``heartbeat_at``, written with the progress) is older than ``CATALOG_IMPORT_STALE_AFTER``.
+(``heartbeat_at``, written with the progress) is older than ``CATALOG_IMPORT_STALE_AFTER``
+(``claim``; the undo, ``catalog.bulkedit.undo``, is claimed the same way).
 It goes through every product again: one with the job's change records was applied by
 the lost run and is only counted, so no product is changed twice.
 """
@@ -86,31 +87,37 @@ def bulk_edit_mark_queued(*, job_id: int) -> None:
     BulkEdit.objects.filter(pk=job_id, status__in=BulkEdit.ACTIVE).update(queued_at=timezone.now())
 
 
-def _claim(job_id: int) -> BulkEdit | None:
-    """Take a queued job, or a running one whose worker has gone silent; else None.
+def claim(job_id: int, *, undo: bool = False) -> BulkEdit | None:
+    """Take a queued job (its undo with ``undo``), or a running one whose worker has gone
+    silent; else None.
 
     A run whose worker died moments ago still looks alive: wait until its beat is stale,
     then take over (as an import's run does); one that keeps beating is another
     worker's, and this delivery gives up.
     """
+    status, beat_field, started = (
+        ("undo_status", "undo_heartbeat_at", "undo_started_at")
+        if undo
+        else ("status", "heartbeat_at", "started_at")
+    )
     stale_after = timedelta(seconds=settings.CATALOG_IMPORT_STALE_AFTER)
     give_up = time.monotonic() + stale_after.total_seconds() + 2 * BEAT_SECONDS
     while True:
         job = BulkEdit.objects.filter(pk=job_id).first()
-        if job is None or not job.is_active:
+        if job is None or getattr(job, status) not in BulkEdit.ACTIVE:
             return None
         now = timezone.now()
-        beat = job.heartbeat_at
-        if job.status == Status.RUNNING and beat is not None and now - beat < stale_after:
+        beat = getattr(job, beat_field)
+        if getattr(job, status) == Status.RUNNING and beat is not None and now - beat < stale_after:
             if time.monotonic() > give_up:
                 return None
             time.sleep(BEAT_SECONDS)
             continue
-        taken = BulkEdit.objects.filter(pk=job_id, status=job.status, heartbeat_at=beat).update(
-            status=Status.RUNNING, started_at=now, heartbeat_at=now
-        )
+        taken = BulkEdit.objects.filter(
+            pk=job_id, **{status: getattr(job, status), beat_field: beat}
+        ).update(**{status: Status.RUNNING, started: now, beat_field: now})
         if taken:
-            return BulkEdit.objects.select_related("created_by").get(pk=job_id)
+            return BulkEdit.objects.select_related("created_by", "undone_by").get(pk=job_id)
 
 
 def bulk_edit_cancel(*, job_id: int) -> BulkEdit:
@@ -133,7 +140,7 @@ def bulk_edit_run(
     one whose worker was lost. None when the job is not this run's: run by a live
     worker, done, or cancelled. ``on_progress(done, total)`` is called after each chunk,
     besides the figures written on the job."""
-    job = _claim(job_id)
+    job = claim(job_id)
     if job is None:
         return None
     operations = [Operation.from_dict(op) for op in job.operations]

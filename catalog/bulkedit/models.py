@@ -62,6 +62,23 @@ class BulkEdit(BackgroundJob, models.Model):
     )
     #: Values the undo left as they were, because they were changed after the edit.
     undo_conflicts = models.PositiveIntegerField(default=0)
+    #: The undo, run by the import worker as the edit is: empty until it is asked for
+    #: (``undone_at`` says when, ``undone_by`` by whom), then queued, running, done or failed.
+    undo_status = models.CharField(max_length=16, choices=Status.choices, blank=True, default="")
+    #: Products of the job's change records undone, of ``undo_total``; the chunks are
+    #: taken in product id order, so a run taking over a lost one starts at ``undo_done``.
+    undo_done = models.PositiveIntegerField(default=0)
+    undo_total = models.PositiveIntegerField(default=0)
+    undo_restored = models.PositiveIntegerField(default=0)
+    #: (SKU, sentence) of the first values the undo left as they were, for the page and
+    #: the command (``undo_conflicts`` counts them all).
+    undo_conflict_lines = models.JSONField(default=list, blank=True)
+    undo_queued_at = models.DateTimeField(null=True, blank=True)
+    undo_started_at = models.DateTimeField(null=True, blank=True)
+    #: Written with each chunk's progress, as ``heartbeat_at`` is for the edit.
+    undo_heartbeat_at = models.DateTimeField(null=True, blank=True)
+    undo_finished_at = models.DateTimeField(null=True, blank=True)
+    undo_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -71,6 +88,14 @@ class BulkEdit(BackgroundJob, models.Model):
 
     def __str__(self) -> str:
         return f"Bulk edit {self.pk}"
+
+    @property
+    def undo_active(self) -> bool:
+        return self.undo_status in self.ACTIVE
+
+    @property
+    def undo_percent(self) -> int:
+        return 100 * self.undo_done // self.undo_total if self.undo_total else 0
 
 
 class BulkEditChange(models.Model):

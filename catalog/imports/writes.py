@@ -30,7 +30,7 @@ _PRODUCT_FIELDS = ["name", "slug", "status", "category_id", "description"]
 _VARIANT_FIELDS = ["size", "colour", "price", "currency", "stock"]
 
 
-def _insert(model: type[Model], attnames: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+def rows_insert(model: type[Model], attnames: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """INSERT ``rows`` (values in ``attnames`` order) in one ``executemany``."""
     if not rows:
         return
@@ -69,7 +69,7 @@ def history_rows_insert(
     rows = [
         (*(getattr(obj, name) for name in tracked), when, reason, kind, user_id) for obj in objs
     ]
-    _insert(history, [*tracked, *extra], rows)
+    rows_insert(history, [*tracked, *extra], rows)
 
 
 def _variant(spec: VariantSpec, product_id: int) -> Variant:
@@ -87,7 +87,7 @@ def _variant(spec: VariantSpec, product_id: int) -> Variant:
 def _insert_variants(variants: list[Variant]) -> None:
     """Insert new variants and give each its id (read back by SKU: one query)."""
     columns = ["product_id", "sku", "size", "colour", "price", "currency", "stock"]
-    _insert(Variant, columns, [tuple(getattr(v, c) for c in columns) for v in variants])
+    rows_insert(Variant, columns, [tuple(getattr(v, c) for c in columns) for v in variants])
     if variants:
         ids = dict(
             Variant.objects.filter(sku__in=[v.sku for v in variants]).values_list("sku", "id")
@@ -113,7 +113,7 @@ def write_new_products(
         for spec in specs
     ]
     columns = [*_PRODUCT_FIELDS, "sku", "version", "created_at", "updated_at"]
-    _insert(Product, columns, [tuple(getattr(p, c) for c in columns) for p in products])
+    rows_insert(Product, columns, [tuple(getattr(p, c) for c in columns) for p in products])
     ids = dict(Product.objects.filter(sku__in=[p.sku for p in products]).values_list("sku", "id"))
     for product in products:
         product.pk = ids[product.sku]

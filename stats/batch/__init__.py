@@ -1,7 +1,8 @@
 """The batched path: an editor's save becomes a message, buffered and de-duplicated by
 celery-batches on the batch worker, recomputed 100 requests or 5 minutes at a time.
 
-- ``message``: a save request's message (encode, read, validate; its version).
+- ``message``: a save request's message, and a bulk write's message of several products
+  (encode, read, validate; their versions).
 - ``requests``: asking for fresh statistics (mark stale now, publish once on commit).
 - ``tasks``: publishing a request and the batch, sweep and category-refresh tasks.
 - ``services``: what one flushed batch does (``product_stats_batch_process``).

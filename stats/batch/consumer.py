@@ -15,7 +15,7 @@ from celery_batches import Batches, SimpleRequest, consume_queue
 from celery_batches.trace import apply_batches_task
 
 from stats.batch.acks import ack_batch, ack_ledger
-from stats.batch.message import read_body
+from stats.batch.message import products_counted, read_body
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ class LeanBatches(Batches):
     #: celery-batches' flush timer entry, None while nothing is buffered (set by Batches).
     #: Registry: config.upstream "celery-batches buffer and flush timer".
     _tref: Any
+    #: celery-batches' count of buffered requests (reset by its flush).
+    _count: "count[int]"
 
     def __init__(self) -> None:
         super().__init__()
@@ -104,7 +106,13 @@ class LeanBatches(Batches):
                 buffered_since[task.name] = time.time()
             if self._tref is None:  # the first request starts the flush timer
                 self._tref = timer.call_repeatedly(self.flush_interval, self._do_flush)
-            if not next(self._count) % self.flush_every:
+            # Each product of a message of several counts as one request (celery-batches
+            # counts messages): a flush still takes about flush_every products.
+            first = next(self._count)
+            last = first + products_counted(args, kw) - 1
+            if last > first:
+                self._count = count(last + 1)
+            if last // self.flush_every > (first - 1) // self.flush_every:
                 self._do_flush()
 
         return task_message_handler

@@ -8,6 +8,7 @@ sweep (docs/architecture.md).
 
 import logging
 from collections.abc import Iterable
+from itertools import islice
 
 from celery.app.amqp import task_message
 from celery.utils import uuid
@@ -15,6 +16,7 @@ from celery_batches import SimpleRequest
 from django.conf import settings
 
 from config.celery import app
+from config.outbox import PartlySent
 from config.queues import (
     TASK_CATEGORY_REFRESH,
     TASK_PRODUCT_STATS_BATCH,
@@ -23,7 +25,7 @@ from config.queues import (
 )
 from stats.batch import control  # noqa: F401  (the batch_buffer remote-control command)
 from stats.batch.consumer import LeanBatches
-from stats.batch.message import SaveRequest, encode, validate
+from stats.batch.message import MAX_PRODUCTS, SaveRequest, encode, encode_many, validate_any
 
 logger = logging.getLogger(__name__)
 
@@ -37,29 +39,60 @@ def queue_product_stats(*, product_id: int, category_id: int | None = None) -> N
     is Celery's; the message is ``stats.batch.message``'s. A deleted product's request
     goes to its own product id's shard like any other.
     """
-    request_id = uuid()
     headers, body = encode(
         SaveRequest(product_id=product_id, category_id=category_id),
         task_name=TASK_PRODUCT_STATS_BATCH,
-        request_id=request_id,
+        request_id=uuid(),
     )
+    _publish(headers, body, queue=batch_queue_for(product_id))
+
+
+def _publish(headers: dict, body: tuple, *, queue: str) -> None:
     message = task_message(
-        headers=headers, properties={"correlation_id": request_id}, body=body, sent_event=None
+        headers=headers, properties={"correlation_id": headers["id"]}, body=body, sent_event=None
     )
     with app.producer_or_acquire() as producer:
         app.amqp.send_task_message(
-            producer,
-            TASK_PRODUCT_STATS_BATCH,
-            message,
-            queue=batch_queue_for(product_id),
-            retry=False,
+            producer, TASK_PRODUCT_STATS_BATCH, message, queue=queue, retry=False
         )
 
 
+def queue_products_stats(*, product_ids: list[int]) -> None:
+    """Send the recompute requests of several saved products in as few messages as the
+    shards allow (``stats.batch.message``: one per shard, ``MAX_PRODUCTS`` ids at most)."""
+    by_queue: dict[str, list[int]] = {}
+    for product_id in product_ids:
+        by_queue.setdefault(batch_queue_for(product_id), []).append(product_id)
+    for queue, ids in by_queue.items():
+        for start in range(0, len(ids), MAX_PRODUCTS):
+            part = ids[start : start + MAX_PRODUCTS]
+            if len(part) == 1:
+                queue_product_stats(product_id=part[0])
+                continue
+            headers, body = encode_many(part, task_name=TASK_PRODUCT_STATS_BATCH, request_id=uuid())
+            _publish(headers, body, queue=queue)
+
+
 def send_recompute_requests(requests: Iterable[tuple[int, int | None]]) -> None:
-    """The sender of ``stats.batch.requests.recompute_requests`` (``config.outbox``)."""
-    for product_id, category_id in requests:
-        queue_product_stats(product_id=product_id, category_id=category_id)
+    """The sender of ``stats.batch.requests.recompute_requests`` (``config.outbox``).
+
+    A transaction's saved products go out ``MAX_PRODUCTS`` at a time (an editor's save:
+    one message of version 1, as ever); a deleted product's request, which carries its
+    category, goes alone. Taken from the outbox a group at a time, so a failure counts
+    as unsent only the group it broke and those after it.
+    """
+    items = iter(requests)
+    sent = 0
+    while group := list(islice(items, MAX_PRODUCTS)):
+        try:
+            saved = [product_id for product_id, category_id in group if category_id is None]
+            queue_products_stats(product_ids=saved)
+            for product_id, category_id in group:
+                if category_id is not None:
+                    queue_product_stats(product_id=product_id, category_id=category_id)
+        except Exception as exc:
+            raise PartlySent(sent) from exc
+        sent += len(group)
 
 
 @app.task(
@@ -73,13 +106,17 @@ def send_recompute_requests(requests: Iterable[tuple[int, int | None]]) -> None:
 def product_stats_batch(requests: list[SimpleRequest]) -> None:
     from stats.batch.services import product_stats_batch_process
 
-    parsed = [validate(r.args, r.kwargs, request_id=r.id) for r in requests]
-    valid = [p for p in parsed if p is not None]
+    valid: list[SaveRequest] = []
+    rejected = 0
+    for r in requests:
+        parsed = validate_any(r.args, r.kwargs, request_id=r.id)
+        valid += parsed
+        rejected += not parsed
     product_stats_batch_process(
         product_ids=[p.product_id for p in valid],
         category_ids=[p.category_id for p in valid if p.category_id is not None],
-        requests=len(requests),
-        rejected=len(requests) - len(valid),
+        requests=len(valid) + rejected,
+        rejected=rejected,
         worker=requests[0].hostname if requests else "",
     )
 

@@ -3,8 +3,8 @@ Apply, the progress moving on the job's page without a reload, and the undo.
 
 The editors' guide's screenshots (``docs/editor-bulk-edit.png``, the form, and
 ``docs/editor-bulk-edit-preview.png``) are rewritten only with ``UPDATE_DOCS_SCREENSHOTS=1``.
-The import worker's step (the apply) runs here in the test's process once the job is
-queued, so the page is seen waiting, then following the job to its end in place.
+The import worker's steps (the apply, then the undo) run here in the test's process once
+each is queued, so the page is seen waiting, then following each to its end in place.
 """
 
 from decimal import Decimal
@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from catalog.bulkedit.jobs import bulk_edit_run
+from catalog.bulkedit.undo import bulk_edit_undo_run
 from catalog.models import BulkEdit, Variant
 from editors.services import admin_theme_ensure
 from testkit.on_commit import forget_all
@@ -93,14 +94,17 @@ def test_select_edit_preview_apply_follow_and_undo(page: Page, editor_factory, s
     assert Variant.objects.get(sku="SHIRT-1-M").price == Decimal("26.99")
     _docs_screenshot(page, "editor-bulk-edit-job")
 
-    # Undo (offered once the job ended, without a reload), asked first; the page says
-    # what it restored.
+    # Undo (offered once the job ended, without a reload), asked first; queued for the
+    # import worker (its step run here too), the page follows it to what it restored.
     expect(page.locator("#bulkedit_cancel_form")).to_have_count(0)
     page.get_by_role("link", name=f"Undo bulk edit #{job.pk}").click()
     page.get_by_role("button", name=f"Yes, undo bulk edit #{job.pk}").click()
     expect(page.locator(".messagelist")).to_contain_text(
-        f"Bulk edit {job.pk} undone: 2 products restored"
+        f"The undo of bulk edit {job.pk} has started: this page follows it."
     )
-    expect(page.locator(".field-undo_state")).to_contain_text("Undone on")
+    expect(page.locator(".field-undo_state")).to_contain_text("waiting to start")
+    bulk_edit_undo_run(job_id=job.pk)
+    expect(page.locator(".field-undo_state")).to_contain_text("Undone on", timeout=REFRESH_WAIT_MS)
+    expect(page.locator(".field-undo_state")).to_contain_text("2 products restored")
     assert Variant.objects.get(sku="SHIRT-1-M").price == Decimal("24.50")
     assert Variant.objects.get(sku="SHIRT-3-M").price == Decimal("24.50")  # never selected

@@ -114,7 +114,11 @@ def test_links_follow_each_jobs_state(editor_factory):
     asked = _import(alice, Imp.IMPORTING, cancel_requested_at=timezone.now())
     running = _edit(alice, E.RUNNING, done=2, total=4, started_at=timezone.now())
     finished = _edit(alice, E.DONE)
-    undone = _edit(alice, E.DONE, undone_at=timezone.now())
+    undone = _edit(alice, E.DONE, undone_at=timezone.now(), undo_status=E.DONE)
+    undoing = _edit(
+        alice, E.DONE, undone_at=timezone.now(), undo_status=E.RUNNING, undo_done=1, undo_total=4
+    )
+    undo_failed = _edit(alice, E.DONE, undone_at=timezone.now(), undo_status=E.FAILED)
 
     query = JobQuery(user=alice, everyone=False, limit=10)
     imports = {row.id: row for row in import_jobs(query)}
@@ -130,3 +134,6 @@ def test_links_follow_each_jobs_state(editor_factory):
     assert edits[running.pk].undo_url == ""
     assert edits[finished.pk].undo_url.endswith(f"/bulkedit/{finished.pk}/undo/")
     assert edits[undone.pk].undo_url == "" and edits[undone.pk].note == "Undone"
+    assert edits[undoing.pk].undo_url == "" and edits[undoing.pk].note == "Undoing: 25%"
+    assert edits[undo_failed.pk].undo_url.endswith(f"/bulkedit/{undo_failed.pk}/undo/")
+    assert edits[undo_failed.pk].note == "Undo failed: ask again to go on"

@@ -1,10 +1,17 @@
 """``manage.py bulk_edit``: many products changed at once from a shell, or a bulk edit undone.
 
 The command translates its arguments and calls ``catalog.bulkedit``: the preview, the
-job (applied by the import worker, as one from the admin would be), the undo. It waits
-for the job with a progress bar; when no worker has started it within
-``--worker-wait`` seconds (none runs, or the broker could not take the message), the
-command applies it itself, as ``import_catalog`` imports in its own process.
+job and its undo (each run by the import worker, as one from the admin would be). It
+waits for the job, or the undo, with a progress bar (``config.commands.progress_line``);
+when no worker has started it within ``--worker-wait`` seconds (none runs, or the broker
+could not take the message), the command runs it itself, as ``import_catalog`` imports
+in its own process.
+
+``--as USERNAME`` names whose edit it is: that user must be active and hold
+``catalog.bulk_edit_product``, as in the admin, or the command refuses before writing
+anything. Without ``--as`` the edit is the operator's: whoever can run ``manage.py``
+on the server can change the database anyway, so the command is not refused, and the
+history records the edit with no user (docs/operations.md, bulk_edit).
 """
 
 import argparse
@@ -35,18 +42,24 @@ from catalog.bulkedit.preview import (
     category_operation,
     products_select,
 )
-from catalog.bulkedit.undo import bulk_edit_undo
+from catalog.bulkedit.undo import bulk_edit_undo_queue, bulk_edit_undo_run
 from catalog.models import BulkEdit, Product
 from catalog.selectors import category_names
-from config.commands import MAX_ID, ServiceCommand, seconds, whole_number
+from config.commands import (
+    MAX_ID,
+    ServiceCommand,
+    progress_bar,
+    progress_line,
+    seconds,
+    whole_number,
+)
 from config.humanize import quantity
-from config.outbox import unsent
+from config.outbox import Unsent, unsent
 
 #: Products (and conflicts) printed before "... and N more".
 SHOWN = 50
-BAR_WIDTH = 30
-#: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
-INTERRUPTED = 130
+#: What ``--as`` must hold, as the admin's bulk edit pages ask.
+PERMISSION = "catalog.bulk_edit_product"
 SETTABLE = ("status", "category", "price", "stock")
 
 
@@ -104,15 +117,17 @@ class Command(ServiceCommand):
             type=seconds(3600),
             default=30.0,
             metavar="SECONDS",
-            help="Apply the edit here if no worker has started it after this long (30).",
+            help="Apply the edit (or the undo) here if no worker has started it after this "
+            "long (30).",
         )
         # Seconds between two looks at the job while waiting; hidden, as tests need it most.
         parser.add_argument("--poll", type=seconds(60), default=0.5, help=argparse.SUPPRESS)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        undo = options["undo"] is not None
         try:
             user = _user(options["as_user"])
-            if options["undo"] is not None:
+            if undo:
                 if (
                     options["category"]
                     or options["sku"]
@@ -120,31 +135,54 @@ class Command(ServiceCommand):
                     or _operations_given(options)
                 ):
                     raise BulkEditError("--undo N takes no selection, operation or --dry-run.")
-                self._undo(options["undo"], user)
-                return
-            selection = products_select(category_path=options["category"], skus=options["sku"])
-            preview = bulk_edit_preview(selection=selection, operations=_operations(options))
-            if options["dry_run"]:
-                self._print_preview(preview)
-                if preview.errors:
-                    raise BulkEditError(preview.refusal())
-                return
-            if not preview.errors and not preview.changed:
-                # Run twice, an edit finds everything done: that is success, not bad input.
-                self.stdout.write(
-                    "Nothing to change: the selected products already have these values "
-                    f"({quantity(preview.selected, 'product')}; no bulk edit recorded)."
-                )
-                return
-            with unsent() as not_sent:
-                job = bulk_edit_create(preview=preview, user=user)
+                with unsent() as not_sent:
+                    job = bulk_edit_undo_queue(job_id=options["undo"], user=user)
+            else:
+                found = self._queue_edit(options, user)
+                if found is None:
+                    return
+                job, not_sent = found
         except BulkEditError as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(
-            f"Bulk edit {job.pk} queued: {quantity(job.total, 'product')} to change "
-            f"({job.summary})."
-        )
-        self._wait(job, worker_wait=0 if not_sent else options["worker_wait"], poll=options["poll"])
+        if undo:
+            self.stdout.write(
+                f"Undo of bulk edit {job.pk} queued: {quantity(job.undo_total, 'product')} "
+                f"to restore ({job.summary})."
+            )
+        else:
+            self.stdout.write(
+                f"Bulk edit {job.pk} queued: {quantity(job.total, 'product')} to change "
+                f"({job.summary})."
+            )
+        worker_wait = 0 if not_sent else options["worker_wait"]
+        self._wait(job, undo=undo, worker_wait=worker_wait, poll=options["poll"])
+        if undo:
+            self._print_undone(job)
+        else:
+            self._print_end(job)
+
+    def _queue_edit(
+        self, options: dict[str, Any], user: AbstractBaseUser | None
+    ) -> tuple[BulkEdit, list[Unsent]] | None:
+        """Preview the edit and record its job (None after a dry run, or with nothing to
+        change); raises ``BulkEditError`` for bad input or a preview with errors."""
+        selection = products_select(category_path=options["category"], skus=options["sku"])
+        preview = bulk_edit_preview(selection=selection, operations=_operations(options))
+        if options["dry_run"]:
+            self._print_preview(preview)
+            if preview.errors:
+                raise BulkEditError(preview.refusal())
+            return None
+        if not preview.errors and not preview.changed:
+            # Run twice, an edit finds everything done: that is success, not bad input.
+            self.stdout.write(
+                "Nothing to change: the selected products already have these values "
+                f"({quantity(preview.selected, 'product')}; no bulk edit recorded)."
+            )
+            return None
+        with unsent() as not_sent:
+            job = bulk_edit_create(preview=preview, user=user)
+        return job, not_sent
 
     def _print_preview(self, preview: Preview) -> None:
         changed = preview.changed
@@ -163,54 +201,36 @@ class Command(ServiceCommand):
         if not preview.errors:
             self.stdout.write("Dry run: nothing changed.")
 
-    def _wait(self, job: BulkEdit, *, worker_wait: float, poll: float) -> None:
-        tty = self.stdout.isatty()
-        last = ""
+    def _wait(self, job: BulkEdit, *, undo: bool, worker_wait: float, poll: float) -> None:
+        """Follow the job (its undo with ``undo``) until it ends; run it here if no worker
+        has started it after ``worker_wait`` seconds."""
+        run = bulk_edit_undo_run if undo else bulk_edit_run
+        doing = "undoing" if undo else "applying"
+        what = f"the undo of bulk edit {job.pk}" if undo else f"bulk edit {job.pk}"
         started = time.monotonic()
+        stopped = f"Stopped waiting; {what} carries on."
+        with progress_line(self.stdout, interrupted=stopped) as show:
 
-        def show(done: int, total: int, tail: str) -> None:
-            nonlocal last
-            percent = 100 * done // total if total else 100
-            filled = BAR_WIDTH * percent // 100
-            line = (
-                f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {percent:3d}% | "
-                f"{done:,}/{quantity(total, 'product')} | {tail}"
-            )
-            if tty:
-                self.stdout.write("\r" + line.ljust(len(last)), ending="")
-                self.stdout.flush()
-            elif line != last:
-                self.stdout.write(line)
-            last = line
+            def line(done: int, total: int, tail: str) -> None:
+                percent = 100 * done // total if total else 100
+                show(f"{progress_bar(percent)} | {done:,}/{quantity(total, 'product')} | {tail}")
 
-        try:
             while True:
                 job.refresh_from_db()
-                if job.status == BulkEdit.Status.QUEUED:
+                status = job.undo_status if undo else job.status
+                done, total = (job.undo_done, job.undo_total) if undo else (job.done, job.total)
+                if status == BulkEdit.Status.QUEUED:
                     if time.monotonic() - started >= worker_wait:
-                        self.stdout.write(
-                            f"No worker started bulk edit {job.pk}: applying it here."
-                        )
-                        bulk_edit_run(
-                            job_id=job.pk, on_progress=lambda d, t: show(d, t, "applying")
-                        )
+                        self.stdout.write(f"No worker started {what}: {doing} it here.")
+                        run(job_id=job.pk, on_progress=lambda d, t: line(d, t, doing))
                         continue
-                    show(0, job.total, "waiting for the import worker")
-                elif job.is_active:
-                    show(job.done, job.total, "applying")
+                    line(0, total, "waiting for the import worker")
+                elif status in BulkEdit.ACTIVE:
+                    line(done, total, doing)
                 else:
-                    show(job.done, job.total, job.get_status_display().lower())
+                    line(done, total, BulkEdit.Status(status).label.lower())
                     break
                 time.sleep(poll)
-        except KeyboardInterrupt:
-            if tty:
-                self.stdout.write("")
-            raise CommandError(
-                f"Stopped waiting; bulk edit {job.pk} carries on.", returncode=INTERRUPTED
-            ) from None
-        if tty:
-            self.stdout.write("")
-        self._print_end(job)
 
     def _print_end(self, job: BulkEdit) -> None:
         if job.status == BulkEdit.Status.FAILED:
@@ -236,32 +256,46 @@ class Command(ServiceCommand):
             )
         )
 
-    def _undo(self, job_id: int, user: AbstractBaseUser | None) -> None:
-        result = bulk_edit_undo(job_id=job_id, user=user)
-        conflicts = result.conflicts
-        if conflicts:
-            self.stdout.write(
-                f"{quantity(len(conflicts), 'conflict')}: values changed since bulk edit "
-                f"{job_id}, left as they are:"
+    def _print_undone(self, job: BulkEdit) -> None:
+        if job.undo_status == BulkEdit.Status.FAILED:
+            last = (job.undo_error.strip().splitlines() or ["see the import worker's log"])[-1]
+            raise CommandError(
+                f"The undo of bulk edit {job.pk} failed after "
+                f"{quantity(job.undo_done, 'product')}: {last} (run --undo {job.pk} again to "
+                "go on)"
             )
-            for conflict in conflicts[:SHOWN]:
-                self.stdout.write(f"  {conflict.sentence()}")
-            if len(conflicts) > SHOWN:
-                self.stdout.write(f"  ... and {len(conflicts) - SHOWN:,} more.")
+        if job.unsent:
+            self.stderr.write(f"Warning: {job.unsent}", style_func=self.style.WARNING)
+        lines = job.undo_conflict_lines
+        if job.undo_conflicts:
+            self.stdout.write(
+                f"{quantity(job.undo_conflicts, 'conflict')}: values changed since bulk edit "
+                f"{job.pk}, left as they are:"
+            )
+            for _, sentence in lines[:SHOWN]:
+                self.stdout.write(f"  {sentence}")
+            if job.undo_conflicts > SHOWN:
+                self.stdout.write(f"  ... and {job.undo_conflicts - SHOWN:,} more.")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Bulk edit {job_id} undone: {quantity(result.restored, 'product')} restored, "
-                f"{quantity(len(conflicts), 'conflict')}."
+                f"Bulk edit {job.pk} undone: {quantity(job.undo_restored, 'product')} restored, "
+                f"{quantity(job.undo_conflicts, 'conflict')}."
             )
         )
 
 
 def _user(username: str | None) -> AbstractBaseUser | None:
+    """The ``--as`` user, who must be allowed to bulk edit; None without ``--as``."""
     if not username:
         return None
     user = get_user_model().objects.filter(username=username).first()
     if user is None:
         raise BulkEditError(f"No user named {username!r}.")
+    if not user.has_perm(PERMISSION):  # False for an inactive user, True for a superuser
+        raise BulkEditError(
+            f"User {username!r} may not edit many products at once: they need the "
+            f"{PERMISSION} permission (the editors' group has it)."
+        )
     return user
 
 

@@ -14,7 +14,14 @@ from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
 from catalog.models import Category
-from config.commands import MAX_ID, ServiceCommand, seconds, whole_number
+from config.commands import (
+    MAX_ID,
+    ServiceCommand,
+    progress_bar,
+    progress_line,
+    seconds,
+    whole_number,
+)
 from config.humanize import quantity
 from config.outbox import unsent
 from stats.bulk.models import BulkRun
@@ -23,10 +30,6 @@ from stats.bulk.services import BulkRunError, bulk_run_start
 from stats.bulk.window import MAX_CHUNK_SIZE, bulk_run_fits_window
 from stats.formatting import format_duration, format_scope, format_task_duration
 from stats.recompute.products import product_stats_recompute_all
-
-BAR_WIDTH = 30
-#: Exit status after Ctrl-C, as a shell reports a process ended by SIGINT.
-INTERRUPTED = 130
 
 
 def run_summary(run: BulkRun) -> str:
@@ -42,11 +45,9 @@ def run_summary(run: BulkRun) -> str:
     )
 
 
-def progress_line(run: BulkRun) -> str:
+def run_progress_line(run: BulkRun) -> str:
     """A text progress bar with the figures an operator watches."""
     progress = bulk_run_progress(run)
-    filled = BAR_WIDTH * progress.percent // 100
-    bar = "#" * filled + "-" * (BAR_WIDTH - filled)
     finished = run.chunks_done + run.chunks_failed
     tail = (
         f"ETA {format_duration(progress.eta_seconds)}"
@@ -54,7 +55,7 @@ def progress_line(run: BulkRun) -> str:
         else run.get_status_display().lower()
     )
     return (
-        f"[{bar}] {progress.percent:3d}% | {finished:,}/{quantity(run.chunks_total, 'chunk')} | "
+        f"{progress_bar(progress.percent)} | {finished:,}/{quantity(run.chunks_total, 'chunk')} | "
         f"{quantity(run.products_done, 'product')} done | {run.products_failed:,} failed | {tail}"
     )
 
@@ -180,31 +181,14 @@ class Command(ServiceCommand):
             self._wait(run, poll=poll)
 
     def _wait(self, run: BulkRun, *, poll: float) -> None:
-        tty = self.stdout.isatty()
-        last = ""
-        try:
+        stopped = f"Stopped waiting; bulk run {run.pk} carries on (cancel it in the admin)."
+        with progress_line(self.stdout, interrupted=stopped) as show:
             while True:
                 run.refresh_from_db()
-                line = progress_line(run)
-                if tty:
-                    # Pad over the remains of a longer previous line.
-                    self.stdout.write("\r" + line.ljust(len(last)), ending="")
-                    self.stdout.flush()
-                elif line != last:
-                    self.stdout.write(line)
-                last = line
+                show(run_progress_line(run))
                 if not run.is_active:
                     break
                 time.sleep(poll)
-        except KeyboardInterrupt:
-            if tty:
-                self.stdout.write("")
-            raise CommandError(
-                f"Stopped waiting; bulk run {run.pk} carries on (cancel it in the admin).",
-                returncode=INTERRUPTED,
-            ) from None
-        if tty:
-            self.stdout.write("")
         if run.status != BulkRun.Status.DONE:
             raise CommandError(_end_reason(run))
         self.stdout.write(self.style.SUCCESS(f"Bulk run {run.pk} done."))

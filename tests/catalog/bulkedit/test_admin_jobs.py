@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from catalog.bulkedit.jobs import bulk_edit_run
+from catalog.bulkedit.undo import bulk_edit_undo_run
 from catalog.models import BulkEdit, Product, Variant
 from testkit.on_commit import forget_all
 from tests.catalog.bulkedit.conftest import prices
@@ -92,28 +93,68 @@ def test_undo_asks_first_and_changes_nothing_until_confirmed(alice, shop):
     assert prices("SHIRT-1")["SHIRT-1-S"] == Decimal("21.99")
 
 
+def test_undo_is_queued_for_the_worker_and_the_page_follows_it(alice, shop):
+    job = _applied("alice")
+
+    response = alice.post(f"/admin/catalog/bulkedit/{job.pk}/undo/", follow=True)
+
+    text = response.text
+    assert f"The undo of bulk edit {job.pk} has started: this page follows it." in text
+    assert prices("SHIRT-1")["SHIRT-1-S"] == Decimal("21.99")  # the worker's to do
+    assert f'aria-label="{job} undo progress"' in text
+    assert "0 of 2 products (0%), waiting to start" in text
+    assert 'data-live-refresh="2"' in text
+    assert f"Undo bulk edit #{job.pk}" not in text
+    job.refresh_from_db()
+    assert (job.undo_status, job.undone_by) == ("queued", _user("alice"))
+
+
 def test_undo_restores_and_lists_the_values_changed_since(alice, shop):
     job = _applied("alice")
     Variant.objects.filter(sku="SHIRT-2-S").update(price=Decimal("5.00"))
 
-    response = alice.post(f"/admin/catalog/bulkedit/{job.pk}/undo/", follow=True)
+    alice.post(f"/admin/catalog/bulkedit/{job.pk}/undo/")
+    bulk_edit_undo_run(job_id=job.pk)  # what the import worker does
+    forget_all()
+    response = alice.get(_page(job))
 
     assert prices("SHIRT-1") == {"SHIRT-1-S": Decimal("19.99"), "SHIRT-1-M": Decimal("10.00")}
     assert prices("SHIRT-2")["SHIRT-2-S"] == Decimal("5.00")
     text = response.text
-    assert f"{job} undone: 2 products restored, 1 value left as they were" in text
+    assert "2 products restored, 1 value left as they were" in text
+    assert "data-live-refresh" not in text
     shirt = Product.objects.get(sku="SHIRT-2")
     assert f'<a href="/admin/catalog/product/{shirt.pk}/change/">SHIRT-2 SHIRT-2-S: price' in text
     assert "Undone on" in text and f"Undo bulk edit #{job.pk}" not in text
 
 
-def test_a_second_undo_says_it_was_undone_already(alice, shop):
+def test_a_second_undo_says_it_is_being_undone_then_that_it_was_undone_already(alice, shop):
     job = _applied("alice")
     alice.post(f"/admin/catalog/bulkedit/{job.pk}/undo/")
 
     response = alice.post(f"/admin/catalog/bulkedit/{job.pk}/undo/", follow=True)
+    assert f"Bulk edit {job.pk} is being undone." in response.text
+    bulk_edit_undo_run(job_id=job.pk)
+    forget_all()
+    response = alice.post(f"/admin/catalog/bulkedit/{job.pk}/undo/", follow=True)
+    assert f"Bulk edit {job.pk} was undone already." in response.text
 
-    assert "was undone already" in response.text
+
+def test_a_failed_undo_says_so_and_offers_undo_again(alice, shop, monkeypatch):
+    from catalog.bulkedit import undo
+
+    job = _applied("alice")
+    alice.post(f"/admin/catalog/bulkedit/{job.pk}/undo/")
+
+    def broken(**kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(undo, "chunk_undo", broken)
+    bulk_edit_undo_run(job_id=job.pk)
+
+    text = alice.get(_page(job)).text
+    assert "it stopped on an unexpected problem after 0 products" in text
+    assert f"Undo bulk edit #{job.pk}" in text
 
 
 def test_stop_cancels_a_queued_job(alice, shop):

@@ -33,8 +33,8 @@ def test_a_dry_run_prints_the_preview_and_changes_nothing(shop):
     assert prices("SHIRT-1")["SHIRT-1-S"] == Decimal("19.99")
 
 
-def test_an_edit_is_applied_and_its_number_printed(shop, user_factory):
-    alice = user_factory(username="alice")
+def test_an_edit_is_applied_and_its_number_printed(shop, editor_factory):
+    alice = editor_factory(username="alice")  # an editor: may bulk edit
 
     out = bulk_edit(
         "--category", "clothing", "--sku", "BOOT", "--price-percent", "-10",
@@ -62,6 +62,9 @@ def test_undo_restores_and_prints_the_conflicts(shop):
 
     out = bulk_edit("--undo", str(job.pk))
 
+    assert f"Undo of bulk edit {job.pk} queued: 2 products to restore" in out
+    assert f"No worker started the undo of bulk edit {job.pk}: undoing it here." in out
+    assert "[##############################] 100% | 2/2 products | done" in out
     assert "1 conflict: values changed since bulk edit" in out
     assert "SHIRT-2 SHIRT-2-M: price is now 99.00 (the bulk edit wrote 11.00)" in out
     assert f"Bulk edit {job.pk} undone: 2 products restored, 1 conflict." in out
@@ -108,6 +111,79 @@ def test_bad_input_is_one_sentence_and_writes_nothing(shop, args, message):
     assert not BulkEdit.objects.exists()
     assert prices("BOOT") == {"BOOT-S": Decimal("19.99"), "BOOT-M": Decimal("10.00")}
     assert set(Product.objects.values_list("status", flat=True)) == {"draft"}
+
+
+@pytest.mark.parametrize("undo", [False, True])
+def test_as_a_user_without_the_bulk_edit_permission_is_refused_and_writes_nothing(
+    shop, user_factory, undo
+):
+    user_factory(username="carol", is_staff=True)  # staff, not an editor
+    bulk_edit("--sku", "SHIRT-1", "--set", "status=published")
+    job = BulkEdit.objects.get()
+    args = ["--undo", str(job.pk)] if undo else ["--sku", "BOOT", "--price-percent", "5"]
+
+    with pytest.raises(CommandError) as refused:
+        bulk_edit(*args, "--as", "carol")
+
+    assert str(refused.value) == (
+        "User 'carol' may not edit many products at once: they need the "
+        "catalog.bulk_edit_product permission (the editors' group has it)."
+    )
+    job.refresh_from_db()
+    assert BulkEdit.objects.count() == 1 and job.undone_at is None
+    assert prices("BOOT") == {"BOOT-S": Decimal("19.99"), "BOOT-M": Decimal("10.00")}
+
+
+def test_an_inactive_editor_is_refused(shop, editor_factory):
+    editor_factory(username="dave", is_active=False)
+
+    with pytest.raises(CommandError, match="'dave' may not edit many products"):
+        bulk_edit("--sku", "BOOT", "--price-percent", "5", "--as", "dave")
+
+    assert not BulkEdit.objects.exists()
+
+
+def test_without_as_the_edit_is_the_operators_and_names_no_user(shop):
+    bulk_edit("--sku", "BOOT", "--price-percent", "5")
+
+    job = BulkEdit.objects.get()
+    record = Product.objects.get(sku="BOOT").history.first()
+    assert (job.created_by, record.history_user) == (None, None)
+    assert record.history_change_reason == f"Bulk edit #{job.pk}: price +5%"
+
+
+def test_a_failed_undo_is_one_line_and_goes_on_when_asked_again(shop, monkeypatch):
+    from catalog.bulkedit import undo
+
+    bulk_edit("--category", "clothing", "--price-percent", "10")
+    job = BulkEdit.objects.get()
+    real = undo.chunk_undo
+    monkeypatch.setattr(undo, "APPLY_CHUNK", 1)  # a chunk per product
+    calls = []
+
+    def second_fails(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+        return real(**kwargs)
+
+    monkeypatch.setattr(undo, "chunk_undo", second_fails)
+    with pytest.raises(CommandError) as refused:
+        bulk_edit("--undo", str(job.pk))
+    assert str(refused.value) == (
+        f"The undo of bulk edit {job.pk} failed after 1 product: RuntimeError: disk on fire "
+        f"(run --undo {job.pk} again to go on)"
+    )
+
+    out = bulk_edit("--undo", str(job.pk))
+
+    assert f"Bulk edit {job.pk} undone: 3 products restored, 0 conflicts." in out
+    assert len(calls) == 4  # the first product was not undone twice
+    assert prices("SCARF", "SHIRT-1", "SHIRT-2") == {
+        f"{sku}-{size}": price
+        for sku in ("SCARF", "SHIRT-1", "SHIRT-2")
+        for size, price in (("S", Decimal("19.99")), ("M", Decimal("10.00")))
+    }
 
 
 def test_a_failed_edit_is_one_line_and_a_non_zero_exit(shop, monkeypatch):

@@ -135,6 +135,8 @@ def test_the_command_applies_in_the_background_and_undo_keeps_later_changes(
         variant.save()
     out = _command("--undo", str(job.pk))
 
+    assert f"Undo of bulk edit {job.pk} queued: 2 products to restore" in out
+    assert "undoing it here" not in out  # the import worker undid it
     assert "1 conflict: values changed since bulk edit" in out
     assert "SHIRT-1 SHIRT-1-M: price is now 12.50 (the bulk edit wrote 11.00)" in out
     assert prices("SHIRT-1", "SHIRT-2") == {
@@ -153,16 +155,20 @@ def test_the_command_applies_in_the_background_and_undo_keeps_later_changes(
     )
 
 
-def test_an_import_worker_killed_mid_edit_is_taken_over_and_no_product_is_changed_twice(
-    import_workers,  # noqa: F811
-    category_factory,
-):
+def _importer_killed_and_replaced(workers: list) -> None:
+    """SIGKILL the import worker mid-step, then start another like it."""
     import signal
 
     from config.queues import QUEUE_CATALOG_IMPORTS
     from testkit.workers import WorkerProcess
 
-    count = 3_000  # many chunks: long enough to be caught at it
+    importer = workers[0]
+    importer.kill(signal.SIGKILL)
+    workers.append(WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env=importer.env).start())
+
+
+def _queued(category_factory, count: int) -> BulkEdit:
+    """``count`` products of one variant each at 10.00, and a job of +10% on them, queued."""
     category = category_factory(slug="many")
     Product.objects.bulk_create(
         Product(sku=f"M-{n}", name=f"M {n}", slug=f"m-{n}", category=category) for n in range(count)
@@ -175,19 +181,100 @@ def test_an_import_worker_killed_mid_edit_is_taken_over_and_no_product_is_change
         selection=products_select(category_path="many"),
         operations=[Operation(PRICE_PERCENT, "10")],
     )
-    job = bulk_edit_create(preview=preview, user=None)
+    return bulk_edit_create(preview=preview, user=None)
+
+
+def test_an_import_worker_killed_mid_edit_is_taken_over_and_no_product_is_changed_twice(
+    import_workers,  # noqa: F811
+    category_factory,
+):
+    count = 3_000  # many chunks: long enough to be caught at it
+    job = _queued(category_factory, count)
 
     def applying() -> bool:
         job.refresh_from_db()
         return job.status == "running" and 0 < job.done < count
 
     wait_for(applying, timeout=120, interval=0.05, message="the edit half applied")
-    importer = import_workers[0]
-    importer.kill(signal.SIGKILL)
-    import_workers.append(WorkerProcess(queues=[QUEUE_CATALOG_IMPORTS], env=importer.env).start())
+    _importer_killed_and_replaced(import_workers)
     wait_for(lambda: not BulkEdit.objects.get(pk=job.pk).is_active, timeout=180, message="redo")
 
     job.refresh_from_db()
     assert (job.status, job.done, job.changed, job.conflicts) == ("done", count, count, 0)
     assert set(Variant.objects.values_list("price", flat=True)) == {Decimal("11.00")}
     assert Product.history.count() == count  # one record each: changed once
+
+
+def _many(category_factory, count: int) -> BulkEdit:
+    """``count`` products of one variant each at 10.00, all +10% by the import worker."""
+    job = _queued(category_factory, count)
+    wait_for(lambda: not BulkEdit.objects.get(pk=job.pk).is_active, timeout=120, message="edit")
+    job.refresh_from_db()
+    assert job.changed == count
+    return job
+
+
+def test_undo_runs_in_the_import_worker_and_the_page_follows_it(
+    import_workers,  # noqa: F811
+    category_factory,
+    admin_client,
+):
+    """The Undo button queues the undo and answers at once; the worker restores every
+    value while the page shows the undo's progress, then its result."""
+    job = _many(category_factory, 600)
+    page = f"/admin/catalog/bulkedit/{job.pk}/change/"
+
+    response = admin_client.post(f"/admin/catalog/bulkedit/{job.pk}/undo/", follow=True)
+
+    assert "The undo of bulk edit" in response.content.decode()
+    wait_for(
+        lambda: BulkEdit.objects.get(pk=job.pk).undo_status == "done",
+        timeout=120,
+        message="the undo done by the worker",
+    )
+    job.refresh_from_db()
+    assert (job.undo_done, job.undo_total, job.undo_restored, job.undo_conflicts) == (
+        600,
+        600,
+        600,
+        0,
+    )
+    assert set(Variant.objects.values_list("price", flat=True)) == {Decimal("10.00")}
+    text = admin_client.get(page).content.decode()
+    assert "600 products restored, 0 values left as they were" in text
+    assert "data-live-refresh" not in text  # nothing left to follow
+    wait_for(lambda: _stats_right(_ids(*[f"M-{n}" for n in range(600)])), timeout=60)
+
+
+def test_an_import_worker_killed_mid_undo_is_taken_over_and_no_value_is_restored_twice(
+    import_workers,  # noqa: F811
+    category_factory,
+):
+    from catalog.bulkedit.undo import bulk_edit_undo_queue
+
+    count = 3_000  # many chunks: long enough to be caught at it
+    job = _many(category_factory, count)
+    # An editor's price after the edit: one conflict, reported once however many runs.
+    Variant.objects.filter(sku="M-2999-V").update(price=Decimal("99.00"))
+
+    bulk_edit_undo_queue(job_id=job.pk, user=None)
+
+    def undoing() -> bool:
+        job.refresh_from_db()
+        return job.undo_status == "running" and 0 < job.undo_done < count
+
+    wait_for(undoing, timeout=120, interval=0.05, message="the undo half done")
+    _importer_killed_and_replaced(import_workers)
+    wait_for(
+        lambda: BulkEdit.objects.get(pk=job.pk).undo_status == "done",
+        timeout=180,
+        message="the undo taken over and done",
+    )
+
+    job.refresh_from_db()
+    assert (job.undo_done, job.undo_restored, job.undo_conflicts) == (count, count - 1, 1)
+    assert [line[0] for line in job.undo_conflict_lines] == ["M-2999"]
+    prices_now = list(Variant.objects.values_list("price", flat=True))
+    assert prices_now.count(Decimal("10.00")) == count - 1
+    # One record for the edit and one for the undo of each product restored: none twice.
+    assert Product.history.count() == count + count - 1

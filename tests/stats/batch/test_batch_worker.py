@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 
 from config.queues import QUEUE_STATS_BATCH
-from stats.batch.tasks import category_stats_refresh, stale_sweep
+from stats.batch.tasks import category_stats_refresh, send_recompute_requests, stale_sweep
 from stats.models import BatchFlush, CategoryStaleness, ProductStaleness
+from stats.recompute.marks import product_stats_mark_stale
 from stats.recompute.products import product_stats_recompute
 from stats.recompute.selectors import stale_products
 from testkit.checks import all_statistics_correct, save_variants, statistics_errors
@@ -72,6 +73,28 @@ def test_250_saves_over_20_products_flush_as_100_100_50_and_deduplicate(
     assert all(f.products <= 20 and f.computed <= 20 for f in flushes)
     _refresh_categories()
     assert all_statistics_correct(), statistics_errors()
+
+
+def test_messages_of_several_products_count_each_product_toward_flush_every_and_deduplicate(
+    batch_worker, product_factory, variant_factory
+):
+    """A bulk write's requests, a message per chunk: the batch flushes once 100 products
+    are in (not 100 messages), and a product in two messages of a batch is computed once."""
+    products = _products(product_factory, variant_factory, 100)
+    _settle(products)
+    ids = sorted(p.pk for p in products)
+    product_stats_mark_stale(product_ids=ids)
+    for part in (ids[:40], ids[:40], ids[40:70], ids[70:]):  # 40, 80, 110: flush; then 30
+        send_recompute_requests((pid, None) for pid in part)
+    assert queue_counts(QUEUE_STATS_BATCH) == (4, 0)
+
+    worker = batch_worker(interval=600)  # only the count flushes
+    wait_for(lambda: BatchFlush.objects.exists(), timeout=30, message="a flush")
+
+    wait_for(lambda: queue_counts(QUEUE_STATS_BATCH)[0] == 0, timeout=20, message="delivered")
+    flushes = [(f.requests, f.products, f.computed) for f in BatchFlush.objects.all()]
+    assert flushes == [(110, 70, 70)], worker.log()
+    assert set(ProductStaleness.objects.values_list("product_id", flat=True)) == set(ids[70:])
 
 
 def test_a_lone_save_is_flushed_by_the_interval(batch_worker, product_factory, variant_factory):

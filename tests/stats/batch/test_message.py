@@ -7,8 +7,16 @@ import pytest
 
 from config.celery import app
 from config.queues import QUEUE_STATS_BATCH, TASK_PRODUCT_STATS_BATCH
-from stats.batch.message import MESSAGE_VERSION, SaveRequest, validate
-from stats.batch.tasks import queue_product_stats
+from stats.batch.message import (
+    MANY_VERSION,
+    MAX_PRODUCTS,
+    MESSAGE_VERSION,
+    SaveRequest,
+    products_counted,
+    validate,
+    validate_any,
+)
+from stats.batch.tasks import queue_product_stats, send_recompute_requests
 
 
 def _take_one(queue: str):
@@ -71,3 +79,85 @@ def test_a_huge_malformed_request_is_logged_in_one_short_line(caplog):
     line = record.getMessage()
     assert len(line) < 600
     assert "chars)" in line
+
+
+def _take_all(queue: str) -> list:
+    taken = []
+    with app.connection_for_read() as conn:
+        while (message := conn.default_channel.basic_get(queue, no_ack=True)) is not None:
+            taken.append(json.loads(message.body))
+    return taken
+
+
+def test_a_bulk_writes_requests_go_in_messages_of_up_to_max_products(broker_url):
+    ids = list(range(1, MAX_PRODUCTS + 3))
+
+    send_recompute_requests((pid, None) for pid in ids)
+
+    bodies = _take_all(QUEUE_STATS_BATCH)
+    assert [(args, kwargs) for args, kwargs, _ in bodies] == [
+        ([ids[:MAX_PRODUCTS]], {"v": MANY_VERSION}),
+        ([ids[MAX_PRODUCTS:]], {"v": MANY_VERSION}),
+    ]
+
+
+def test_one_saved_product_is_still_a_version_1_message_and_a_deleted_one_goes_alone(
+    broker_url,
+):
+    send_recompute_requests([(5, None)])
+    send_recompute_requests([(6, None), (7, None), (8, 3)])
+
+    bodies = [(args, kwargs) for args, kwargs, _ in _take_all(QUEUE_STATS_BATCH)]
+
+    assert bodies == [
+        ([5], {"v": MESSAGE_VERSION}),
+        ([[6, 7]], {"v": MANY_VERSION}),
+        ([8], {"v": MESSAGE_VERSION, "category_id": 3}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "expected"),
+    [
+        ([[12, 13]], {"v": MANY_VERSION}, [SaveRequest(12), SaveRequest(13)]),
+        ([12], {"v": MESSAGE_VERSION}, [SaveRequest(12)]),
+        ([[12, 0]], {"v": MANY_VERSION}, []),  # one bad id: the message is malformed
+        ([[12, "13"]], {"v": MANY_VERSION}, []),
+        ([[]], {"v": MANY_VERSION}, []),
+        ([list(range(1, MAX_PRODUCTS + 2))], {"v": MANY_VERSION}, []),
+        ([[12]], {"v": MANY_VERSION, "category_id": 3}, []),  # a deleted product goes alone
+        ([12, 13], {"v": MANY_VERSION}, []),
+        ([[12, 13]], {"v": MANY_VERSION + 1}, []),
+    ],
+)
+def test_a_message_of_several_products_is_validated_as_a_whole(args, kwargs, expected):
+    assert validate_any(args, kwargs) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "counted"),
+    [
+        ([[1, 2, 3]], {"v": MANY_VERSION}, 3),
+        ([1], {"v": MESSAGE_VERSION}, 1),
+        ([[1, 2, 3]], {"v": MESSAGE_VERSION}, 1),
+        ([list(range(1, MAX_PRODUCTS + 2))], {"v": MANY_VERSION}, 1),
+        ("oops", None, 1),
+    ],
+)
+def test_a_buffered_message_counts_as_its_products(args, kwargs, counted):
+    assert products_counted(args, kwargs) == counted
+
+
+@pytest.mark.rabbitmq  # shard queues are RabbitMQ's (single active consumer)
+def test_with_shards_a_bulk_writes_requests_go_one_message_per_shard(broker_url):
+    from testkit.shards import publishing_to_shards
+
+    with publishing_to_shards(2) as shards:
+        send_recompute_requests((pid, None) for pid in range(1, 8))
+
+        bodies = {name: _take_all(name) for name in shards}
+
+    assert {name: [args for args, _, _ in found] for name, found in bodies.items()} == {
+        shards[0]: [[[2, 4, 6]]],
+        shards[1]: [[[1, 3, 5, 7]]],
+    }
