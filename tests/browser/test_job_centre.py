@@ -1,6 +1,6 @@
 """The job centre as an editor uses it: the header's Jobs link, an import refused with its
 error report downloaded, a bulk edit followed in place while it runs, stopped half-way
-from the list, then undone.
+from the list, then undone (the undo's worker step run in the test's process).
 
 The bulk edit is started on the product list and applied by the import worker's own
 step (``bulk_edit_run``), run here in a thread of the test's process one product at a
@@ -18,6 +18,7 @@ from django.db import connection
 from playwright.sync_api import Page, expect
 
 from catalog.bulkedit import jobs as bulk_edit_jobs
+from catalog.bulkedit.undo import bulk_edit_undo_run
 from catalog.imports.jobs import catalog_import_upload
 from catalog.models import BulkEdit, CatalogImport, Variant
 from config.celery import app
@@ -145,6 +146,13 @@ def test_jobs_lists_follows_stops_undoes_and_gives_the_error_report(
     edit_row.get_by_role("link", name=f"Undo bulk edit #{job.pk}").click()
     page.get_by_role("button", name=f"Yes, undo bulk edit #{job.pk}").click()
     expect(page.locator(".messagelist")).to_contain_text(
-        f"Bulk edit {job.pk} undone: 1 product restored"
+        f"The undo of bulk edit {job.pk} has started"
     )
+    # The undo runs in the import worker: Jobs says so, then that it is done.
+    page.locator("#jobs-link").click()
+    expect(edit_row).to_contain_text("Undoing: 0%")
+    bulk_edit_undo_run(job_id=job.pk)  # the worker's step, here in the test's process
+    page.reload()
+    expect(edit_row).to_contain_text("Undone")
+    expect(edit_row.get_by_role("link", name=f"Undo bulk edit #{job.pk}")).to_have_count(0)
     assert Variant.objects.get(sku="SHIRT-1-S").price == Decimal("19.99")
