@@ -8,6 +8,7 @@ steps to send again (``catalog.imports.sweep``).
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 
@@ -22,16 +23,23 @@ from config.queues import (
 
 logger = logging.getLogger(__name__)
 
+#: What every job of the import worker (an import step, a bulk edit, its undo, an export)
+#: runs under: acknowledged once done, so a lost worker's message comes back (each job's
+#: record then says where to go on), and bounded by the import's time limit.
+WORKER_JOB: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "time_limit": settings.CATALOG_IMPORT_TIME_LIMIT,
+    "soft_time_limit": settings.CATALOG_IMPORT_TIME_LIMIT - 30,
+    "ignore_result": True,
+}
+
 
 @app.task(
     name=TASK_CATALOG_IMPORT,
     # A lost worker rolled the import back: the message comes back and it runs again
     # (once its worker's signs of life are stale: catalog.imports.runs._claim).
-    acks_late=True,
-    reject_on_worker_lost=True,
-    time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
-    soft_time_limit=settings.CATALOG_IMPORT_TIME_LIMIT - 30,
-    ignore_result=True,
+    **WORKER_JOB,
 )
 def catalog_import_task(import_id: int, dry_run: bool) -> None:
     from catalog.imports.runs import catalog_import_run
@@ -78,11 +86,7 @@ def catalog_import_sweep_task() -> None:
     # A lost worker leaves the chunks it committed: the message comes back and the next
     # run takes the job over once its signs of life are stale, skipping what was applied
     # (catalog.bulkedit.jobs.claim).
-    acks_late=True,
-    reject_on_worker_lost=True,
-    time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
-    soft_time_limit=settings.CATALOG_IMPORT_TIME_LIMIT - 30,
-    ignore_result=True,
+    **WORKER_JOB,
 )
 def catalog_bulk_edit_task(job_id: int) -> None:
     from catalog.bulkedit.jobs import bulk_edit_run
@@ -103,11 +107,7 @@ def send_bulk_edits(items: Iterable[tuple[int, None]]) -> None:
     name=TASK_CATALOG_BULK_EDIT_UNDO,
     # As the edit: a lost worker's message comes back and the next run goes on after the
     # last chunk that committed (catalog.bulkedit.undo).
-    acks_late=True,
-    reject_on_worker_lost=True,
-    time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
-    soft_time_limit=settings.CATALOG_IMPORT_TIME_LIMIT - 30,
-    ignore_result=True,
+    **WORKER_JOB,
 )
 def catalog_bulk_edit_undo_task(job_id: int) -> None:
     from catalog.bulkedit.undo import bulk_edit_undo_run
@@ -128,11 +128,7 @@ def send_bulk_edit_undos(items: Iterable[tuple[int, None]]) -> None:
     name=TASK_CATALOG_EXPORT,
     # A lost worker leaves a half-written file, never offered: the sweep ends the export
     # as Failed, and a message delivered again finds it taken (export_jobs.catalog_export_run).
-    acks_late=True,
-    reject_on_worker_lost=True,
-    time_limit=settings.CATALOG_IMPORT_TIME_LIMIT,
-    soft_time_limit=settings.CATALOG_IMPORT_TIME_LIMIT - 30,
-    ignore_result=True,
+    **WORKER_JOB,
 )
 def catalog_export_task(export_id: int) -> None:
     from catalog.imports.export_jobs import catalog_export_run
