@@ -12,6 +12,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from testkit.properties import profile_load
@@ -146,6 +147,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             # Under CI the run has already stopped (pytest_collection_finish).
             markers = " and ".join(f"not {m}" for m in MARKER_SERVICES)
             pytest.skip(f"needs {service}: {reason}; a lane without it runs -m '{markers}'")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: what one test kept is not another's data."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ changes what they mean: the chosen category's whole subtree, with each category'
 product count (its subtree's) beside its name, in the tree's order.
 
 It costs two queries whatever the catalog's size: the tree with its names, and one
-GROUP BY of the products on the category foreign key's index. The counts are over the
-whole catalog, not narrowed by the other filters or the search, so they match the
-category statistics and cost the same on every page.
+GROUP BY of the products on the category foreign key's index (beyond the list's
+exact-count threshold, kept for a minute between requests:
+``catalog.selectors.catalog_category_counts``). The counts are over the whole catalog,
+not narrowed by the other filters or the search, so they match the category statistics
+and cost the same on every page.
 """
 
 from collections.abc import Iterator
@@ -22,11 +24,10 @@ from django.contrib.admin.utils import build_q_object_from_lookup_parameters
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from catalog.models import Product
 from catalog.selectors import (
+    catalog_category_counts,
     category_names,
     category_outline,
-    category_product_counts,
     category_subtree_counts,
     category_subtrees,
 )
@@ -90,7 +91,7 @@ class CategorySubtreeFilter(admin.RelatedFieldListFilter):
         # The theme's "remove this filter" link asks an active filter for its choices a
         # second time: count once per request.
         if self._counts is None:
-            self._counts = category_product_counts(Product.objects.all())
+            self._counts = catalog_category_counts()
         return self._counts
 
     def choices(self, changelist: Any) -> Iterator["_ListFilterChoices"]:

@@ -81,3 +81,8 @@ FILE_UPLOAD_HANDLERS = [
 # database's estimate ("about 1,000,000 products") with "count exactly" on demand, and
 # its numbered pages stop here ("Next" goes on by key): catalog.admin.counting.
 CATALOG_LIST_EXACT_COUNT_UP_TO = env_int("CATALOG_LIST_EXACT_COUNT_UP_TO", 10_000, minimum=100)
+# Beyond that many products, the category filter's counts are kept this long between
+# requests instead of grouping the whole catalog on every page: catalog.selectors.
+CATALOG_CATEGORY_COUNTS_CACHE_SECONDS = env_int(
+    "CATALOG_CATEGORY_COUNTS_CACHE_SECONDS", 60, minimum=1
+)

@@ -1,6 +1,7 @@
 """catalog.admin.filters: a category on the product list means it and its subcategories."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from catalog.admin.filters import INDENT
@@ -104,3 +105,21 @@ def test_the_filter_ends_on_a_category_cycle_in_bad_data(admin_client, shop):
 
     assert skus == ["CLOTH-1", "JACKET-1", "PARKA-1", "PARKA-2", "SHIRT-1"]
     assert len(choices) == 1 + 5 + 1  # All, each category once, No category
+
+
+def test_a_small_catalogs_counts_are_exact_on_every_page(admin_client, shop, product_factory):
+    product_factory(sku="SHOE-2", category=shop["shoes"])
+    assert ("Shoes (2)", False) in _category_choices(admin_client)
+
+
+def test_a_large_catalogs_counts_are_kept_between_pages_for_their_time(
+    admin_client, shop, product_factory, settings
+):
+    # Beyond the exact-count threshold (7 products > 5), the GROUP BY of the whole
+    # catalog is kept for CATALOG_CATEGORY_COUNTS_CACHE_SECONDS instead of run per page.
+    settings.CATALOG_LIST_EXACT_COUNT_UP_TO = 5
+    assert ("Shoes (1)", False) in _category_choices(admin_client)
+    product_factory(sku="SHOE-2", category=shop["shoes"])
+    assert ("Shoes (1)", False) in _category_choices(admin_client)
+    cache.clear()  # as when the kept counts expire
+    assert ("Shoes (2)", False) in _category_choices(admin_client)
