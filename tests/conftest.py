@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
+from catalog.selectors import CATEGORY_COUNTS_CACHE_KEY
 from testkit.properties import profile_load
 from tests import factories
 
@@ -150,9 +151,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache() -> None:
-    """Each test starts with an empty cache: what one test kept is not another's data."""
-    cache.clear()
+def _no_kept_category_counts() -> None:
+    """The product list's kept category counts are one test's data, not the next one's."""
+    cache.delete(CATEGORY_COUNTS_CACHE_KEY)
 
 
 @pytest.fixture

@@ -27,6 +27,31 @@ class ProductChangeList(IdsFirstChangeList):
     # Meta.ordering ("-updated_at", "-id"), off the product_updated index.
     keyset_default = (Segment(Q(), (("updated_at", True), ("id", True))),)
 
+    def get_results(self, request: HttpRequest) -> None:
+        # Read by get_paginator (called by Django's get_results, below).
+        request._counted_by_filter = self.counted_by_filter()  # type: ignore[attr-defined]
+        super().get_results(request)
+
+    def counted_by_filter(self) -> QuerySet | None:
+        """The rows the count reads instead of the list's, when one filter alone decides.
+
+        A filter on another table (stats' stock status and completeness) names the
+        same number of rows in that table, read from its index (``counted()``, see
+        ``catalog.admin.hooks``); counting the list's own join instead read 10,001
+        rows of the product table (610-660 ms at 1,000,000 products, 3 ms asked of the
+        statistics). Only when that filter is the list's one condition: no search, no
+        other filter, no other lookup in the address.
+        """
+        if self.query:
+            return None
+        active = [spec for spec in self.filter_specs if spec.used_parameters]
+        if len(active) != 1 or not hasattr(active[0], "counted"):
+            return None
+        if set(self.get_filters_params()) != set(active[0].used_parameters):
+            return None
+        counted: QuerySet | None = active[0].counted()
+        return counted
+
 
 class ProductListMixin:
     """Search, count and paging of the product list (a ``ModelAdmin`` mixin)."""
@@ -52,6 +77,7 @@ class ProductListMixin:
     ) -> CappedCountPaginator:
         exact = request.GET.get(EXACT) == EXACT_VALUE
         found: Found | None = getattr(request, "_search_found", None)
+        by_filter: QuerySet | None = getattr(request, "_counted_by_filter", None)
         known = None
         if found is not None and found.share and not exact:
             # Common words over the whole catalog: their share of it, when that is
@@ -62,7 +88,7 @@ class ProductListMixin:
             queryset,
             per_page,
             cap=None if exact else exact_count_threshold(),
-            counted=found.counted if found is not None else None,
+            counted=by_filter if by_filter is not None else found.counted if found else None,
             known_estimate=known,
             orphans=orphans,
             allow_empty_first_page=allow_empty_first_page,

@@ -71,6 +71,23 @@ class _StatisticsFilter(admin.SimpleListFilter):
             return None
         return queryset.filter(self.condition(value))
 
+    def statistics_condition(self, value: str) -> Q | None:
+        """The choice as a condition on ``ProductStats`` itself (None: not one)."""
+        raise NotImplementedError
+
+    def counted(self) -> QuerySet[Any] | None:
+        """As many statistics rows as the products the choice keeps (the list's count
+        reads them when this filter is its only condition: ``catalog.admin.hooks``).
+
+        Every statistics row has its product, so the numbers are equal; "not computed
+        yet" (products without a row) has no such count.
+        """
+        value = self.value()
+        if value is None or value == NOT_COMPUTED:
+            return None
+        condition = self.statistics_condition(value)
+        return None if condition is None else ProductStats.objects.filter(condition)
+
     def get_facet_counts(self, pk_attname: str, filtered_qs: QuerySet[Any]) -> dict[str, Any]:
         # "Show counts": Django's default counts ``pk IN (filtered subquery)`` per choice,
         # 1.8 s at 100,000 products; conditional counts over the one join read each row once.
@@ -102,6 +119,10 @@ class StockStatusFilter(_StatisticsFilter):
         # the one in force when they were computed.
         return Q(stats__stock_status=value)
 
+    def statistics_condition(self, value: str) -> Q | None:
+        self.condition(value)  # a bad value is a bad lookup
+        return Q(stock_status=value)
+
 
 class CompletenessFilter(_StatisticsFilter):
     title = "completeness"
@@ -123,6 +144,11 @@ class CompletenessFilter(_StatisticsFilter):
         # matching row and sorted them (0.45 s at 200,000); without, the page's ids come
         # off the update-time index until 50 match. ``queryset`` lets a rare choice use it.
         return Q(LessThan(F("stats__completeness") + 0, int(value)))
+
+    def statistics_condition(self, value: str) -> Q | None:
+        self.condition(value)  # a bad value is a bad lookup
+        # Off the completeness index: the count reads at most its threshold + 1 entries.
+        return Q(completeness__lt=int(value))
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         value = self.value()

@@ -26,13 +26,14 @@ WATCHED = ("celery_batches", "celery.worker", "kombu", "amqp", "simple_history",
 DJANGO_PUBLIC = {"_meta", "_default_manager", "_base_manager", "_state"}
 #: Attributes of ours set on a library's objects: on the request, catalog.admin.concurrency's
 #: version check, catalog.admin.history's restore page, the product list's search result
-#: (catalog.admin.product_list) and the editor's list settings read once a request
-#: (catalog.admin.list_columns).
+#: and the count a filter offers (catalog.admin.product_list) and the editor's list
+#: settings read once a request (catalog.admin.list_columns).
 OURS_ON_THEIRS = {
     "_occ",
     "_restore_page",
     "_restoring",
     "_search_found",
+    "_counted_by_filter",
     "_product_list_settings",
 }
 COMMENT = re.compile(r'Registry: config\.upstream "([^"]+)"')
