@@ -48,7 +48,8 @@ class CappedCountPaginator(Paginator):
         #: when it is at least twice the threshold, nothing is counted.
         self.known_estimate = known_estimate
         #: The same rows as the count reads them from an index, where the page reads
-        #: them another way (a common search word: ``catalog.search.Found``).
+        #: them another way (a common search word: ``catalog.search.Found``; a filter's
+        #: ``counted()``), in the order to count them.
         self.counted = counted
 
     @cached_property
@@ -58,9 +59,13 @@ class CappedCountPaginator(Paginator):
             return queryset.count()
         if self.known_estimate is not None and self.known_estimate >= 2 * self.cap:
             return self.cap + 1
+        if self.counted is None:
+            # The list's own order costs the count nothing but time.
+            queryset = queryset.order_by()
         # The ids alone: the list's annotations (the variant count's subquery) would
-        # otherwise be evaluated for every row counted.
-        return queryset.order_by().values("pk")[: self.cap + 1].count()
+        # otherwise be evaluated for every row counted. ``counted`` keeps its order:
+        # the rows most likely to match first (stats' "not computed yet": newest first).
+        return queryset.values("pk")[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

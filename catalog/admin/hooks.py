@@ -24,9 +24,10 @@ value and the product id) pages such a sort by key off that index instead of sor
 the catalog; any other ordering keeps numbered pages. List filters
 are anything Django's ``list_filter`` takes, usually a ``SimpleListFilter`` subclass;
 they come after the admin's own filters, in the extensions' order. A filter on another
-table may offer ``counted()``: a queryset of that table with as many rows as the
-products its choice keeps (or None), which the product list counts instead of its own
-join when that filter is its only condition (``catalog.admin.product_list``)::
+table may offer ``counted()``: a queryset with as many rows as the products its choice
+keeps (or None), ordered as it is best counted (the matching rows first), which the
+product list counts instead of its own join when that filter is its only condition
+(``catalog.admin.product_list``)::
 
     @admin.display(description="Completeness", ordering="stats__completeness")
     def completeness(obj): ...

@@ -88,8 +88,13 @@ class ProductListMixin:
             queryset,
             per_page,
             cap=None if exact else exact_count_threshold(),
-            counted=by_filter if by_filter is not None else found.counted if found else None,
+            counted=by_filter if by_filter is not None else self._search_counted(found),
             known_estimate=known,
             orphans=orphans,
             allow_empty_first_page=allow_empty_first_page,
         )
+
+    @staticmethod
+    def _search_counted(found: Found | None) -> QuerySet | None:
+        # The search's rows carry the list's order: of no use to a count.
+        return found.counted.order_by() if found is not None else None

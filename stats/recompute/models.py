@@ -64,6 +64,10 @@ class ProductStats(models.Model):
             models.Index(fields=["completeness", "-product"], name="stats_completeness_product"),
             # And sorted by stock status (STOCK_ORDERING: the total stock).
             models.Index(fields=["total_stock", "-product"], name="stats_stock_product"),
+            # The stock status filter's count, and its page where few products have the
+            # status (stats.admin.product_list.StockStatusFilter keeps a common status
+            # off it, as completeness).
+            models.Index(fields=["stock_status", "-product"], name="stats_status_product"),
         ]
 
     def __str__(self) -> str:
