@@ -13,6 +13,13 @@ exact-count threshold, kept for a minute between requests:
 ``catalog.selectors.catalog_category_counts``). The counts are over the whole catalog,
 not narrowed by the other filters or the search, so they match the category statistics
 and cost the same on every page.
+
+A large subtree (more products than the list counts exactly, and at least one in 40 of
+the catalog) is written to keep off the category index (``category_id + 0 IN ...``): the
+page's ids then come off the list order's own index, checking each row, instead of
+reading the whole subtree and sorting it (Clothing sorted by completeness at 1,000,000
+products: 4.4 s before). Alone, the filter is counted off the category index
+(``counted``, ``catalog.admin.hooks``).
 """
 
 from collections.abc import Iterator
@@ -21,9 +28,12 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import build_q_object_from_lookup_parameters
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.lookups import In
 from django.http import HttpRequest
 
+from catalog.admin.counting import exact_count_threshold
+from catalog.search import COMMON_ONE_IN
 from catalog.selectors import (
     catalog_category_counts,
     category_names,
@@ -58,6 +68,8 @@ class CategorySubtreeFilter(admin.RelatedFieldListFilter):
         self.tree, names = category_names()
         self.outline = category_outline(self.tree, names)
         self._counts: dict[int | None, int] | None = None
+        #: The chosen categories with everything below them (None: no category chosen).
+        self._subtree: set[int] | None = None
         super().__init__(field, request, params, model, model_admin, field_path)
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[Any]:
@@ -80,7 +92,32 @@ class CategorySubtreeFilter(admin.RelatedFieldListFilter):
         except (TypeError, ValueError) as exc:
             raise IncorrectLookupParameters(exc) from exc
         subtree = category_subtrees(roots & self.tree.keys(), self.tree)
+        self._subtree = subtree
+        if self._is_common(subtree):
+            # "category_id + 0": a condition MariaDB cannot read from the category index.
+            # Through it, Clothing sorted by completeness at 1,000,000 products read its
+            # 190,182 products and sorted them (4.4 s); without, the page's ids come off
+            # the order's own index, checking each row, about 40 rows per match at most.
+            off_index = F(self.field.attname) + 0
+            return queryset.filter(Q(In(off_index, sorted(subtree))))
         return queryset.filter(**{f"{self.field_path}__in": subtree})
+
+    def _is_common(self, subtree: set[int]) -> bool:
+        """Whether the subtree holds more products than the list counts exactly and at
+        least one in ``COMMON_ONE_IN`` of the catalog: a page of 50 is then found within
+        2,000 rows read in the list's order (``catalog.search`` asks the same of words)."""
+        own = self._own_counts()
+        held = sum(own.get(category_id, 0) for category_id in subtree)
+        return held > exact_count_threshold() and held * COMMON_ONE_IN >= sum(own.values())
+
+    def counted(self) -> QuerySet[Any] | None:
+        """The chosen subtree's products off the category index (``catalog.admin.hooks``):
+        the list counts these when this filter is its only condition."""
+        if self._subtree is None:
+            return None
+        return self.field.model._default_manager.filter(
+            **{f"{self.field.name}__in": self._subtree}
+        ).order_by()
 
     def get_facet_counts(self, pk_attname: str, filtered_qs: QuerySet[Any]) -> dict[str, Any]:
         # Django's "Show counts" would count exact categories, one aggregate per

@@ -2,6 +2,8 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from catalog.admin.filters import INDENT
@@ -124,3 +126,34 @@ def test_a_large_catalogs_counts_are_kept_between_pages_for_their_time(
     assert ("Shoes (1)", False) in _category_choices(admin_client)
     cache.delete(CATEGORY_COUNTS_CACHE_KEY)  # as when the kept counts expire
     assert ("Shoes (2)", False) in _category_choices(admin_client)
+
+
+@pytest.mark.parametrize(("threshold", "off_the_index"), [(3, True), (10_000, False)])
+def test_only_a_common_subtree_is_written_to_keep_off_the_category_index(
+    admin_client, shop, settings, threshold, off_the_index
+):
+    # Clothing holds 5 of 7 products: beyond a threshold of 3 and at least one in 40 of
+    # the catalog, it is read in the list's order, checking each row's category.
+    settings.CATALOG_LIST_EXACT_COUNT_UP_TO = threshold
+    cl = admin_client.get(CHANGELIST_URL, {"category__id__exact": shop["clothing"].pk}).context[
+        "cl"
+    ]
+    assert ("+ 0)" in str(cl.queryset.query)) is off_the_index
+    assert sorted(p.sku for p in cl.result_list) == [
+        "CLOTH-1",
+        "JACKET-1",
+        "PARKA-1",
+        "PARKA-2",
+        "SHIRT-1",
+    ]
+
+
+def test_a_category_alone_is_counted_off_its_index(admin_client, shop, settings):
+    settings.CATALOG_LIST_EXACT_COUNT_UP_TO = 3
+    with CaptureQueriesContext(connection) as queries:
+        cl = admin_client.get(CHANGELIST_URL, {"category__id__exact": shop["clothing"].pk}).context[
+            "cl"
+        ]
+    counts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")]
+    assert not cl.count_is_exact  # 5 products, more than 3
+    assert any("category_id" in sql and "+ 0" not in sql for sql in counts), counts
