@@ -130,7 +130,13 @@ def test_a_common_word_is_read_in_the_lists_order_without_a_full_scan(
     assert full_scans(admin_client, CHANGELIST_URL + query) == []
 
 
-def test_a_category_subtree_is_read_without_a_full_scan(admin_client, clothing):
+def test_a_category_subtree_is_read_without_a_full_scan(admin_client, settings):
+    # A subtree this large (two products in three) walks the list's index checking each
+    # row's category: at 2,000 rows MariaDB finds reading the table whole cheaper, so
+    # this one runs on 20,000, as the common words above.
+    settings.CATALOG_LIST_EXACT_COUNT_UP_TO = 50
+    clothing = catalog_seed_small(products=20_000)
+    tables_analyze()
     path = f"{CHANGELIST_URL}?category__id__exact={clothing.pk}"
     assert full_scans(admin_client, path) == []
 
