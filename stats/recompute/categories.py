@@ -118,7 +118,7 @@ def category_stats_write(
             [CategoryStats(category_id=cid, computed_at=now) for cid in sorted(targets - existing)],
             ignore_conflicts=True,
         )
-    whole_tree = category_ids is None and rebuild
+    whole_tree = renew >= set(tree)  # one pass over the catalog, not IN (every category)
     direct = stored | _own_figures_rebuilt(renew, whole_tree=whole_tree, now=now)
     totals = _subtree_totals(targets, tree, direct)
     computed_at = db_datetime(now, CategoryStats)

@@ -18,8 +18,12 @@ what its next recompute will subtract, so it counts:
 
 - a product whose statistics are current (same version), or that has none yet, from the
   catalog (its catalog rows and its statistics agree, so nothing is subtracted twice);
-- a product whose statistics an edit has overtaken, from its statistics row, at the row's
-  category (its recompute subtracts exactly that).
+- a product whose statistics an edit has overtaken (marked stale, and its version moved
+  on), from its statistics row, at the row's category (its recompute subtracts exactly
+  that). Found through the stale marks, so a rebuild reads the catalog as it did before
+  and the statistics rows of marked products only. A write that moved a version on
+  without a mark bypassed the statistics: ``recompute_stats --all --in-process``
+  recomputes the products, then rebuilds every category's own figures.
 
 A product computed for the first time has no row to subtract, and a rebuild may already have
 counted it from the catalog: its category is marked ``stale`` instead of being added to.
@@ -40,7 +44,7 @@ from typing import Any
 from django.db import connections, router
 
 from catalog.models import Product, Variant
-from stats.recompute.models import CategoryDirectStats, ProductStats
+from stats.recompute.models import CategoryDirectStats, ProductStaleness, ProductStats
 from stats.recompute.sql import (
     db_datetime,
     db_decimal,
@@ -287,7 +291,10 @@ def own_figures_rebuild(
     a few grouped queries, by the category index for a scoped rebuild.
     """
     connection = connections[router.db_for_write(Product)]
-    p, v, s = table(Product), table(Variant), table(ProductStats)
+    p, v, s, m = table(Product), table(Variant), table(ProductStats), table(ProductStaleness)
+    # Overtaken: marked stale and its version moved on. Found through the marks (few) so
+    # the catalog's rows are read as before; the statistics rows only for marked products.
+    marked = f"LEFT JOIN ({m} m JOIN {s} s ON s.product_id = m.product_id) ON m.product_id = p.id"
     fresh = "(s.product_id IS NULL OR s.computed_version = p.version)"
     ids = sorted(scope)
     within = f"IN ({placeholders(ids)})"
@@ -314,8 +321,8 @@ def own_figures_rebuild(
     if not prices_only:
         moved_away = (
             f"UNION ALL SELECT s.category_id, s.status "
-            f"FROM {s} s JOIN {p} p ON p.id = s.product_id "
-            f"WHERE s.category_id {within} AND NOT {fresh} "
+            f"FROM {m} m JOIN {s} s ON s.product_id = m.product_id "
+            f"JOIN {p} p ON p.id = s.product_id WHERE s.category_id {within} AND NOT {fresh} "
             f"AND (p.category_id IS NULL OR p.category_id NOT {within})"
         )
         sql = (
@@ -323,7 +330,7 @@ def own_figures_rebuild(
             "SUM(CASE WHEN st = %s THEN 1 ELSE 0 END) FROM ("
             f"SELECT CASE WHEN {fresh} THEN p.category_id ELSE s.category_id END AS cat, "
             f"CASE WHEN {fresh} THEN p.status ELSE s.status END AS st "
-            f"FROM {p} p LEFT JOIN {s} s ON s.product_id = p.id "
+            f"FROM {p} p {marked} "
             + ("" if whole_tree else f"WHERE p.category_id {within} {moved_away}")
             + ") x WHERE cat IS NOT NULL GROUP BY cat"
         )
@@ -340,14 +347,16 @@ def own_figures_rebuild(
     where = f"WHERE {fresh}" + ("" if whole_tree else f" AND p.category_id {within}")
     for found in rows(
         f"SELECT p.category_id, v.currency, SUM(v.stock), MIN(v.price), MAX(v.price) "
-        f"FROM {v} v JOIN {p} p ON p.id = v.product_id LEFT JOIN {s} s ON s.product_id = p.id "
+        f"FROM {v} v JOIN {p} p ON p.id = v.product_id {marked} "
         f"{where} AND p.category_id IS NOT NULL GROUP BY p.category_id, v.currency",
         [] if whole_tree else ids,
     ):
         add(*found)
     # Products counted from their statistics rows (an edit overtook them).
     mixed = 0
-    stats_rows = f"FROM {s} s JOIN {p} p ON p.id = s.product_id"
+    stats_rows = (
+        f"FROM {m} m JOIN {s} s ON s.product_id = m.product_id JOIN {p} p ON p.id = s.product_id"
+    )
     overtaken = "WHERE s.computed_version <> p.version AND s.category_id IS NOT NULL" + (
         "" if whole_tree else f" AND s.category_id {within}"
     )
