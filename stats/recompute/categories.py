@@ -13,8 +13,8 @@ Prices are rolled up per currency (``CategoryPriceRange``): a subtree mixes curr
 no range ever spans two of them.
 
 Own figures are rebuilt from the catalog tables. The rows are locked before the catalog is
-read, so of two overlapping recomputes the later one reads what the
-earlier one read or newer, and a slower, older computation never overwrites a fresher one.
+read, so of two overlapping recomputes the later one reads what the earlier one read or
+newer, and a slower, older computation never overwrites a fresher one.
 """
 
 from collections.abc import Iterable
