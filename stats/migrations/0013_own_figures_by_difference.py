@@ -23,7 +23,7 @@ def statuses_and_rebuild(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0012_bulk_edit"),
-        ("stats", "0011_completeness_index"),
+        ("stats", "0012_stock_status_index"),
     ]
 
     operations = [
