@@ -250,3 +250,58 @@ def test_concurrent_recomputes_neither_lose_nor_repeat_a_difference(monkeypatch)
     assert CategoryDirectStats.objects.get(pk=leaf.pk).total_stock == 21
     category_stats_refresh_stale()
     assert statistics_errors() == []
+
+
+@pytest.mark.mariadb  # row locks are what is tested; SQLite serialises whole transactions
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_between_a_recomputes_upsert_and_its_difference_counts_it_once(monkeypatch):
+    from stats.recompute.marks import category_stats_mark_stale
+
+    leaf = Category.objects.create(name="Leaf", slug="rebuild-leaf")
+    Product.objects.bulk_create(
+        [Product(sku=f"REB-{n}", name="Race", slug=f"reb-{n}", category=leaf) for n in range(2)]
+    )
+    product, _other = Product.objects.order_by("id")
+    Variant.objects.bulk_create(
+        [Variant(product=p, sku=f"RB-{p.pk}", price=Decimal("5.00"), stock=1) for p in (product,)]
+    )
+    _catch_up(list(Product.objects.values_list("id", flat=True)))
+    Variant.objects.filter(product=product).update(stock=7)
+    Product.objects.filter(pk=product.pk).update(version=5)
+    product_stats_mark_stale(product_ids=[product.pk])
+    CategoryDirectStats.objects.filter(pk=leaf.pk).update(stale=True)  # as after a delete
+    category_stats_mark_stale(category_ids=[leaf.pk])
+    upserted, rebuilt = threading.Event(), threading.Event()
+    original = recompute_products.own_figures_apply
+
+    def upsert_then_let_a_refresh_in(**kwargs):
+        upserted.set()
+        assert rebuilt.wait(20)
+        original(**kwargs)
+
+    monkeypatch.setattr(recompute_products, "own_figures_apply", upsert_then_let_a_refresh_in)
+    errors: list[BaseException] = []
+
+    def recompute():
+        try:
+            product_stats_recompute(product_ids=[product.pk], defer_categories=True)
+        except BaseException as exc:  # reported by the main thread
+            errors.append(exc)
+            upserted.set()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=recompute)
+    thread.start()
+    assert upserted.wait(20)
+    try:
+        category_stats_refresh_stale()  # rebuilds the leaf while the recompute is uncommitted
+    finally:
+        rebuilt.set()
+    thread.join(timeout=60)
+    monkeypatch.undo()
+
+    assert not errors
+    assert CategoryDirectStats.objects.get(pk=leaf.pk).total_stock == 7
+    category_stats_refresh_stale()
+    assert statistics_errors() == []
