@@ -12,8 +12,10 @@ has several currencies, whose prices its row does not hold).
 
 From scratch (``own_figures_rebuild``): from the catalog, the existing path, for a row that
 is missing or marked ``stale``, for the categories ``category_stats_recompute`` is asked
-about, and for every category in ``category_stats_recompute_all`` (``make`` targets, the
-nightly repair of writes that bypassed the marks). A rebuild must count for each product
+about, and for every category in ``category_stats_recompute_all`` (``recompute_stats
+--all --in-process``). The end of a whole-catalog bulk run (the nightly one) marks every
+category's row ``stale`` (``stats.bulk.services``), so a write that bypassed the marks
+is repaired by the next refresh after it. A rebuild must count for each product
 what its next recompute will subtract, so it counts:
 
 - a product whose statistics are current (same version), or that has none yet, from the
