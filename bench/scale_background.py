@@ -1,7 +1,7 @@
 """The background paths at catalog scale: category refresh, stale sweep, snapshot, bulk chunk.
 
 Usage (seeds the catalog first if it is smaller than --products, then computes every
-product's statistics in-process):
+product's statistics in-process; ``--paths sweep`` measures the sweep alone):
     DATABASE_URL=mysql://root@127.0.0.1:3306/catalog_scale \
         .venv/bin/python bench/scale_background.py --products 1000000
 
@@ -9,8 +9,10 @@ Each figure beside its goal (issue #27) and a baseline measured in the same run:
 
 - the category refresh after one save (one leaf category marked) against recomputing
   every category, which is what each refresh did before categories kept their own figures;
-- one stale sweep of 500 products against the same recompute followed by every
-  category's, the sweep's work before it refreshed the marked categories only;
+- one stale sweep of 500 edited products (the newest, spread over the leaves) against the
+  same sweep with the marked categories' own figures rebuilt from the catalog (the refresh
+  before own figures were kept by difference), and against the same recompute followed by
+  every category's (the sweep's work before it refreshed the marked categories only);
 - the monitoring snapshot's database part with every product stale (after a seed or a
   large import) against the same snapshot counting every mark;
 - one bulk chunk at the size the window gives this catalog (``stats.bulk.window``) against
@@ -35,16 +37,20 @@ import django
 django.setup()
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from catalog.demo import catalog_seed
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Variant
 from stats.bulk.window import bulk_chunk_size_for, bulk_run_hours
 from stats.models import CategoryStaleness, ProductStaleness
 from stats.monitoring import services as monitoring
 from stats.recompute import selectors as stale_selectors
-from stats.recompute.categories import category_stats_recompute_all, category_stats_refresh_stale
+from stats.recompute.categories import (
+    category_stats_recompute,
+    category_stats_recompute_all,
+    category_stats_refresh_stale,
+)
 from stats.recompute.marks import category_stats_mark_stale, product_stats_mark_stale
 from stats.recompute.products import product_stats_recompute, product_stats_recompute_all
 from stats.recompute.sweep import product_stats_sweep_stale
@@ -111,9 +117,13 @@ def category_refresh(repeat: int) -> None:
 
 def sweep(repeat: int) -> None:
     ids = list(Product.objects.order_by("-id").values_list("id", flat=True)[:SWEEP_PRODUCTS])
+    leaves = Product.objects.filter(id__in=ids).values("category_id").distinct().count()
     long_ago = timezone.now() - timedelta(hours=1)
 
     def stale() -> None:
+        # Edits the sweep catches up with: one variant's stock each, a new version, a mark.
+        Variant.objects.filter(product_id__in=ids).update(stock=F("stock") + 1)
+        Product.objects.filter(id__in=ids).update(version=F("version") + 1)
         product_stats_mark_stale(product_ids=ids, count_save=False)
         ProductStaleness.objects.filter(product_id__in=ids).update(stale_since=long_ago)
 
@@ -121,19 +131,31 @@ def sweep(repeat: int) -> None:
         product_stats_recompute(product_ids=ids, force=True)
         category_stats_recompute_all()
 
+    def rebuilding_sweep() -> None:
+        # The refresh before own figures were kept by difference: the marked categories'
+        # own figures computed from the catalog, every other category's read from its row.
+        product_stats_recompute(product_ids=ids, defer_categories=True)
+        marked = set(CategoryStaleness.objects.values_list("category_id", flat=True))
+        category_stats_recompute(category_ids=marked)
+        CategoryStaleness.objects.filter(category_id__in=marked).delete()
+
     def one_sweep() -> None:
         product_stats_sweep_stale(chunk_size=SWEEP_PRODUCTS, max_chunks=1)
 
     ours = [timed(one_sweep, before=stale) for _ in range(repeat)]
+    rebuilt = [timed(rebuilding_sweep, before=stale) for _ in range(repeat)]
     before = [timed(old_sweep, before=stale) for _ in range(max(1, repeat // 2))]
     ProductStaleness.objects.filter(product_id__in=ids).delete()
-    row(
-        f"stale sweep of {SWEEP_PRODUCTS} products",
-        ms(p95(ours)),
-        ms(statistics.median(before)),
-        f"{statistics.median(before) / p95(ours):.1f}x",
-        "bounded by its chunks",
-    )
+    what = f"stale sweep of {SWEEP_PRODUCTS} products ({leaves} categories)"
+    for baseline, shape in ((rebuilt, "marked own figures rebuilt"), (before, "every category")):
+        row(
+            what,
+            ms(p95(ours)),
+            ms(statistics.median(baseline)),
+            f"{statistics.median(baseline) / p95(ours):.1f}x",
+            f"bounded by its chunks (baseline: {shape})",
+        )
+        what = ""
 
 
 def snapshot(repeat: int) -> None:
@@ -194,24 +216,32 @@ def bulk_chunk() -> None:
     )
 
 
-def run(repeat: int) -> None:
+PATHS = ("refresh", "sweep", "snapshot", "chunk")
+
+
+def run(repeat: int, paths: tuple[str, ...] = PATHS) -> None:
     """Every background path, each beside its baseline (``bench/scale.py`` calls this)."""
     logging.getLogger("stats.recompute.sweep").setLevel(logging.WARNING)  # one line per sweep
     print(f"{Product.objects.count():,} products; p95 of {repeat} (baselines: median)")
     row("path", "measured", "baseline", "ratio", "goal")
-    category_refresh(repeat)
-    sweep(repeat)
-    snapshot(repeat)
-    bulk_chunk()
+    measures = {
+        "refresh": category_refresh,
+        "sweep": sweep,
+        "snapshot": snapshot,
+        "chunk": lambda _repeat: bulk_chunk(),
+    }
+    for path in paths:
+        measures[path](repeat)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--paths", nargs="+", choices=PATHS, default=PATHS)
     args = parser.parse_args()
     catalog_ready(args.products)
-    run(args.repeat)
+    run(args.repeat, tuple(args.paths))
 
 
 if __name__ == "__main__":

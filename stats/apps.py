@@ -2,7 +2,7 @@ from collections.abc import Callable
 
 from django.apps import AppConfig
 from django.db.models import Model
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal
 
 
@@ -18,6 +18,7 @@ class StatsConfig(AppConfig):
         connections: list[tuple[Signal, Callable[..., None], type[Model] | None]] = [
             (product_changed, receivers.product_changed, None),
             (products_changed, receivers.products_changed, None),
+            (pre_delete, receivers.product_deleting, Product),
             (post_delete, receivers.product_deleted, Product),
             (products_bulk_changed, receivers.products_bulk_changed, None),
             (pre_save, receivers.category_saving, Category),

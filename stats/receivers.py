@@ -27,18 +27,35 @@ def products_changed(sender: type, product_ids: list[int], **kwargs: Any) -> Non
     product_stats_request(product_ids=product_ids)
 
 
+def product_deleting(sender: type, instance: Product, **kwargs: Any) -> None:
+    """Remember the category the product's statistics counted it in, for ``product_deleted``
+    (a product moved since its last recompute still counts in its old category)."""
+    from stats.recompute.models import ProductStats
+
+    # A note on this instance only: stats declares nothing on the catalog's model.
+    instance.__dict__["_stats_counted_category_id"] = (
+        ProductStats.objects.filter(product_id=instance.pk)
+        .values_list("category_id", flat=True)
+        .first()
+    )
+
+
 def product_deleted(sender: type, instance: Product, **kwargs: Any) -> None:
     """The product's statistics go with it; its category's must be recomputed.
 
-    The category's mark is written in the delete's transaction, as a save's product mark
-    is: the periodic refresh then repairs the category whether or not the request
-    arrives, and the sweep no longer has to recompute every category to be sure.
+    The category's mark, and the "rebuild its own figures" mark of both categories that
+    may count the product (``stats.recompute.own_figures``), are written in the delete's
+    transaction, as a save's product mark is: the periodic refresh then repairs the
+    category whether or not the request arrives, and the sweep no longer has to
+    recompute every category to be sure.
     """
     from stats.batch.requests import product_deleted_request
     from stats.recompute.marks import category_stats_mark_stale
+    from stats.recompute.own_figures import own_figures_mark_stale
 
-    if instance.category_id is not None:
-        category_stats_mark_stale(category_ids=[instance.category_id])
+    counted = {instance.category_id, getattr(instance, "_stats_counted_category_id", None)}
+    own_figures_mark_stale(category_ids=counted)
+    category_stats_mark_stale(category_ids={cid for cid in counted if cid is not None})
     product_deleted_request(product_id=instance.pk, category_id=instance.category_id)
 
 

@@ -1,31 +1,31 @@
 """Category statistics: figures over each category's whole subtree, rolled up in one pass.
 
-Rolled up from each category's own figures (``CategoryDirectStats``): the figures of the
-categories asked for are computed from the catalog, every other category's are read from
-their rows (computed then, the first time a category has none). So a refresh after an
-editor's save reads the products of that product's category, not of the whole subtree
-above it: at 1,000,000 products the refresh after any save read every product and
-variant (a top-level category is an ancestor of most of the catalog).
+Rolled up from each category's own figures (``CategoryDirectStats``), which product
+recomputes keep current by difference (``stats.recompute.own_figures``). The refresh of
+marked categories (``category_stats_refresh_stale``: after a batch, the sweep, a bulk
+chunk) reads the catalog only for own figures that are missing or marked stale; an
+explicit ``category_stats_recompute`` also rebuilds those of the categories it is asked
+about, and ``category_stats_recompute_all`` every category's (the repair path). At
+1,000,000 products the refresh after a sweep spread over every leaf re-read every product
+and variant.
 
 Prices are rolled up per currency (``CategoryPriceRange``): a subtree mixes currencies and
 no range ever spans two of them.
 
-Computed from the catalog tables (not from product statistics). Their rows are locked
-before the catalog is read, so of two overlapping recomputes the later one reads what the
-earlier one read or newer, and a slower, older computation never overwrites a fresher one.
+Own figures are rebuilt from the catalog tables. The rows are locked before the catalog is
+read, so of two overlapping recomputes the later one reads what the earlier one read or
+newer, and a slower, older computation never overwrites a fresher one.
 """
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.db import connections, router, transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
-from catalog.models import Product, Variant
 from catalog.selectors import (
     Tree,
     category_subtrees,
@@ -40,12 +40,14 @@ from stats.recompute.models import (
     CategoryStaleness,
     CategoryStats,
 )
+from stats.recompute.own_figures import (
+    OWN_COUNTS,
+    Prices,
+    own_figures_lock,
+    own_figures_rebuild,
+    own_figures_store,
+)
 from stats.recompute.sql import db_datetime, placeholders, table, upsert_rows
-
-#: Per currency, the lowest and the highest price: ``{"EUR": (min, max)}``.
-Prices = dict[str, tuple[Decimal, Decimal]]
-#: The figures of a category's own products that add up (its prices are kept apart).
-_DIRECT_COUNTS = ("product_count", "published_count", "draft_count", "total_stock")
 
 
 @transaction.atomic
@@ -53,7 +55,9 @@ def category_stats_recompute(*, category_ids: Iterable[int]) -> int:
     """Recompute the categories and all their ancestors; return how many rows were written.
 
     For changes a product recompute cannot see: a category moved to another parent (call
-    it with the old and the new parent), a product deleted (with its last category).
+    it with the old and the new parent), a product deleted (with its last category). The
+    own figures of ``category_ids`` are rebuilt from the catalog (a repair, bounded by
+    their products); their ancestors' roll up from the others' rows.
     """
     return category_stats_write(category_ids=set(category_ids), now=timezone.now())
 
@@ -67,7 +71,7 @@ def category_stats_refresh_stale() -> int:
     marks = dict(CategoryStaleness.objects.values_list("category_id", "token"))
     if not marks:
         return 0
-    written = category_stats_write(category_ids=set(marks), now=timezone.now())
+    written = category_stats_write(category_ids=set(marks), now=timezone.now(), rebuild=False)
     still_current = Q()
     for category_id, token in marks.items():
         still_current |= Q(category_id=category_id, token=token)
@@ -77,18 +81,32 @@ def category_stats_refresh_stale() -> int:
 
 @transaction.atomic
 def category_stats_recompute_all() -> int:
-    """Recompute every category (after a bulk import, or as a nightly consistency pass)."""
+    """Recompute every category, every own figure rebuilt from the catalog: the repair
+    after writes that bypassed the marks (a bulk import, a nightly consistency pass)."""
     return category_stats_write(category_ids=None, now=timezone.now())
 
 
-def category_stats_write(*, category_ids: set[int] | None, now: datetime) -> int:
-    """Write CategoryStats for ``category_ids`` plus ancestors (None: every category)."""
+def category_stats_write(
+    *, category_ids: set[int] | None, now: datetime, rebuild: bool = True
+) -> int:
+    """Write CategoryStats for ``category_ids`` plus ancestors (None: every category).
+
+    ``rebuild``: the own figures of ``category_ids`` (None: of every category) are rebuilt
+    from the catalog, the repair path; otherwise only those missing or marked ``stale``
+    are, and every other category's are read from their rows, kept by difference
+    (``stats.recompute.own_figures``): the refresh after a sweep spread over every leaf
+    reads no product or variant.
+    """
     tree = category_tree()
     targets = set(tree) if category_ids is None else category_with_ancestors(category_ids, tree)
     if not targets:
         return 0
-    # Lock the existing rows, then create the missing ones (id order both times), before
-    # reading the catalog: see the module docstring.
+    scope = category_subtrees(targets, tree)
+    asked = (set(tree) if category_ids is None else category_ids & scope) if rebuild else set()
+    # Own-figures rows to rebuild first, then CategoryStats rows (existing ones locked, missing
+    # ones created, in id order), before reading the catalog: see the module docstring and
+    # ``own_figures`` for the lock order.
+    stored, renew = _own_figures_read(scope, asked=asked, now=now)
     existing = set(
         CategoryStats.objects.select_for_update()
         .filter(category_id__in=targets)
@@ -100,8 +118,8 @@ def category_stats_write(*, category_ids: set[int] | None, now: datetime) -> int
             [CategoryStats(category_id=cid, computed_at=now) for cid in sorted(targets - existing)],
             ignore_conflicts=True,
         )
-    scope = category_subtrees(targets, tree)
-    direct = _direct_figures(scope, changed=category_ids, now=now)
+    whole_tree = renew >= set(tree)  # one pass over the catalog, not IN (every category)
+    direct = stored | _own_figures_rebuilt(renew, whole_tree=whole_tree, now=now)
     totals = _subtree_totals(targets, tree, direct)
     computed_at = db_datetime(now, CategoryStats)
     upsert_rows(
@@ -141,74 +159,36 @@ def _price_ranges_write(targets: set[int], prices: dict[int, Prices]) -> None:
     )
 
 
-def _direct_figures(
-    scope: set[int], *, changed: set[int] | None, now: datetime
-) -> dict[int, dict[str, Any]]:
-    """Every ``scope`` category's own figures: computed for the ``changed`` ones (None:
-    all) and those without a row, and written back; read from their rows for the others."""
-    stored = {
+def _own_figures_read(
+    scope: set[int], *, asked: set[int], now: datetime
+) -> tuple[dict[int, dict[str, Any]], set[int]]:
+    """The current own figures of ``scope``, and which to rebuild (locked here): those
+    ``asked`` for, those marked stale and those without a row."""
+    current = {
         row.category_id: _direct_from_row(row)
-        for row in CategoryDirectStats.objects.filter(category_id__in=scope).exclude(
-            category_id__in=scope if changed is None else changed
-        )
+        for row in CategoryDirectStats.objects.filter(category_id__in=scope, stale=False)
     }
-    compute = scope - set(stored)
-    if not compute:
-        return stored
-    computed = _direct_category_figures(compute, whole_tree=changed is None)
-    fresh = {cid: computed.get(cid, {}) for cid in compute}
-    computed_at = db_datetime(now, CategoryDirectStats)
-    upsert_rows(
-        CategoryDirectStats,
-        ["category_id", *_DIRECT_COUNTS, "prices", "computed_at"],
-        [
-            (
-                cid,
-                *(figures.get(name) or 0 for name in _DIRECT_COUNTS),
-                json.dumps(
-                    {
-                        c: [str(low), str(high)]
-                        for c, (low, high) in figures.get("prices", {}).items()
-                    }
-                ),
-                computed_at,
-            )
-            for cid, figures in sorted(fresh.items())
-        ],
-        key="category_id",
-        update=[*_DIRECT_COUNTS, "prices", "computed_at"],
-    )
-    return stored | fresh
+    renew = (scope - set(current)) | asked
+    own_figures_lock(renew, now=now)
+    return {cid: figures for cid, figures in current.items() if cid not in renew}, renew
+
+
+def _own_figures_rebuilt(
+    renew: set[int], *, whole_tree: bool, now: datetime
+) -> dict[int, dict[str, Any]]:
+    """Rebuild the own figures of ``renew`` from the catalog and store them."""
+    if not renew:
+        return {}
+    computed = own_figures_rebuild(renew, whole_tree=whole_tree)
+    fresh = {cid: computed.get(cid, {}) for cid in renew}
+    own_figures_store(fresh, now=now)
+    return fresh
 
 
 def _direct_from_row(row: CategoryDirectStats) -> dict[str, Any]:
-    figures: dict[str, Any] = {name: getattr(row, name) for name in _DIRECT_COUNTS}
+    figures: dict[str, Any] = {name: getattr(row, name) for name in OWN_COUNTS}
     figures["prices"] = {c: (Decimal(low), Decimal(high)) for c, (low, high) in row.prices.items()}
     return figures
-
-
-def _direct_category_figures(scope: set[int], *, whole_tree: bool) -> dict[int, dict[str, Any]]:
-    """Figures of the products sitting directly in each category: two grouped queries."""
-    products = Product.objects.filter(category__isnull=False).order_by()
-    variants = Variant.objects.filter(product__category__isnull=False).order_by()
-    if not whole_tree:
-        products = products.filter(category_id__in=scope)
-        variants = variants.filter(product__category_id__in=scope)
-    direct: dict[int, dict[str, Any]] = {}
-    for row in products.values("category_id").annotate(
-        product_count=Count("id"),
-        published_count=Count("id", filter=Q(status=Product.Status.PUBLISHED)),
-        draft_count=Count("id", filter=Q(status=Product.Status.DRAFT)),
-    ):
-        direct[row.pop("category_id")] = row
-    # One row per category and currency: the prices stay apart, the stock adds up.
-    for row in variants.values("product__category_id", "currency").annotate(
-        price_min=Min("price"), price_max=Max("price"), total_stock=Sum("stock")
-    ):
-        into = direct.setdefault(row["product__category_id"], {})
-        into["total_stock"] = into.get("total_stock", 0) + (row["total_stock"] or 0)
-        into.setdefault("prices", {})[row["currency"]] = (row["price_min"], row["price_max"])
-    return direct
 
 
 def _subtree_totals(

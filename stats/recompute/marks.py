@@ -47,7 +47,14 @@ from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from stats.recompute.models import CategoryStaleness, ProductStaleness, ProductStats
-from stats.recompute.sql import add_per_product, db_datetime, placeholders, table, upsert_rows
+from stats.recompute.sql import (
+    add_per_product,
+    db_datetime,
+    placeholders,
+    select_locked,
+    table,
+    upsert_rows,
+)
 
 #: What recomputes a product whose request was never sent (``config.outbox``): its mark.
 SWEEP_REPAIRS = "the periodic sweep recomputes the products from their stale marks"
@@ -127,14 +134,9 @@ def marks_claim(marks: Marks) -> None:
     if not marks:
         return
     connection = connections[router.db_for_write(ProductStaleness)]
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT product_id, token, pending_saves FROM {table(ProductStaleness)} "
-            f"WHERE product_id IN ({placeholders(marks)}) ORDER BY product_id{lock}",
-            list(marks),
-        )
-        locked = {pid: (token(value), pending) for pid, value, pending in cursor.fetchall()}
+        rows = select_locked(cursor, ProductStaleness, "product_id, token, pending_saves", [*marks])
+        locked = {pid: (token(value), pending) for pid, value, pending in rows}
         claimed: dict[int, int] = {}
         cleared: list[int] = []
         for pid, (read_token, pending) in marks.items():

@@ -28,6 +28,9 @@ class ProductStats(models.Model):
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: The product's status when the row was computed: what its category's own figures
+    #: count for it until the next recompute subtracts it (``stats.recompute.own_figures``).
+    status = models.CharField(max_length=16, blank=True, default="")
     variant_count = models.PositiveIntegerField(default=0)
     #: The currency of every price figure below. A product has one currency (the catalog
     #: validates it); one saved with mixed currencies before that rule has no currency ("")
@@ -149,14 +152,14 @@ class CategoryPriceRange(models.Model):
 class CategoryDirectStats(models.Model):
     """The figures of the products sitting directly in a category (not in its subcategories).
 
-    What a refresh rolls up from. A category's own products are what a change touches (a
-    product saved, moved or deleted marks its category, and its old one, stale), so a
-    refresh reads the products of the marked categories only, and takes every other
-    category's share of a subtree from here: a top-level category's figures cost the
-    products of the categories that changed, not the whole catalog (at 1,000,000 products
-    every refresh read every product and variant). ``category_stats_recompute_all`` rewrites
-    every row from the catalog, so a row a bulk write left behind is right again after it.
-    Written under the lock of the ``CategoryStats`` rows of the category's ancestors.
+    What a refresh rolls up from, so a refresh never reads the catalog for a category
+    whose row is current: at 1,000,000 products every refresh read every product and
+    variant. Kept current by difference: a product recompute subtracts the share of the
+    statistics row it replaces and adds the new one, in its own transaction, under this
+    row's lock (``stats.recompute.own_figures``). Rebuilt from the catalog when ``stale``
+    (a product's first statistics, a delete), when missing, for the categories
+    ``category_stats_recompute`` is asked about, and all of them by
+    ``category_stats_recompute_all``: the repair after a write that bypassed the marks.
     """
 
     category = models.OneToOneField(
@@ -168,6 +171,9 @@ class CategoryDirectStats(models.Model):
     total_stock = models.PositiveBigIntegerField(default=0)
     #: Per currency, the lowest and the highest price as text: ``{"EUR": ["9.99", "19.99"]}``.
     prices = models.JSONField(default=dict)
+    #: The figures cannot be kept by difference until rebuilt from the catalog: the next
+    #: refresh that covers the category rebuilds them.
+    stale = models.BooleanField(default=False)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -18,7 +18,11 @@ from django.utils import timezone
 
 from catalog.models import Product, Variant
 from stats import figures
-from stats.recompute.categories import category_stats_refresh_stale, category_stats_write
+from stats.recompute.categories import (
+    category_stats_recompute_all,
+    category_stats_refresh_stale,
+    category_stats_write,
+)
 from stats.recompute.marks import (
     category_stats_mark_stale,
     mark_failed,
@@ -26,6 +30,13 @@ from stats.recompute.marks import (
     token,
 )
 from stats.recompute.models import ProductStaleness, ProductStats
+from stats.recompute.own_figures import (
+    SHARE_COLUMNS,
+    Share,
+    old_shares_lock,
+    own_figures_apply,
+    share,
+)
 from stats.recompute.sql import db_datetime, db_decimal, placeholders, table, upsert_rows
 
 logger = logging.getLogger(__name__)
@@ -98,9 +109,10 @@ def product_stats_recompute_all(*, chunk_size: int = 1000) -> RecomputeResult:
     """Bring every product's figures up to date in this process, then their categories'.
 
     For setting up, before any worker runs (``make run`` after seeding, so the first
-    product an editor opens has figures). Current products are only read, so running it
-    again costs one read per chunk. In production a catalog-wide recompute is a bulk run,
-    at the bulk queue's rate limit.
+    product an editor opens has figures), and to repair categories' own figures after
+    writes that bypassed the marks (``recompute_stats --all --in-process``). Current
+    products are only read, so running it again costs one read per chunk. In production
+    a catalog-wide recompute is a bulk run, at the bulk queue's rate limit.
     """
     result = RecomputeResult()
     last = 0
@@ -109,7 +121,11 @@ def product_stats_recompute_all(*, chunk_size: int = 1000) -> RecomputeResult:
     ):
         result += product_stats_recompute(product_ids=ids, defer_categories=True)
         last = ids[-1]
-    return result + RecomputeResult(categories=category_stats_refresh_stale())
+    # The repair path as well: every category's own figures rebuilt from the catalog, not
+    # kept by difference (``stats.recompute.own_figures``); then the marks are cleared.
+    categories = category_stats_recompute_all()
+    category_stats_refresh_stale()
+    return result + RecomputeResult(categories=categories)
 
 
 def _recompute_isolating(ids: list[int], *, force: bool, defer_categories: bool) -> RecomputeResult:
@@ -145,13 +161,10 @@ def _recompute_chunk(ids: list[int], *, force: bool, defer_categories: bool) -> 
     categories = 0
     if due:
         computed_at = db_datetime(now, ProductStats)
-        upsert_rows(
-            ProductStats,
-            _COLUMNS,
-            [_product_stats_row(product, computed_at) for product in due],
-            key="product_id",
-            update=_UPDATED,
-        )
+        old = old_shares_lock([product.id for product in due])
+        rows = [_product_stats_row(product, computed_at) for product in due]
+        upsert_rows(ProductStats, _COLUMNS, rows, key="product_id", update=_UPDATED)
+        own_figures_apply(old=old, new={row[0]: _share(row) for row in rows}, now=now)
         touched = {
             category_id
             for product in due
@@ -161,7 +174,7 @@ def _recompute_chunk(ids: list[int], *, force: bool, defer_categories: bool) -> 
         if defer_categories:
             category_stats_mark_stale(category_ids=touched)
         else:
-            categories = category_stats_write(category_ids=touched, now=now)
+            categories = category_stats_write(category_ids=touched, now=now, rebuild=False)
     marks_claim({product.id: product.mark for product in due if product.mark is not None})
     return RecomputeResult(
         computed=len(due),
@@ -236,13 +249,33 @@ def _recompute_inputs(product_ids: list[int]) -> dict[int, _ProductInputs]:
 
 
 #: What a recompute writes; ``save_count`` is only ever incremented (``marks_claim``).
-_UPDATED = [*figures.PRODUCT_FIGURES, "computed_at", "computed_version"]
+_UPDATED = [*figures.PRODUCT_FIGURES, "status", "computed_at", "computed_version"]
 _COLUMNS = ["product_id", *_UPDATED, "save_count"]
+
+
+def _share(row: tuple) -> Share | None:
+    """What a product's new row (``_COLUMNS`` order) counts in its category's own figures."""
+    values = dict(zip(_COLUMNS, row, strict=True))
+    return share(**{name: values[name] for name in SHARE_COLUMNS})
 
 
 def _product_stats_row(product: _ProductInputs, computed_at: Any) -> tuple:
     """The ProductStats columns (``_COLUMNS`` order) of one product."""
-    values = {
+    values = _product_figures(product)
+    return (
+        product.id,
+        *(values[name] for name in figures.PRODUCT_FIGURES),
+        product.status,
+        computed_at,
+        product.version,
+        0,  # save_count of a new row; an existing row keeps its own
+    )
+
+
+def _product_figures(product: _ProductInputs) -> dict[str, Any]:
+    """The figures of one product (``figures.PRODUCT_FIGURES``) and its status."""
+    return {
+        "status": product.status,
         "category_id": product.category_id,
         "variant_count": product.variant_count,
         **figures.product_price_figures(
@@ -262,10 +295,3 @@ def _product_stats_row(product: _ProductInputs, computed_at: Any) -> tuple:
             published=product.status == Product.Status.PUBLISHED,
         ),
     }
-    return (
-        product.id,
-        *(values[name] for name in figures.PRODUCT_FIGURES),
-        computed_at,
-        product.version,
-        0,  # save_count of a new row; an existing row keeps its own
-    )

@@ -55,6 +55,20 @@ def upsert_rows(
             )
 
 
+def select_locked(cursor: Any, model: type[Model], columns: str, ids: list[int]) -> list[tuple]:
+    """``columns`` of the rows whose ``product_id`` is in ``ids``, locked (``SELECT ... FOR
+    UPDATE``, id order, so concurrent lockers queue instead of deadlocking) where the
+    database can."""
+    connection = connections[router.db_for_write(model)]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    cursor.execute(
+        f"SELECT {columns} FROM {table(model)} "
+        f"WHERE product_id IN ({placeholders(ids)}) ORDER BY product_id{lock}",
+        ids,
+    )
+    return cursor.fetchall()
+
+
 def add_per_product(
     cursor: Any, model: type[Model], column: str, sign: str, amounts: dict[int, int]
 ) -> None:
