@@ -96,6 +96,15 @@ def export_product_count(*, category: Category | None = None) -> int:
     return _export_products(category).count()
 
 
+def export_rows_over(limit: int, *, category: Category | None = None) -> bool:
+    """Whether an export of ``category`` (None: the whole catalog) has more than ``limit``
+    rows (one per variant), counting no further than ``limit`` + 1."""
+    variants = Variant.objects.order_by()
+    if category is not None:
+        variants = variants.filter(product__category_id__in=_subtree(category))
+    return variants.values("pk")[: limit + 1].count() > limit
+
+
 def export_chunks(
     *, category: Category | None = None, size: int = EXPORT_CHUNK
 ) -> Iterator[list[Variant]]:

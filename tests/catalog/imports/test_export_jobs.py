@@ -229,3 +229,23 @@ def test_the_sweep_removes_old_files_fails_lost_runs_and_sends_lost_messages(
     assert export_path(fresh).exists()
     lost.refresh_from_db()
     assert (lost.status, lost.error) == ("failed", export_jobs.LOST_WORKER)
+
+
+def test_an_xlsx_of_more_rows_than_a_sheet_holds_is_refused_with_csv_offered(
+    shop, editor_factory, monkeypatch
+):
+    # A sheet's 1,048,576 rows, here 3 (the header and 2): the whole catalog has 4 variants.
+    monkeypatch.setattr(export_jobs, "XLSX_MAX_ROWS", 3)
+    client = _client(editor_factory(username="alice"))
+
+    refused = client.get(EXPORT_URL + "?format=xlsx")
+    shirts = client.get(EXPORT_URL + f"?format=xlsx&category={shop.pk}")  # 3 rows: fits
+
+    (message,) = [str(m) for m in get_messages(refused.wsgi_request)]
+    assert message.startswith("An XLSX sheet holds at most 4 rows and this export has more")
+    assert "export CSV instead" in message
+    assert list(CatalogExport.objects.values_list("format", "category_slug")) == [
+        ("xlsx", "shirts")
+    ]
+    assert shirts.status_code == 302
+    assert catalog_export_request(fmt="csv", category=None, user=editor_factory()) is not None
