@@ -96,6 +96,11 @@ def export_product_count(*, category: Category | None = None) -> int:
     return _export_products(category).count()
 
 
+#: A category's export reads its product ids first up to this many (8 bytes each and
+#: Python's overhead: about 10 MB), by the key of the SKU beyond.
+SUBTREE_IDS_UP_TO = 100_000
+
+
 def export_rows_over(limit: int, *, category: Category | None = None) -> bool:
     """Whether an export of ``category`` (None: the whole catalog) has more than ``limit``
     rows (one per variant), counting no further than ``limit`` + 1."""
@@ -118,6 +123,16 @@ def export_chunks(
     tens of MB, and a catalog twice the size would take twice that.
     """
     products = _export_products(category)
+    if category is not None:
+        # A category's products by the category index, their ids first while there are
+        # few enough (``SUBTREE_IDS_UP_TO``: a few MB): walking the SKU index for a small
+        # category's pages read the whole catalog's index (6.7 s at 1,000,000 products
+        # for a 38,000-product leaf, against 2.3 s, and as long for a leaf of 500).
+        ids = list(products.values_list("id", flat=True)[: SUBTREE_IDS_UP_TO + 1])
+        if len(ids) <= SUBTREE_IDS_UP_TO:
+            for start in range(0, len(ids), size):
+                yield _variants_of(ids[start : start + size])
+            return
     last: str | None = None
     while True:
         page = products if last is None else products.filter(sku__gt=last)
@@ -125,13 +140,17 @@ def export_chunks(
         if not rows:
             return
         last = rows[-1][1]
-        yield list(
-            Variant.objects.filter(product_id__in=[pk for pk, _ in rows])
-            .select_related("product")
-            .order_by("product__sku", "sku")
-        )
+        yield _variants_of([pk for pk, _ in rows])
         if len(rows) < size:
             return
+
+
+def _variants_of(product_ids: list[int]) -> list[Variant]:
+    return list(
+        Variant.objects.filter(product_id__in=product_ids)
+        .select_related("product")
+        .order_by("product__sku", "sku")
+    )
 
 
 def _subtree(category: Category) -> set[int]:

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalog.imports import resources
 from catalog.imports.resources import export_chunks, export_queryset
 from catalog.models import Category, Product
 
@@ -51,7 +52,13 @@ def test_the_chunks_hold_every_variant_in_the_exports_order_a_page_of_products_e
 
 
 @pytest.mark.django_db
-def test_a_categorys_chunks_hold_its_subtree_only_in_the_exports_order(shelves):
+@pytest.mark.parametrize("ids_up_to", [100_000, 3], ids=["ids first", "by SKU key"])
+def test_a_categorys_chunks_hold_its_subtree_only_in_the_exports_order(
+    shelves, monkeypatch, ids_up_to
+):
+    # A small subtree's ids are read first off the category index; a large one (here
+    # beyond 3 products) is paged by the SKU's key as the whole catalog: the same chunks.
+    monkeypatch.setattr(resources, "SUBTREE_IDS_UP_TO", ids_up_to)
     chunks = _skus(export_chunks(category=shelves, size=3))
 
     assert _flat(chunks) == [variant.sku for variant in export_queryset(category=shelves)]
