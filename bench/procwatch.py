@@ -10,18 +10,17 @@ it: the one that ran the phase's task.
 
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-@dataclass(frozen=True)
-class Usage:
+class Usage(NamedTuple):
+    """A process's peak resident memory (VmHWM, MB) and CPU time (user + system, s)."""
+
     pid: int
-    #: Peak resident memory of the process (VmHWM), in MB.
     peak_rss_mb: float
-    #: CPU time (user + system) the process used during the phase, in seconds.
     cpu_s: float
 
 
