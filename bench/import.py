@@ -157,9 +157,15 @@ def _flushes(after: int) -> tuple[int, dict[str, int]]:
     return sums.pop("last") or after, {k: v or 0 for k, v in sums.items()}
 
 
-def _usage(usage: Usage, mariadb_s: float | None) -> str:
+def _usage(usage: Usage, seconds: float, mariadb_s: float | None) -> str:
+    """The phase's time in the worker's process: on a CPU, waiting for one, and blocked
+    (the rest: waiting on MariaDB, or the broker), with mariadbd's CPU time beside."""
+    blocked = seconds - usage.cpu_s - usage.cpu_wait_s
     server = "" if mariadb_s is None else f"; mariadbd {mariadb_s:.1f} s CPU (all its clients)"
-    return f"{usage.cpu_s:.1f} s CPU, peak RSS **{usage.peak_rss_mb:,.0f} MB**{server}"
+    return (
+        f"{usage.cpu_s:.1f} s on a CPU, {usage.cpu_wait_s:.1f} s waiting for one, "
+        f"{blocked:.1f} s blocked; peak RSS **{usage.peak_rss_mb:,.0f} MB**{server}"
+    )
 
 
 def main() -> int:
@@ -285,15 +291,13 @@ def main() -> int:
             f"{import_s:.1f} s: **{rows_s:,.0f} rows/s** (goal 10,000: {rows_s / GOAL:.2f}x), "
             f"{rows_s / baseline:.0f}x the baseline",
         ),
-        ("Import worker's process, dry run", _usage(dry_usage, dry_server)),
-        ("Import worker's process, import", _usage(usage, server)),
+        ("Import worker's process, dry run", _usage(dry_usage, dry_run_s, dry_server)),
+        ("Import worker's process, import", _usage(usage, import_s, server)),
         (
-            "Rows per second of CPU, worker and mariadbd added (the rate of an idle machine "
-            "if the two never overlap)",
-            "n/a"
-            if server is None
-            else f"{rows / (usage.cpu_s + server):,.0f} rows/s: {usage.cpu_s / rows * 1e6:.0f} "
-            f"us a row in the worker, {server / rows * 1e6:.0f} us in mariadbd",
+            "The import less the worker's waits for a CPU (other processes' load)",
+            f"{rows / (import_s - usage.cpu_wait_s):,.0f} rows/s: a row "
+            f"{usage.cpu_s / rows * 1e6:.0f} us on the worker's CPU, "
+            f"{(import_s - usage.cpu_s - usage.cpu_wait_s) / rows * 1e6:.0f} us blocked",
         ),
         (
             "Load average (1 min) at the import's start and end",

@@ -17,11 +17,14 @@ _TICK = os.sysconf("SC_CLK_TCK")
 
 
 class Usage(NamedTuple):
-    """A process's peak resident memory (VmHWM, MB) and CPU time (user + system, s)."""
+    """A process's peak resident memory (VmHWM, MB), CPU time (user + system, s) and time
+    ready to run but waiting for a CPU (s): the rest of a phase's time it was blocked
+    (on the database, for an import)."""
 
     pid: int
     peak_rss_mb: float
     cpu_s: float
+    cpu_wait_s: float
 
 
 def _children(pid: int) -> list[int]:
@@ -50,6 +53,14 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def cpu_wait_seconds(pid: int) -> float | None:
+    """Time ``pid`` has spent runnable, waiting for a CPU (the scheduler's own count)."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def peak_rss_mb(pid: int) -> float | None:
@@ -82,7 +93,8 @@ class TreeWatch(threading.Thread):
         self.interval = interval
         self._stop_event = threading.Event()
         self._lock = threading.Lock()
-        #: pid -> [CPU at the phase's start (or first read), latest CPU, peak RSS MB]
+        #: pid -> [CPU at the phase's start (or first read), latest CPU, peak RSS MB,
+        #: CPU wait at the phase's start, latest CPU wait]
         self._seen: dict[int, list[float]] = {}
 
     def run(self) -> None:
@@ -91,24 +103,24 @@ class TreeWatch(threading.Thread):
 
     def read(self) -> None:
         for pid in _tree(self.root):
-            cpu, peak = cpu_seconds(pid), peak_rss_mb(pid)
-            if cpu is None or peak is None:
+            cpu, peak, wait = cpu_seconds(pid), peak_rss_mb(pid), cpu_wait_seconds(pid)
+            if cpu is None or peak is None or wait is None:
                 continue
             with self._lock:
-                entry = self._seen.setdefault(pid, [cpu, cpu, peak])
-                entry[1], entry[2] = cpu, max(entry[2], peak)
+                entry = self._seen.setdefault(pid, [cpu, cpu, peak, wait, wait])
+                entry[1], entry[2], entry[4] = cpu, max(entry[2], peak), wait
 
     def start_phase(self) -> None:
         self.read()
         with self._lock:
-            self._seen = {pid: [e[1], e[1], e[2]] for pid, e in self._seen.items()}
+            self._seen = {pid: [e[1], e[1], e[2], e[4], e[4]] for pid, e in self._seen.items()}
 
     def phase(self) -> Usage:
         """The process that used the most CPU since ``start_phase``: its peak and CPU."""
         self.read()
         with self._lock:
             pid, entry = max(self._seen.items(), key=lambda item: item[1][1] - item[1][0])
-        return Usage(pid=pid, peak_rss_mb=entry[2], cpu_s=entry[1] - entry[0])
+        return Usage(pid, entry[2], entry[1] - entry[0], entry[4] - entry[3])
 
     def stop(self) -> None:
         self._stop_event.set()
