@@ -61,6 +61,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_ENV", "test")
 # The demo file of 100,000 products is about 80 MB: above the default upload limit.
 os.environ.setdefault("CATALOG_IMPORT_MAX_BYTES", str(400 * 1024 * 1024))
+# As deployed (production refuses DEBUG): with DEBUG on, Django keeps the SQL of the last
+# 9,000 queries of each process (an import's run to hundreds of MB) and formats each one.
+# The workers started here inherit it.
+os.environ.setdefault("DEBUG", "0")
 
 if not os.environ.get("DATABASE_URL", "").startswith("mysql://") or not os.environ.get(
     "CELERY_BROKER_URL", ""
