@@ -254,14 +254,18 @@ OVERRIDES: tuple[Override, ...] = (
     ),
     Override(
         name="django-simple-history record rows",
-        ours=("catalog.imports.writes:history_rows_insert",),
+        ours=(
+            "catalog.imports.writes:history_rows_insert",
+            "catalog.imports.writes:history_rows_copy",
+        ),
         internals=(
             "simple_history.models:HistoricalRecords.fields_included (history.tracked_fields)",
             "simple_history.models:HistoricalRecords.get_extra_fields",
         ),
         relied_on="A history row is the tracked fields (history.tracked_fields) plus "
         "history_date, history_change_reason, history_type and history_user_id, the other "
-        "columns filled by the database, so an INSERT of those columns equals a record "
+        "columns filled by the database, so an INSERT of those columns (or an INSERT ... "
+        "SELECT of the tracked columns from the row just written) equals a record "
         "written on save.",
         checked=(SIMPLE_HISTORY,),
         contracts=(f"{_HISTORY}::test_a_history_row_is_the_tracked_fields_and_four_more",),

@@ -16,6 +16,8 @@ page can say "rows 3, 7, 9 and 237 more" (bounded: only kept problems are counte
 
 from dataclasses import dataclass, field
 
+from catalog.validators import CONTROL_CHARACTERS
+
 
 class ImportFileError(ValueError):
     """The file as a whole cannot be imported; the message is one sentence for the user."""
@@ -124,7 +126,16 @@ class ProductErrors:
     product: str
 
     def add(self, line: int, column: str, rule: str, message: str) -> None:
-        self.log.add(line, column, rule, message, sku=self.sku, product=self.product)
+        # The row's own SKU and name, which may hold the control characters an error is
+        # about: replaced here, when an error is logged, not for every row read.
+        self.log.add(
+            line,
+            column,
+            rule,
+            message,
+            sku=CONTROL_CHARACTERS.sub("\ufffd", self.sku),
+            product=CONTROL_CHARACTERS.sub("\ufffd", self.product),
+        )
 
     @property
     def total(self) -> int:
