@@ -19,6 +19,8 @@ p95 under 100 ms), and the background paths (``bench/scale_background.py``: the 
 refresh after a save, a stale sweep, the monitoring snapshot with every product stale, a
 bulk chunk at the size the window gives this catalog), each beside the shape it replaced.
 The seed's time is printed against its goal (10 minutes for 1,000,000) when it seeds.
+``--parts import,export`` runs the import of 1,000,000 rows and the export of 999,999
+products, each in a database of its own (``bench/scale_jobs.py``; about an hour).
 """
 
 import argparse
@@ -46,7 +48,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.test import Client
 
-from bench import scale_background
+from bench import scale_background, scale_jobs
 from bench.changelist import _columns, _statistics_ensure
 from bench.scale_form import form_paths
 from catalog.admin import ProductAdmin
@@ -119,6 +121,8 @@ def deep_key(page: int, per_page: int) -> str:
 
 
 PARTS = ("list", "form", "background")
+#: Not run unless asked for: each has its own benchmark and database (``bench/scale_jobs.py``).
+JOB_PARTS = ("import", "export")
 
 
 def main() -> None:
@@ -129,12 +133,28 @@ def main() -> None:
     parser.add_argument(
         "--parts",
         default=",".join(PARTS),
-        help=f"Which paths, comma-separated (default: all of {', '.join(PARTS)}).",
+        help=(
+            f"Which paths, comma-separated (default: all of {', '.join(PARTS)}; also "
+            f"{', '.join(JOB_PARTS)}: bench/scale_jobs.py)."
+        ),
+    )
+    parser.add_argument(
+        "--import-rows", type=int, default=1_000_000, help="rows of the import part's file"
+    )
+    parser.add_argument(
+        "--export-sizes", default="100000,999999", help="catalog sizes of the export part"
     )
     args = parser.parse_args()
     parts = set(args.parts.split(","))
-    if parts - set(PARTS):
-        parser.error(f"unknown parts: {', '.join(sorted(parts - set(PARTS)))}")
+    if parts - set(PARTS) - set(JOB_PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(parts - set(PARTS) - set(JOB_PARTS)))}")
+    failed = 0
+    if "import" in parts:
+        failed += scale_jobs.import_run(args.import_rows) != 0
+    if "export" in parts:
+        failed += scale_jobs.export_run(args.export_sizes) != 0
+    if not parts & set(PARTS):
+        sys.exit(1 if failed else 0)
 
     present = Product.objects.count()
     if present < args.products:
@@ -162,6 +182,8 @@ def main() -> None:
         print()
         scale_background.run(args.repeat)
     print(f"\n{misses} miss(es) among the timed paths")
+    if failed:
+        sys.exit(f"{failed} of the import and export benchmarks failed (see above)")
 
 
 def list_paths(client: Client, user: Any, args: argparse.Namespace) -> int:
